@@ -1,0 +1,3 @@
+"""trial-audit: normalize, validate and cross-check clinical-trial registry records."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,70 @@
+"""Importers: one module per source format, each turning a file's text into records.
+
+Each module defines ``NAME`` (the record's ``source``), ``sniff(path, head) -> bool`` (does
+this file look like my format? ``head`` is the start of its text) and
+``parse(path, text) -> list[dict]`` (records made with ``audit.record.new_record``).
+A file that cannot be read or understood raises ``SourceError`` naming the file and the reason.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+
+class SourceError(Exception):
+    """A source file that cannot be read or recognized; the message says which and why."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+def read_text(path: Path) -> str:
+    """The file's text as UTF-8 (a BOM is allowed); any other encoding is a clear error."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise SourceError(path, f"cannot read file ({error.strerror or error})") from error
+    if not data.strip():
+        raise SourceError(path, "file is empty")
+    if b"\x00" in data[:4096]:
+        raise SourceError(path, "binary data, not a text page or export")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise SourceError(
+            path, f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "save the page as UTF-8") from error
+
+
+def importers() -> list[ModuleType]:
+    """The importers in the order they are tried; structured formats before page text."""
+    from audit.sources import ctgov_api, ctgov_classic, ctgov_xml, ictrp, medpath, veeva
+
+    return [ctgov_api, ctgov_xml, ictrp, veeva, ctgov_classic, medpath]
+
+
+def by_name(name: str) -> ModuleType:
+    for module in importers():
+        if module.NAME == name:
+            return module
+    raise SourceError(name, f"unknown source {name!r}; choose from "
+                      f"{', '.join(m.NAME for m in importers())}")
+
+
+def detect(path: Path, text: str) -> ModuleType:
+    head = text[:65536]
+    for module in importers():
+        if module.sniff(path, head):
+            return module
+    raise SourceError(path, "format not recognized (not a ClinicalTrials.gov API v2 JSON, legacy "
+                      "XML, ICTRP CSV, Veeva, classic ClinicalTrials.gov or MedPath page)")
+
+
+def import_file(path: Path, source: str | None = None) -> list[dict]:
+    """Records from one file, with the importer named by ``source`` or detected from the text."""
+    text = read_text(path)
+    module = by_name(source) if source else detect(path, text)
+    return module.parse(path, text)
