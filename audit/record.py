@@ -140,13 +140,17 @@ def schema() -> dict[str, Any]:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
+@cache
+def validator() -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(schema())
+
+
 def schema_errors(record: Any) -> list[str]:
     """Every JSON Schema violation of ``record`` as "field.path: message", sorted."""
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(schema())
     messages = []
-    for error in validator.iter_errors(record):
-        where = ".".join(str(p) for p in error.absolute_path) or "(record)"
+    for error in validator().iter_errors(record):
+        where = ".".join(str(p) for p in error.instance_path) or "(record)"
         messages.append(f"{where}: {error.message}")
     return sorted(messages)

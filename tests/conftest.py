@@ -34,3 +34,32 @@ def seeds(shared: Path) -> Path:
 @pytest.fixture(scope="session")
 def data(shared: Path) -> Path:
     return require_path(shared / "data")
+
+
+def valid_record(trial_id: str = "NCT01234567", source: str = "ctgov-api", **fields):
+    """A small, clean record to change one field at a time in tests."""
+    from audit.record import new_record
+
+    base = {
+        "title": f"Trial {trial_id}", "overall_status": "COMPLETED", "study_type": "INTERVENTIONAL",
+        "enrollment": {"count": 40, "type": "ACTUAL"}, "phases": ["PHASE2"],
+        "start_date": {"date": "2019-01-01", "type": "ACTUAL"},
+        "completion_date": {"date": "2020-06-30", "type": "ACTUAL"},
+        "nct_id": trial_id if trial_id.startswith("NCT") else None,
+    }
+    base.update(fields)
+    return new_record(trial_id=trial_id, source=source, **base)
+
+
+def write_records(folder: Path, records: dict[str, dict]) -> Path:
+    from audit.record import dumps
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, record in records.items():
+        (folder / name).write_text(dumps(record), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def expectations_dir() -> Path:
+    return ROOT / "expectations"

@@ -1,0 +1,129 @@
+"""Command line: ``audit normalize``, ``audit run``, ``audit rules`` (``python -m audit`` too).
+
+Exit codes: 0 clean, 1 findings at error severity (or, for normalize, files that failed),
+2 when the command could not do its job (bad arguments, unreadable input, a crash).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from audit.engine import EXIT_INCOMPLETE, run_audit, write_findings
+from audit.record import record_filename, write_record
+from audit.sources import SourceError, import_file
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _input_files(paths: list[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file()
+                              and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        else:
+            yield path
+
+
+def cmd_normalize(args: argparse.Namespace) -> int:
+    written: dict[str, str] = {}
+    failures = 0
+    for path in _input_files(args.paths):
+        try:
+            records = import_file(path, args.source)
+        except SourceError as error:
+            print(f"error: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        for record in records:
+            if args.captured and not record.get("captured"):
+                record["captured"] = args.captured.isoformat()
+            name = record_filename(record)
+            if name in written:
+                print(f"error: {path}: {record['trial_id']} ({record['source']}) was already "
+                      f"written from {written[name]} in this run; not overwriting",
+                      file=sys.stderr)
+                failures += 1
+                continue
+            write_record(record, args.out)
+            written[name] = str(path)
+    print(f"normalize: {len(written)} records written to {args.out}, {failures} failed")
+    return 1 if failures else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    result = run_audit(args.records, args.expectations, args.as_of)
+    write_findings(result, args.out)
+    from audit.report import write_reports
+
+    write_reports(result, args.out)
+    counts = {s: sum(1 for f in result.findings if f.severity == s)
+              for s in ("error", "warning", "info")}
+    print(f"audit: {len(result.records)} records, {len(result.findings)} findings "
+          f"({counts['error']} error, {counts['warning']} warning, {counts['info']} info) "
+          f"as of {result.as_of}; report in {args.out}/index.html")
+    for problem in result.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if not result.complete:
+        print("audit incomplete: exit 2", file=sys.stderr)
+    return result.exit_code
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from audit.rules import all_rules
+
+    rules = all_rules()
+    chosen = [rules[r] for r in args.ids if r in rules] if args.ids else list(rules.values())
+    missing = [r for r in args.ids if r not in rules]
+    for item in chosen:
+        print(f"{item.id}  [{item.severity}, {item.scope}]\n")
+        print("    " + item.doc.replace("\n", "\n    ").rstrip() + "\n")
+    for rule_id in missing:
+        print(f"error: no rule {rule_id!r}", file=sys.stderr)
+    return 2 if missing else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="audit", description=__doc__.splitlines()[0])
+    commands = main.add_subparsers(dest="command", required=True)
+
+    normalize = commands.add_parser("normalize", help="import source files into records/")
+    normalize.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    normalize.add_argument("--out", type=Path, default=Path("records"))
+    normalize.add_argument("--source", help="importer to use instead of detecting the format")
+    normalize.add_argument("--captured", type=_date, help="date the sources were captured")
+    normalize.set_defaults(handler=cmd_normalize)
+
+    run = commands.add_parser("run", help="audit records and write reports")
+    run.add_argument("--records", type=Path, default=Path("records"))
+    run.add_argument("--expectations", type=Path, default=Path("expectations"))
+    run.add_argument("--as-of", type=_date, default=date.today(),
+                     help="date time-based rules measure from (default: today)")
+    run.add_argument("--out", type=Path, default=Path("reports"))
+    run.set_defaults(handler=cmd_run)
+
+    rules = commands.add_parser("rules", help="print the rules and their documentation")
+    rules.add_argument("ids", nargs="*", help="only these rule ids")
+    rules.set_defaults(handler=cmd_rules)
+    return main
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return EXIT_INCOMPLETE
+    except Exception:  # any crash is exit 2, never a pass
+        traceback.print_exc()
+        print("audit crashed: exit 2", file=sys.stderr)
+        return EXIT_INCOMPLETE

@@ -1,0 +1,118 @@
+"""The audit pipeline: records -> tables -> pandera, GX, rules -> policy -> findings.
+
+Nothing here knows an individual rule. Every layer that fails to run (an unreadable record, a
+broken suite, a crashing rule) is recorded as a problem: the audit is then *incomplete*, its
+exit code is 2, and the gate treats it as a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from audit import __version__
+from audit.findings import Finding, finding, sorted_findings
+from audit.load import load_records
+from audit.policy import PolicyError, load_policy
+from audit.record import atomic_write
+from audit.rules import all_rules, run_rules
+from audit.tables import Tables, build_tables
+from audit.validate.expectations import SuiteError, load_suites, run_suites
+from audit.validate.schemas import validate_tables
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE = 0, 1, 2
+
+
+@dataclass
+class AuditResult:
+    as_of: date
+    records: list[tuple[str, dict[str, Any]]]
+    tables: Tables
+    findings: list[Finding]
+    problems: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error" and not f.waived]
+
+    @property
+    def exit_code(self) -> int:
+        if not self.complete:
+            return EXIT_INCOMPLETE
+        return EXIT_FINDINGS if self.errors else EXIT_CLEAN
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "tool_version": __version__,
+            "record_count": len(self.records),
+            "complete": self.complete,
+            "problems": self.problems,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def _timed(timings: dict[str, float], stage: str, step: Callable[[], Any]) -> Any:
+    started = time.perf_counter()
+    try:
+        return step()
+    finally:
+        timings[stage] = round(time.perf_counter() - started, 3)
+
+
+def run_audit(records_dir: Path, expectations_dir: Path, as_of: date) -> AuditResult:
+    timings: dict[str, float] = {}
+    problems: list[str] = []
+    loaded = _timed(timings, "load", lambda: load_records(records_dir))
+    problems += [f"unreadable record file: {name}" for name in loaded.unreadable]
+    tables = _timed(timings, "tables", lambda: build_tables(loaded.records))
+    findings = list(loaded.findings)
+    findings += _timed(timings, "pandera", lambda: validate_tables(tables))
+    try:
+        suites = load_suites(expectations_dir)
+        findings += _timed(timings, "gx", lambda: run_suites(tables, suites))
+    except SuiteError as error:
+        problems.append(str(error))
+        findings.append(finding("suite-unusable", "expectation", "error", str(error)))
+    findings += _timed(timings, "rules", lambda: _run_rules_safely(tables, as_of, problems))
+    try:
+        findings = load_policy(expectations_dir / "rules.yaml").apply(findings)
+    except PolicyError as error:
+        problems.append(str(error))
+        findings.append(finding("policy-unusable", "input", "error", str(error)))
+    return AuditResult(as_of, loaded.records, tables, sorted_findings(findings), problems,
+                       timings)
+
+
+def _run_rules_safely(tables: Tables, as_of: date, problems: list[str]) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in all_rules().values():
+        try:
+            findings += run_rules(tables, as_of, [rule])
+        except Exception as error:  # a crashing rule must fail the audit, not vanish
+            detail = "".join(traceback.format_exception_only(error)).strip()
+            problems.append(f"rule {rule.id} crashed: {detail}")
+            findings.append(finding("rule-crashed", "rule", "error",
+                                    f"rule {rule.id} could not run: {detail}", key=rule.id))
+    return findings
+
+
+def findings_json(result: AuditResult) -> str:
+    return json.dumps(result.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_findings(result: AuditResult, out_dir: Path) -> Path:
+    path = out_dir / "findings.json"
+    atomic_write(path, findings_json(result))
+    return path

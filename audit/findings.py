@@ -1,0 +1,104 @@
+"""One model for everything the audit finds, from any layer (input, schema, expectation, rule).
+
+A finding's fingerprint identifies the problem, not the run: it hashes the rule, the trials
+and sources involved, the field and a rule-chosen key, and never file paths, messages, dates of
+the run or the order of records. So it survives renamed files, unrelated edits and re-runs, and
+the merge gate can match findings between a base and a head by fingerprint alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from dataclasses import field as default
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+ORIGINS = ("input", "schema", "expectation", "rule")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    origin: str
+    severity: str
+    message: str
+    trial_ids: tuple[str, ...] = ()
+    record_files: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    field: str | None = None
+    evidence: dict[str, Any] = default(default_factory=dict)
+    key: str = ""
+    waived: dict[str, Any] | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        identity = [self.rule, sorted(set(self.trial_ids)), sorted(set(self.sources)),
+                    self.field or "", self.key]
+        digest = hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode("utf-8"))
+        return digest.hexdigest()[:20]
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["trial_ids"] = list(self.trial_ids)
+        data["record_files"] = list(self.record_files)
+        data["sources"] = list(self.sources)
+        data["fingerprint"] = self.fingerprint
+        del data["key"]
+        if data["waived"] is None:
+            del data["waived"]
+        return data
+
+    def sort_key(self) -> tuple:
+        return (SEVERITIES.index(self.severity), self.rule, self.trial_ids, self.sources,
+                self.field or "", self.key, self.record_files, self.message)
+
+
+def finding(rule: str, origin: str, severity: str, message: str, *,
+            trial_ids: list[str] | tuple[str, ...] = (),
+            record_files: list[str] | tuple[str, ...] = (),
+            sources: list[str] | tuple[str, ...] = (),
+            field: str | None = None, evidence: dict[str, Any] | None = None,
+            key: str = "") -> Finding:
+    """Build a finding with its lists de-duplicated and sorted, so equal problems compare equal."""
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity {severity!r} is not one of {SEVERITIES}")
+    if origin not in ORIGINS:
+        raise ValueError(f"origin {origin!r} is not one of {ORIGINS}")
+    return Finding(
+        rule=rule, origin=origin, severity=severity, message=message,
+        trial_ids=tuple(sorted({str(t) for t in trial_ids if t is not None})),
+        record_files=tuple(sorted({str(f) for f in record_files if f is not None})),
+        sources=tuple(sorted({str(s) for s in sources if s is not None})),
+        field=field, evidence=jsonable(evidence or {}), key=key,
+    )
+
+
+def jsonable(value: Any) -> Any:
+    """Evidence as plain JSON values (numpy and pandas scalars, NaN as null, tuples as lists)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        items = [jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set) else items
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, float):
+        return None if value != value or value in (float("inf"), float("-inf")) else value
+    if isinstance(value, int):
+        return value
+    if hasattr(value, "item"):
+        return jsonable(value.item())
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def sorted_findings(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=Finding.sort_key)

@@ -1,0 +1,130 @@
+"""Read ``records/``: every ``*.json`` file, strictly, with every problem turned into a finding.
+
+A file that cannot be read as one JSON object (bad bytes, bad JSON, duplicate keys, NaN, a
+symlink, not an object) is *unreadable*: it becomes an error finding and the run is marked
+incomplete, so ``audit run`` exits 2 and the gate fails closed. A readable record with a wrong
+structure (wrong JSON types, unknown or missing fields) is kept and reported; checks on values
+(enums, id formats, ranges, required values) belong to the pandera layer, which reports them
+with row detail, so they are not repeated here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from audit.findings import Finding, finding
+from audit.record import validator
+
+MAX_RECORD_BYTES = 50 * 1024 * 1024
+# JSON Schema keywords about values, checked with row detail by the pandera schemas instead.
+_VALUE_KEYWORDS = {"Enum", "Pattern", "Minimum", "MinLength"}
+
+
+class RecordError(ValueError):
+    """Why one record file cannot be read."""
+
+
+@dataclass
+class LoadedRecords:
+    records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+
+
+def record_files(root: Path) -> Iterator[Path]:
+    """Every ``*.json`` under ``root`` (sorted), skipping hidden files such as partial writes."""
+    for path in sorted(root.rglob("*.json")):
+        relative = path.relative_to(root)
+        if not any(part.startswith(".") for part in relative.parts):
+            yield path
+
+
+def _reject_constant(name: str) -> Any:
+    raise RecordError(f"{name} is not valid JSON (use null or a number)")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise RecordError(f"duplicate key {key!r} in one JSON object")
+        seen[key] = value
+    return seen
+
+
+def parse_record(path: Path) -> dict[str, Any]:
+    """One record file as a dict, or ``RecordError`` saying what is wrong with it."""
+    if path.is_symlink():
+        raise RecordError("is a symbolic link; records must be regular files in the repository")
+    try:
+        size = path.stat().st_size
+        if size > MAX_RECORD_BYTES:
+            raise RecordError(f"file is {size:,} bytes, over the {MAX_RECORD_BYTES:,} byte limit")
+        data = path.read_bytes()
+    except OSError as error:
+        raise RecordError(f"cannot read file ({error.strerror or error})") from error
+    if not data.strip():
+        raise RecordError("file is empty")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise RecordError(f"not UTF-8 (byte 0x{data[error.start]:02x} at offset "
+                          f"{error.start})") from error
+    try:
+        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise RecordError(f"invalid JSON at line {error.lineno} column {error.colno}: "
+                          f"{error.msg}") from error
+    except RecursionError as error:
+        raise RecordError("JSON nested too deeply") from error
+    if not isinstance(value, dict):
+        raise RecordError(f"top level is a JSON {type(value).__name__}, not an object (one record "
+                          "per file)")
+    return value
+
+
+def structure_problems(record: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field path, message) for each structural JSON Schema violation of ``record``."""
+    problems = []
+    for error in validator().iter_errors(record):
+        kind = type(error.kind).__name__
+        if kind in _VALUE_KEYWORDS or (kind == "Type" and error.instance is None):
+            continue
+        where = ".".join(str(p) for p in error.instance_path) or "(record)"
+        message = error.message if len(error.message) < 300 else error.message[:297] + "..."
+        problems.append((where, message))
+    return sorted(set(problems))
+
+
+def load_records(root: Path) -> LoadedRecords:
+    loaded = LoadedRecords()
+    if not root.is_dir():
+        loaded.unreadable.append(str(root))
+        loaded.findings.append(finding(
+            "record-unreadable", "input", "error", f"records folder {root} does not exist",
+            record_files=[str(root)]))
+        return loaded
+    for path in record_files(root):
+        name = path.relative_to(root).as_posix()
+        try:
+            record = parse_record(path)
+        except RecordError as error:
+            loaded.unreadable.append(name)
+            loaded.findings.append(finding(
+                "record-unreadable", "input", "error", f"{name}: {error}",
+                record_files=[name], key=name, evidence={"reason": str(error)}))
+            continue
+        loaded.records.append((name, record))
+        trial_id = record.get("trial_id") if isinstance(record.get("trial_id"), str) else None
+        source = record.get("source") if isinstance(record.get("source"), str) else None
+        for where, message in structure_problems(record):
+            loaded.findings.append(finding(
+                "record-structure", "schema", "error", f"{name}: {where}: {message}",
+                trial_ids=[trial_id] if trial_id else [], record_files=[name],
+                sources=[source] if source else [], field=where, key=message,
+                evidence={"problem": message}))
+    return loaded

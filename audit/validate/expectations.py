@@ -1,0 +1,159 @@
+"""Great Expectations suites from ``expectations/<table>.json``, run in an ephemeral GX context.
+
+Curators tune these files as data: thresholds (``mostly``), value sets, ranges. Each failed
+expectation becomes one finding per offending row, naming its record file and trial. An
+expectation may carry ``meta.rule`` (the finding's rule id) and ``meta.severity``
+(``error``, ``warning`` or ``info``; default ``warning``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from audit.findings import Finding, finding
+from audit.tables import KEY_COLUMNS, Tables
+
+DEFAULT_SEVERITY = "warning"
+
+
+class SuiteError(ValueError):
+    """A suite file that cannot be used; the message names the file."""
+
+
+def _quiet_gx() -> None:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+
+
+def load_suites(folder: Path) -> dict[str, dict[str, Any]]:
+    """Suite JSON by table name, from every ``<table>.json`` in ``folder`` naming a table."""
+    suites = {}
+    for name in ("studies", "arms", "interventions", "people", "sites", "outcomes",
+                 "identifiers"):
+        path = folder / f"{name}.json"
+        if not path.exists():
+            continue
+        try:
+            suite = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise SuiteError(f"{path}: cannot read suite ({error})") from error
+        if not isinstance(suite, dict) or not isinstance(suite.get("expectations"), list):
+            raise SuiteError(f"{path}: a suite is an object with an 'expectations' list")
+        suites[name] = suite
+    return suites
+
+
+def _rule_id(table: str, config: dict[str, Any]) -> str:
+    meta = config.get("meta") or {}
+    if meta.get("rule"):
+        return str(meta["rule"])
+    kwargs = config.get("kwargs") or {}
+    column = kwargs.get("column") or "+".join(kwargs.get("column_list") or [])
+    return f"gx-{table}-{column}-{config['type'].removeprefix('expect_')}".replace("_", "-")
+
+
+def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Finding]:
+    """Validate each table with its suite through GX's own API; findings per offending row."""
+    if not suites:
+        return []
+    _quiet_gx()
+    import great_expectations as gx
+    from great_expectations.core import ExpectationSuite
+
+    context = gx.get_context(mode="ephemeral")
+    source = context.data_sources.add_pandas("audit_tables")
+    results = []
+    for table, suite_json in suites.items():
+        frame = getattr(tables, table)
+        if frame.empty:
+            continue
+        try:
+            suite = context.suites.add(ExpectationSuite(
+                name=table, expectations=suite_json["expectations"],
+                meta=suite_json.get("meta") or {}))
+        except Exception as error:  # GX raises many types for a bad expectation config
+            raise SuiteError(f"expectations/{table}.json: {error}") from error
+        batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("all")
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{table}-audit", data=batch, suite=suite))
+        outcome = definition.run(
+            batch_parameters={"dataframe": frame.reset_index(drop=True)},
+            result_format={"result_format": "COMPLETE",
+                           "unexpected_index_column_names": list(KEY_COLUMNS)})
+        for result in outcome.results:
+            if not result.success:
+                results += _findings(table, result.expectation_config.to_json_dict(),
+                                     result.result, result.exception_info)
+    return results
+
+
+def _findings(table: str, config: dict[str, Any], result: dict[str, Any],
+              exception: dict[str, Any] | None) -> list[Finding]:
+    rule = _rule_id(table, config)
+    meta = config.get("meta") or {}
+    severity = meta.get("severity", DEFAULT_SEVERITY)
+    kwargs = {k: v for k, v in (config.get("kwargs") or {}).items() if k != "batch_id"}
+    column = kwargs.get("column") or ",".join(kwargs.get("column_list") or [])
+    rows = result.get("unexpected_index_list") or []
+    described = _describe(config["type"], kwargs)
+    if exception and exception.get("raised_exception"):
+        return [finding(rule, "expectation", "error",
+                        f"expectation {config['type']} on {table}.{column} could not run: "
+                        f"{exception.get('exception_message')}", field=f"{table}.{column}",
+                        evidence={"expectation": config["type"], "kwargs": kwargs})]
+    if not rows:
+        return [finding(rule, "expectation", severity,
+                        f"{table}: expected {described}; observed {result.get('observed_value')}",
+                        field=f"{table}.{column}",
+                        evidence={"expectation": config["type"], "kwargs": kwargs,
+                                  "observed": result.get("observed_value")})]
+    share = result.get("unexpected_percent")
+    summary = f"{result.get('unexpected_count')} of {result.get('element_count')} rows"
+    if share is not None:
+        summary += f", {share:.1f}%"
+    findings = []
+    for row in rows:
+        value = {k: v for k, v in row.items() if k not in KEY_COLUMNS} or None
+        if isinstance(value, dict) and len(value) == 1:
+            value = next(iter(value.values()))
+        trial = row.get("trial_id")
+        trial = trial if isinstance(trial, str) else None
+        findings.append(finding(
+            rule, "expectation", severity,
+            f"{row.get('record_file')}: {table}.{column} = {_show(value)}; expected {described} "
+            f"({summary} fail)",
+            trial_ids=[trial] if trial else [], record_files=[row.get("record_file")],
+            sources=[row.get("source")] if isinstance(row.get("source"), str) else [],
+            field=f"{table}.{column}",
+            evidence={"value": value, "expectation": config["type"], "kwargs": kwargs},
+            key=f"{row.get('record_file') if not trial else ''}|{_show(value)}"))
+    return findings
+
+
+def _show(value: Any) -> str:
+    if value is None or (not isinstance(value, (dict, list)) and pd.isna(value)):
+        return "null"
+    return repr(value.item() if hasattr(value, "item") else value)
+
+
+def _describe(kind: str, kwargs: dict[str, Any]) -> str:
+    mostly = kwargs.get("mostly")
+    share = f" in at least {mostly:.0%} of rows" if mostly is not None and mostly < 1 else ""
+    if kind == "expect_column_values_to_not_be_null":
+        return f"a value{share}"
+    if kind == "expect_column_values_to_be_in_set":
+        return f"one of {kwargs.get('value_set')}{share}"
+    if kind == "expect_column_values_to_be_between":
+        return f"between {kwargs.get('min_value')} and {kwargs.get('max_value')}{share}"
+    if kind in ("expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"):
+        return "no two rows with the same values"
+    if kind == "expect_column_values_to_match_regex":
+        return f"to match {kwargs.get('regex')}{share}"
+    return kind.removeprefix("expect_").replace("_", " ") + share

@@ -1,0 +1,58 @@
+"""nox sessions: what CI and curators run. ``nox -s audit`` is the main job, ``nox -s tests``
+the test suite (it installs Debian's chromium for the browser tests when it is missing)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_venv = "yes"
+PYTHON = "3.11"
+SEEDS = Path("../shared/seeds")
+
+
+def _install(session: nox.Session, extras: str = "") -> None:
+    session.install("-e", f".{extras}")
+
+
+def _ensure_chromium(session: nox.Session) -> None:
+    if shutil.which("chromium") or Path("/usr/bin/chromium").exists():
+        return
+    if os.geteuid() != 0:
+        session.error("browser tests need Debian's chromium: sudo apt-get install -y chromium")
+    session.run("apt-get", "update", "-qq", external=True)
+    session.run("apt-get", "install", "-y", "-qq", "chromium", external=True)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Run the test suite (pass pytest arguments after --)."""
+    _install(session, "[test]")
+    _ensure_chromium(session)
+    session.run("pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff over the package, the tests and this file."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", "audit", "tests", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def normalize(session: nox.Session) -> None:
+    """Rebuild records/ from the seed pages in ../shared/seeds."""
+    _install(session)
+    session.run("audit", "normalize", str(SEEDS), "--out", "records", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def audit(session: nox.Session) -> None:
+    """The main job: audit records/ and write reports/ (exit 0 or 1 both mean a report)."""
+    _install(session)
+    session.run("audit", "run", "--records", "records", "--out", "reports", *session.posargs,
+                success_codes=[0, 1])
