@@ -63,3 +63,36 @@ def write_records(folder: Path, records: dict[str, dict]) -> Path:
 @pytest.fixture
 def expectations_dir() -> Path:
     return ROOT / "expectations"
+
+
+def real_corpus_files(data: Path) -> list[Path]:
+    """The real registry files every rule is run on (read in place from ../shared/data)."""
+    return [
+        *sorted((data / "ctgov_v2_website_exports").glob("*.json")),
+        *sorted((data / "aact_spec_fixtures" / "ctgov_api_v2_json").glob("*.json")),
+        data / "who_ictrp_covid19_2020" / "ictrp_covid19_export_2020-07-07_4098trials.csv",
+        *sorted((data / "ctgov_legacy_xml_trec2022_sample").glob("*.xml")),
+        *sorted((data / "aact_spec_fixtures" / "ctgov_legacy_xml").glob("*.xml")),
+        *sorted((data / "ctgov_legacy_xml_allpublicxml_2023-02" / "NCT0046xxxx").glob("*.xml")),
+        *sorted((data / "ctgov_legacy_xml_allpublicxml_2023-02" / "NCT0049xxxx").glob("*.xml")),
+    ]
+
+
+@pytest.fixture(scope="session")
+def real_records(data: Path) -> list[tuple[str, dict]]:
+    """(record file, record) for every trial in the real corpus; record files are named
+    after the source file and position, so a trial found in two files stays two records."""
+    from audit.sources import import_file
+
+    records = []
+    for path in real_corpus_files(data):
+        for index, record in enumerate(import_file(path)):
+            records.append((f"{path.name}#{index}", record))
+    return records
+
+
+@pytest.fixture(scope="session")
+def real_tables(real_records):
+    from audit.tables import build_tables
+
+    return build_tables(real_records)

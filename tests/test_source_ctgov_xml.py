@@ -41,7 +41,8 @@ def check_all(items: list[tuple[Path, str]]) -> tuple[list[dict], list[str]]:
             continue
         problems += [f"{path}: {e}" for e in schema_errors(record)]
         assert record["source_file"] == str(path)
-        assert path.name.startswith(record["nct_id"])
+        # A file is named by its NCT id, or (aact's NCT00980226.xml) by an alias of it.
+        assert path.name[:11] in [record["nct_id"], *record["secondary_ids"]], path
         records.append(record)
     return records, problems
 
@@ -95,6 +96,13 @@ def test_allpublicxml_tarball_and_unknown_status_count(data: Path) -> None:
 
 
 @pytest.mark.shared
+def test_file_named_by_nct_alias(data: Path) -> None:
+    record = parse_one(data / "aact_spec_fixtures" / "ctgov_legacy_xml" / "NCT00980226.xml")
+    assert record["trial_id"] == record["nct_id"] == "NCT00081588"
+    assert record["secondary_ids"] == ["CR006724", "TMC114-C215", "NCT00980226"]
+
+
+@pytest.mark.shared
 def test_results_file_with_participant_flow(data: Path) -> None:
     record = parse_one(data / "ctgov_legacy_xml_trec2022_sample" / "NCT00739752.xml")
     assert record["trial_id"] == record["nct_id"] == "NCT00739752"
@@ -106,7 +114,10 @@ def test_results_file_with_participant_flow(data: Path) -> None:
     assert record["status_verified"] == "2018-11"
     assert record["phases"] == ["NA"]
     assert (record["study_type"], record["allocation"], record["intervention_model"]) == (
-        "INTERVENTIONAL", "RANDOMIZED", "FACTORIAL")
+        "INTERVENTIONAL",
+        "RANDOMIZED",
+        "FACTORIAL",
+    )
     assert record["primary_purpose"] == "PREVENTION"
     assert record["masking"] == "TRIPLE"
     assert record["who_masked"] == ["PARTICIPANT", "INVESTIGATOR", "OUTCOMES_ASSESSOR"]
@@ -124,31 +135,50 @@ def test_results_file_with_participant_flow(data: Path) -> None:
     ]
     assert record["conditions"] == ["Hepatitis B Virus"]
     assert record["interventions"][0] == {
-        "type": "BEHAVIORAL", "name": "Non-Framed-Offered",
+        "type": "BEHAVIORAL",
+        "name": "Non-Framed-Offered",
         "description": "Subjects received information only and are offered the vaccine.",
     }
     assert record["arms"][5] == {
-        "label": "Loss-Framed-Recommended", "type": "EXPERIMENTAL",
+        "label": "Loss-Framed-Recommended",
+        "type": "EXPERIMENTAL",
         "description": "Loss-Framed Intervention emphasizes the risks associated with not "
         "receiving HBV vaccine. Vaccine Recommended.",
-        "interventions": ["Behavioral: Loss-Framed-Recommended"], "planned_size": None,
+        "interventions": ["Behavioral: Loss-Framed-Recommended"],
+        "planned_size": None,
     }
-    assert record["people"] == [{
-        "name": "Gregory D Zimet, PhD", "role": "OVERALL_OFFICIAL", "degrees": [],
-        "email": None, "phone": None, "affiliation": "Indiana University",
-    }]
+    assert record["people"] == [
+        {
+            "name": "Gregory D Zimet, PhD",
+            "role": "OVERALL_OFFICIAL",
+            "degrees": [],
+            "email": None,
+            "phone": None,
+            "affiliation": "Indiana University",
+        }
+    ]
     assert [s["city"] for s in record["sites"]] == ["Chicago", "Indianapolis"]
     assert record["sites"][1] == {
-        "facility": "Bell Flower Clinic", "city": "Indianapolis", "state": "Indiana",
-        "zip": "46202", "country": "United States", "status": None,
+        "facility": "Bell Flower Clinic",
+        "city": "Indianapolis",
+        "state": "Indiana",
+        "zip": "46202",
+        "country": "United States",
+        "status": None,
     }
-    assert record["outcomes"] == [{
-        "kind": "primary", "measure": "Mean Number of Doses of HBV Vaccine Received",
-        "time_frame": "Day of research visit with 8 month follow-up",
-    }]
+    assert record["outcomes"] == [
+        {
+            "kind": "primary",
+            "measure": "Mean Number of Doses of HBV Vaccine Received",
+            "time_frame": "Day of research visit with 8 month follow-up",
+        }
+    ]
     eligibility = record["eligibility"]
     assert (eligibility["sex"], eligibility["min_age_years"], eligibility["max_age_years"]) == (
-        "ALL", 18.0, None)
+        "ALL",
+        18.0,
+        None,
+    )
     assert eligibility["healthy_volunteers"] is True
     assert eligibility["inclusion"] == [
         "Age 18 and older males and females",
@@ -205,20 +235,32 @@ def test_unknown_status_with_last_known_status_and_contacts(data: Path) -> None:
         ("SITE_INVESTIGATOR", "Gonzalvo Begoña, MD"),
     ]
     assert record["people"][2] == {
-        "name": "Xavier Castells, MD", "role": "CENTRAL_CONTACT", "degrees": [],
-        "email": "xcc@icf.uab.cat", "phone": "0034 93 489 42 94", "affiliation": None,
+        "name": "Xavier Castells, MD",
+        "role": "CENTRAL_CONTACT",
+        "degrees": [],
+        "email": "xcc@icf.uab.cat",
+        "phone": "0034 93 489 42 94",
+        "affiliation": None,
     }
     assert {p["affiliation"] for p in record["people"][3:]} == {
-        "Hospital Universitari Vall d'Hebron"}
-    assert record["sites"] == [{
-        "facility": "Hospital Universitari Vall d'Hebron", "city": "Barcelona",
-        "state": "Catalonia", "zip": "08035", "country": "Spain", "status": "RECRUITING",
-    }]
+        "Hospital Universitari Vall d'Hebron"
+    }
+    assert record["sites"] == [
+        {
+            "facility": "Hospital Universitari Vall d'Hebron",
+            "city": "Barcelona",
+            "state": "Catalonia",
+            "zip": "08035",
+            "country": "Spain",
+            "status": "RECRUITING",
+        }
+    ]
     assert len(record["eligibility"]["inclusion"]) == 6
     assert len(record["eligibility"]["exclusion"]) == 9
     assert record["eligibility"]["inclusion"][2] == (
         "current cocaine use, confirmed by a positive urine drug screen for cocaine the week "
-        "prior to admission.")
+        "prior to admission."
+    )
     assert record["descriptions"]["brief_summary"].count("\n\n") == 1
     assert record["descriptions"]["detailed_description"] is None
     assert record["participant_flow"] == []
@@ -229,7 +271,11 @@ def test_quadruple_masking_and_bracketed_criteria_headings(data: Path) -> None:
     record = parse_one(data / "ctgov_legacy_xml_trec2022_sample" / "NCT05482828.xml")
     assert record["masking"] == "QUADRUPLE"
     assert record["who_masked"] == [
-        "PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR", "OUTCOMES_ASSESSOR"]
+        "PARTICIPANT",
+        "CARE_PROVIDER",
+        "INVESTIGATOR",
+        "OUTCOMES_ASSESSOR",
+    ]
     assert record["overall_status"] == "SUSPENDED"
     assert record["secondary_ids"] == ["B100013"]
     assert record["start_date"] == {"date": "2010-05", "type": None}
@@ -247,7 +293,9 @@ def test_quadruple_masking_and_bracketed_criteria_headings(data: Path) -> None:
     assert len(record["eligibility"]["exclusion"]) == 7
     assert record["eligibility"]["exclusion"][0].startswith("Inner ear disease")
     assert (record["eligibility"]["min_age_years"], record["eligibility"]["max_age_years"]) == (
-        20.0, 65.0)
+        20.0,
+        65.0,
+    )
     assert record["eligibility"]["healthy_volunteers"] is False
     assert record["people"][0]["role"] == "OVERALL_OFFICIAL"
     assert record["people"][0]["affiliation"] == "Daejeon University"
@@ -269,17 +317,41 @@ def test_minimal_study_leaves_everything_else_empty() -> None:
     assert record["title"] == "A Minimal Study"
     assert record["overall_status"] == "RECRUITING"
     assert record["status_text"] == "Recruiting"
-    for field in ("secondary_ids", "phases", "who_masked", "collaborators", "conditions",
-                  "interventions", "arms", "people", "sites", "outcomes", "participant_flow"):
+    for field in (
+        "secondary_ids",
+        "phases",
+        "who_masked",
+        "collaborators",
+        "conditions",
+        "interventions",
+        "arms",
+        "people",
+        "sites",
+        "outcomes",
+        "participant_flow",
+    ):
         assert record[field] == [], field
-    for field in ("official_title", "last_known_status", "status_verified", "study_type",
-                  "allocation", "masking", "stated_arm_count", "first_posted", "sponsor"):
+    for field in (
+        "official_title",
+        "last_known_status",
+        "status_verified",
+        "study_type",
+        "allocation",
+        "masking",
+        "stated_arm_count",
+        "first_posted",
+        "sponsor",
+    ):
         assert record[field] is None, field
     assert record["enrollment"] == {"count": None, "type": None}
     assert record["start_date"] == {"date": None, "type": None}
     assert record["eligibility"] == {
-        "sex": None, "min_age_years": None, "max_age_years": None,
-        "healthy_volunteers": None, "inclusion": [], "exclusion": [],
+        "sex": None,
+        "min_age_years": None,
+        "max_age_years": None,
+        "healthy_volunteers": None,
+        "inclusion": [],
+        "exclusion": [],
     }
     assert record["descriptions"] == {"brief_summary": None, "detailed_description": None}
 
@@ -298,7 +370,11 @@ def test_older_wording_and_missing_sections() -> None:
     assert record["primary_purpose"] == "ECT"
     assert record["masking"] == "DOUBLE"
     assert record["who_masked"] == [
-        "PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR", "OUTCOMES_ASSESSOR"]
+        "PARTICIPANT",
+        "CARE_PROVIDER",
+        "INVESTIGATOR",
+        "OUTCOMES_ASSESSOR",
+    ]
     assert record["stated_arm_count"] == 2
     assert record["enrollment"] == {"count": 40, "type": "ESTIMATED"}
     assert record["start_date"] == {"date": "2008-03", "type": "ESTIMATED"}
@@ -309,73 +385,131 @@ def test_older_wording_and_missing_sections() -> None:
     assert record["collaborators"] == ["National Cancer Institute (NCI)"]
     assert record["conditions"] == ["Asthma"]
     assert record["interventions"] == [
-        {"type": "DIETARY_SUPPLEMENT", "name": "Vitamin D", "description": None}]
+        {"type": "DIETARY_SUPPLEMENT", "name": "Vitamin D", "description": None}
+    ]
     assert record["arms"] == [
-        {"label": "Cohort A", "type": None, "description": "Adults",
-         "interventions": ["Dietary Supplement: Vitamin D"], "planned_size": None},
-        {"label": "Cohort B", "type": None, "description": None, "interventions": [],
-         "planned_size": None},
+        {
+            "label": "Cohort A",
+            "type": None,
+            "description": "Adults",
+            "interventions": ["Dietary Supplement: Vitamin D"],
+            "planned_size": None,
+        },
+        {
+            "label": "Cohort B",
+            "type": None,
+            "description": None,
+            "interventions": [],
+            "planned_size": None,
+        },
     ]
     assert record["people"] == [
-        {"name": "Ann B. Smith", "role": "CENTRAL_CONTACT", "degrees": ["MD", "PhD"],
-         "email": "ann.smith@example.org", "phone": "555-0100 ext. 12", "affiliation": None},
-        {"name": "Bob Jones, MD", "role": "SITE_INVESTIGATOR", "degrees": [], "email": None,
-         "phone": None, "affiliation": None},
+        {
+            "name": "Ann B. Smith",
+            "role": "CENTRAL_CONTACT",
+            "degrees": ["MD", "PhD"],
+            "email": "ann.smith@example.org",
+            "phone": "555-0100 ext. 12",
+            "affiliation": None,
+        },
+        {
+            "name": "Bob Jones, MD",
+            "role": "SITE_INVESTIGATOR",
+            "degrees": [],
+            "email": None,
+            "phone": None,
+            "affiliation": None,
+        },
     ]
-    assert record["sites"] == [{
-        "facility": None, "city": "Springfield", "state": None, "zip": None,
-        "country": "United States", "status": "ACTIVE_NOT_RECRUITING",
-    }]
+    assert record["sites"] == [
+        {
+            "facility": None,
+            "city": "Springfield",
+            "state": None,
+            "zip": None,
+            "country": "United States",
+            "status": "ACTIVE_NOT_RECRUITING",
+        }
+    ]
     assert record["outcomes"] == [
         {"kind": "secondary", "measure": "Quality of life", "time_frame": None},
         {"kind": "other", "measure": "Cost", "time_frame": "1 year"},
     ]
     assert record["eligibility"] == {
-        "sex": "FEMALE", "min_age_years": 0.5, "max_age_years": None,
+        "sex": "FEMALE",
+        "min_age_years": 0.5,
+        "max_age_years": None,
         "healthy_volunteers": None,
         "inclusion": ["Age 18 or older", "Physician-diagnosed asthma for at least one year"],
         "exclusion": ["Smoker"],
     }
     assert record["descriptions"]["brief_summary"] == (
-        "First paragraph,\nwrapped here.\n\nSecond paragraph.")
+        "First paragraph,\nwrapped here.\n\nSecond paragraph."
+    )
     # Only the first period counts; a group without a STARTED count gets None.
     assert record["participant_flow"] == [
-        {"group": "Cohort A", "started": 21}, {"group": "Cohort B", "started": None}]
+        {"group": "Cohort A", "started": 21},
+        {"group": "Cohort B", "started": None},
+    ]
 
 
-@pytest.mark.parametrize(("text", "masking", "who"), [
-    ("None (Open Label)", "NONE", []),
-    ("Open Label", "NONE", []),
-    ("Double", "DOUBLE", []),
-    ("Single Blind", "SINGLE", []),
-    ("Double Blind (Subject, Investigator)", "DOUBLE", ["PARTICIPANT", "INVESTIGATOR"]),
-    ("Triple (Participant, Care Provider, Investigator)", "TRIPLE",
-     ["PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR"]),
-    ("Single (Outcomes Assessor)", "SINGLE", ["OUTCOMES_ASSESSOR"]),
-    ("Something else", None, []),
-])
+@pytest.mark.parametrize(
+    ("text", "masking", "who"),
+    [
+        ("None (Open Label)", "NONE", []),
+        ("Open Label", "NONE", []),
+        ("Double", "DOUBLE", []),
+        ("Single Blind", "SINGLE", []),
+        ("Double Blind (Subject, Investigator)", "DOUBLE", ["PARTICIPANT", "INVESTIGATOR"]),
+        (
+            "Triple (Participant, Care Provider, Investigator)",
+            "TRIPLE",
+            ["PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR"],
+        ),
+        ("Single (Outcomes Assessor)", "SINGLE", ["OUTCOMES_ASSESSOR"]),
+        ("Something else", None, []),
+    ],
+)
 def test_masking_wordings(text: str, masking: str | None, who: list[str]) -> None:
     minimal = (FIXTURES / "minimal.xml").read_text()
-    xml = minimal.replace("</clinical_study>", "<study_design_info><masking>"
-                          f"{text}</masking></study_design_info></clinical_study>")
+    xml = minimal.replace(
+        "</clinical_study>",
+        f"<study_design_info><masking>{text}</masking></study_design_info></clinical_study>",
+    )
     record = parse_one(FIXTURES / "minimal.xml", xml)
     assert (record["masking"], record["who_masked"]) == (masking, who)
 
 
-@pytest.mark.parametrize(("criteria", "inclusion", "exclusion"), [
-    ("No eligibility criteria", [], []),
-    ("-  INCLUSION CRITERIA:\n\nParticipants Must:\n\n  -  Be adults\n\n"
-     "EXCLUSION CRITERIA:\n\n  -  Be pregnant", ["Be adults"], ["Be pregnant"]),
-    ("DISEASE CHARACTERISTICS:\n\n  -  Stage IV\n\n       -  Grade 1\n\nNo prior therapy.",
-     ["Stage IV", "Grade 1", "No prior therapy."], []),
-    ("Inclusion criteria: adults\nExclusion: none", ["adults"], ["none"]),
-    ("Inclusion criteria are listed in the protocol", [
-        "Inclusion criteria are listed in the protocol"], []),
-])
+@pytest.mark.parametrize(
+    ("criteria", "inclusion", "exclusion"),
+    [
+        ("No eligibility criteria", [], []),
+        (
+            "-  INCLUSION CRITERIA:\n\nParticipants Must:\n\n  -  Be adults\n\n"
+            "EXCLUSION CRITERIA:\n\n  -  Be pregnant",
+            ["Be adults"],
+            ["Be pregnant"],
+        ),
+        (
+            "DISEASE CHARACTERISTICS:\n\n  -  Stage IV\n\n       -  Grade 1\n\nNo prior therapy.",
+            ["Stage IV", "Grade 1", "No prior therapy."],
+            [],
+        ),
+        ("Inclusion criteria: adults\nExclusion: none", ["adults"], ["none"]),
+        (
+            "Inclusion criteria are listed in the protocol",
+            ["Inclusion criteria are listed in the protocol"],
+            [],
+        ),
+    ],
+)
 def test_criteria_splitting(criteria: str, inclusion: list[str], exclusion: list[str]) -> None:
     minimal = (FIXTURES / "minimal.xml").read_text()
-    xml = minimal.replace("</clinical_study>", "<eligibility><criteria><textblock>"
-                          f"{criteria}</textblock></criteria></eligibility></clinical_study>")
+    xml = minimal.replace(
+        "</clinical_study>",
+        "<eligibility><criteria><textblock>"
+        f"{criteria}</textblock></criteria></eligibility></clinical_study>",
+    )
     eligibility = parse_one(FIXTURES / "minimal.xml", xml)["eligibility"]
     assert (eligibility["inclusion"], eligibility["exclusion"]) == (inclusion, exclusion)
 

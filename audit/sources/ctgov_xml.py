@@ -89,12 +89,14 @@ def _dated(root: Element, tag: str) -> dict:
     element = root.find(tag)
     if element is None:
         return {"date": None, "type": None}
-    return {"date": to_iso_date(_line(element.text)),
-            "type": to_enum(element.get("type"), COUNT_TYPES)}
+    return {
+        "date": to_iso_date(_line(element.text)),
+        "type": to_enum(element.get("type"), COUNT_TYPES),
+    }
 
 
 def _masking(text: str | None) -> tuple[str | None, list[str]]:
-    """"Triple (Participant, Care Provider, Investigator)" -> TRIPLE and who was masked."""
+    """Masking level and who was masked: "Triple (Participant, Investigator)" -> TRIPLE, [...]."""
     if not text:
         return None, []
     match = re.match(r"([^(]*)(?:\((.*)\))?", text)
@@ -139,42 +141,63 @@ def _criteria(text: str | None) -> tuple[list[str], list[str]]:
             found[section].append(item)
         elif item is not None:
             item.append(line)
-    return ([" ".join(parts) for parts in found["inclusion"]],
-            [" ".join(parts) for parts in found["exclusion"]])
+    return (
+        [" ".join(parts) for parts in found["inclusion"]],
+        [" ".join(parts) for parts in found["exclusion"]],
+    )
 
 
 def _person(element: Element, role: str, affiliation: str | None = None) -> dict | None:
     """One contact or investigator; None when it has no name."""
     name = " ".join(
-        filter(None, (_text(element, tag) for tag in ("first_name", "middle_name", "last_name"))))
+        filter(None, (_text(element, tag) for tag in ("first_name", "middle_name", "last_name")))
+    )
     if not name:
         return None
     degrees = [d.strip() for d in (_text(element, "degrees") or "").split(",") if d.strip()]
     phone, extension = _text(element, "phone"), _text(element, "phone_ext")
     if phone and extension:
         phone = f"{phone} ext. {extension}"
-    return person(name, role, degrees, _text(element, "email"), phone or extension,
-                  _text(element, "affiliation") or affiliation)
+    return person(
+        name,
+        role,
+        degrees,
+        _text(element, "email"),
+        phone or extension,
+        _text(element, "affiliation") or affiliation,
+    )
 
 
 def _people_and_sites(root: Element) -> tuple[list[dict], list[dict]]:
-    people: list[dict | None] = [_person(e, "OVERALL_OFFICIAL")
-                                 for e in root.findall("overall_official")]
-    people += [_person(e, "CENTRAL_CONTACT")
-               for tag in ("overall_contact", "overall_contact_backup")
-               for e in root.findall(tag)]
+    people: list[dict | None] = [
+        _person(e, "OVERALL_OFFICIAL") for e in root.findall("overall_official")
+    ]
+    people += [
+        _person(e, "CENTRAL_CONTACT")
+        for tag in ("overall_contact", "overall_contact_backup")
+        for e in root.findall(tag)
+    ]
     sites = []
     for location in root.findall("location"):
         facility = _text(location, "facility/name")
-        sites.append(site(facility, _text(location, "facility/address/city"),
-                          _text(location, "facility/address/state"),
-                          _text(location, "facility/address/zip"),
-                          _text(location, "facility/address/country"),
-                          to_enum(_text(location, "status"), OVERALL_STATUSES)))
-        people += [_person(e, "SITE_CONTACT", facility)
-                   for tag in ("contact", "contact_backup") for e in location.findall(tag)]
-        people += [_person(e, "SITE_INVESTIGATOR", facility)
-                   for e in location.findall("investigator")]
+        sites.append(
+            site(
+                facility,
+                _text(location, "facility/address/city"),
+                _text(location, "facility/address/state"),
+                _text(location, "facility/address/zip"),
+                _text(location, "facility/address/country"),
+                to_enum(_text(location, "status"), OVERALL_STATUSES),
+            )
+        )
+        people += [
+            _person(e, "SITE_CONTACT", facility)
+            for tag in ("contact", "contact_backup")
+            for e in location.findall(tag)
+        ]
+        people += [
+            _person(e, "SITE_INVESTIGATOR", facility) for e in location.findall("investigator")
+        ]
     return [p for p in people if p], sites
 
 
@@ -186,8 +209,11 @@ def _interventions_and_arms(root: Element) -> tuple[list[dict], list[dict]]:
         if not name:
             continue
         kind = _text(element, "intervention_type")
-        interventions.append(intervention(to_enum(kind, INTERVENTION_TYPES), name,
-                                          _block(element.findtext("description"))))
+        interventions.append(
+            intervention(
+                to_enum(kind, INTERVENTION_TYPES), name, _block(element.findtext("description"))
+            )
+        )
         given.append((f"{kind}: {name}" if kind else name, _texts(element, "arm_group_label")))
     arms = []
     for element in root.findall("arm_group"):
@@ -195,8 +221,14 @@ def _interventions_and_arms(root: Element) -> tuple[list[dict], list[dict]]:
         if not label:
             continue
         names = list(dict.fromkeys(n for n, labels in given if label in labels))
-        arms.append(arm(label, to_enum(_text(element, "arm_group_type"), ARM_TYPES),
-                        _block(element.findtext("description")), names))
+        arms.append(
+            arm(
+                label,
+                to_enum(_text(element, "arm_group_type"), ARM_TYPES),
+                _block(element.findtext("description")),
+                names,
+            )
+        )
     return interventions, arms
 
 
@@ -213,23 +245,29 @@ def _participant_flow(root: Element) -> list[dict]:
                 for count in milestone.iter("participants"):
                     started[count.get("group_id", "")] = _int(count.get("count"))
                 break
-    return [{"group": _text(group, "title") or group.get("group_id", ""),
-             "started": started.get(group.get("group_id", ""))}
-            for group in flow.findall("group_list/group")]
+    return [
+        {
+            "group": _text(group, "title") or group.get("group_id", ""),
+            "started": started.get(group.get("group_id", "")),
+        }
+        for group in flow.findall("group_list/group")
+    ]
 
 
 def _root(path: Path, text: str) -> Element:
     """The ``<clinical_study>`` element, or SourceError for unsafe or malformed XML."""
     if _UNSAFE.search(text):
-        raise SourceError(path, "XML with a DOCTYPE or ENTITY declaration is refused "
-                          "(entity expansion risk)")
+        raise SourceError(
+            path, "XML with a DOCTYPE or ENTITY declaration is refused (entity expansion risk)"
+        )
     try:
         root = ET.fromstring(text)
     except ET.ParseError as error:
         line, column = error.position
         reason = str(error).split(":")[0]
-        raise SourceError(path, f"malformed XML at line {line}, column {column + 1}: "
-                          f"{reason}") from error
+        raise SourceError(
+            path, f"malformed XML at line {line}, column {column + 1}: {reason}"
+        ) from error
     if root.tag != "clinical_study":
         raise SourceError(path, f"root element is <{root.tag}>, not <clinical_study>")
     return root
@@ -250,62 +288,69 @@ def parse(path: Path, text: str) -> list[dict]:
     inclusion, exclusion = _criteria(root.findtext("eligibility/criteria/textblock"))
     interventions, arms = _interventions_and_arms(root)
     people, sites = _people_and_sites(root)
-    outcomes = [outcome(kind, measure, _text(element, "time_frame"))
-                for kind in ("primary", "secondary", "other")
-                for element in root.findall(f"{kind}_outcome")
-                if (measure := _text(element, "measure"))]
+    outcomes = [
+        outcome(kind, measure, _text(element, "time_frame"))
+        for kind in ("primary", "secondary", "other")
+        for element in root.findall(f"{kind}_outcome")
+        if (measure := _text(element, "measure"))
+    ]
     enrollment = root.find("enrollment")
-    return [new_record(
-        trial_id=nct_id,
-        nct_id=nct_id,
-        secondary_ids=[i for i in dict.fromkeys(ids) if i != nct_id],
-        source=NAME,
-        source_file=str(path),
-        title=_text(root, "brief_title"),
-        official_title=_text(root, "official_title"),
-        overall_status=to_enum(status, OVERALL_STATUSES),
-        status_text=status,
-        last_known_status=to_enum(_text(root, "last_known_status"), OVERALL_STATUSES),
-        status_verified=verified[:7] if verified and len(verified) >= 7 else None,
-        phases=to_phases(_text(root, "phase")),
-        study_type=to_enum(study_type, STUDY_TYPES) if study_type else None,
-        allocation=to_enum(_text(root, "study_design_info/allocation"), ALLOCATIONS),
-        intervention_model=to_enum(_text(root, "study_design_info/intervention_model"),
-                                   INTERVENTION_MODELS),
-        masking=masking,
-        who_masked=who_masked,
-        primary_purpose=to_enum(_text(root, "study_design_info/primary_purpose"),
-                                PRIMARY_PURPOSES),
-        stated_arm_count=_int(_text(root, "number_of_arms") or _text(root, "number_of_groups")),
-        enrollment={
-            "count": _int(enrollment.text) if enrollment is not None else None,
-            "type": to_enum(enrollment.get("type"), COUNT_TYPES)
-            if enrollment is not None else None,
-        },
-        start_date=_dated(root, "start_date"),
-        primary_completion_date=_dated(root, "primary_completion_date"),
-        completion_date=_dated(root, "completion_date"),
-        first_posted=to_iso_date(_text(root, "study_first_posted")),
-        last_update_posted=to_iso_date(_text(root, "last_update_posted")),
-        sponsor=_text(root, "sponsors/lead_sponsor/agency"),
-        collaborators=_texts(root, "sponsors/collaborator/agency"),
-        conditions=_texts(root, "condition"),
-        interventions=interventions,
-        arms=arms,
-        people=people,
-        sites=sites,
-        outcomes=outcomes,
-        eligibility={
-            "sex": to_enum(_text(root, "eligibility/gender"), SEXES),
-            "min_age_years": to_years(_text(root, "eligibility/minimum_age")),
-            "max_age_years": to_years(_text(root, "eligibility/maximum_age")),
-            "healthy_volunteers": _healthy(_text(root, "eligibility/healthy_volunteers")),
-            "inclusion": inclusion,
-            "exclusion": exclusion,
-        },
-        descriptions={
-            "brief_summary": _block(root.findtext("brief_summary/textblock")),
-            "detailed_description": _block(root.findtext("detailed_description/textblock")),
-        },
-        participant_flow=_participant_flow(root),
-    )]
+    return [
+        new_record(
+            trial_id=nct_id,
+            nct_id=nct_id,
+            secondary_ids=[i for i in dict.fromkeys(ids) if i != nct_id],
+            source=NAME,
+            source_file=str(path),
+            title=_text(root, "brief_title"),
+            official_title=_text(root, "official_title"),
+            overall_status=to_enum(status, OVERALL_STATUSES),
+            status_text=status,
+            last_known_status=to_enum(_text(root, "last_known_status"), OVERALL_STATUSES),
+            status_verified=verified[:7] if verified and len(verified) >= 7 else None,
+            phases=to_phases(_text(root, "phase")),
+            study_type=to_enum(study_type, STUDY_TYPES) if study_type else None,
+            allocation=to_enum(_text(root, "study_design_info/allocation"), ALLOCATIONS),
+            intervention_model=to_enum(
+                _text(root, "study_design_info/intervention_model"), INTERVENTION_MODELS
+            ),
+            masking=masking,
+            who_masked=who_masked,
+            primary_purpose=to_enum(
+                _text(root, "study_design_info/primary_purpose"), PRIMARY_PURPOSES
+            ),
+            stated_arm_count=_int(_text(root, "number_of_arms") or _text(root, "number_of_groups")),
+            enrollment={
+                "count": _int(enrollment.text) if enrollment is not None else None,
+                "type": to_enum(enrollment.get("type"), COUNT_TYPES)
+                if enrollment is not None
+                else None,
+            },
+            start_date=_dated(root, "start_date"),
+            primary_completion_date=_dated(root, "primary_completion_date"),
+            completion_date=_dated(root, "completion_date"),
+            first_posted=to_iso_date(_text(root, "study_first_posted")),
+            last_update_posted=to_iso_date(_text(root, "last_update_posted")),
+            sponsor=_text(root, "sponsors/lead_sponsor/agency"),
+            collaborators=_texts(root, "sponsors/collaborator/agency"),
+            conditions=_texts(root, "condition"),
+            interventions=interventions,
+            arms=arms,
+            people=people,
+            sites=sites,
+            outcomes=outcomes,
+            eligibility={
+                "sex": to_enum(_text(root, "eligibility/gender"), SEXES),
+                "min_age_years": to_years(_text(root, "eligibility/minimum_age")),
+                "max_age_years": to_years(_text(root, "eligibility/maximum_age")),
+                "healthy_volunteers": _healthy(_text(root, "eligibility/healthy_volunteers")),
+                "inclusion": inclusion,
+                "exclusion": exclusion,
+            },
+            descriptions={
+                "brief_summary": _block(root.findtext("brief_summary/textblock")),
+                "detailed_description": _block(root.findtext("detailed_description/textblock")),
+            },
+            participant_flow=_participant_flow(root),
+        )
+    ]

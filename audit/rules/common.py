@@ -1,0 +1,56 @@
+"""Small helpers the rules share: finding details from table rows, dates of any precision."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+
+def value(item: Any) -> Any:
+    """A table cell as a plain value (None for any kind of missing)."""
+    if item is None:
+        return None
+    try:
+        if pd.isna(item):
+            return None
+    except (TypeError, ValueError):
+        return item
+    return item.item() if hasattr(item, "item") else item
+
+
+def where(rows: Iterable[Any]) -> dict[str, list[str]]:
+    """``trial_ids``, ``record_files`` and ``sources`` of table rows, for ``ctx.finding``."""
+    rows = list(rows)
+    return {
+        "trial_ids": [r.trial_id for r in rows if isinstance(r.trial_id, str)],
+        "record_files": [r.record_file for r in rows],
+        "sources": [r.source for r in rows if isinstance(r.source, str)],
+    }
+
+
+def to_date(text: str | None, *, end: bool = False) -> date | None:
+    """A date from ISO text of any precision: the first day of the period, or its last
+    day with ``end=True`` ("2022-07" -> 2022-07-01 or 2022-07-31)."""
+    if not isinstance(text, str):
+        return None
+    parts = text.split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
+        if len(parts) > 2:
+            day = int(parts[2])
+        else:
+            day = calendar.monthrange(year, month)[1] if end else 1
+        return date(year, month, day)
+    except (ValueError, IndexError):
+        return None
+
+
+def months_between(earlier: date, later: date) -> int:
+    """Whole months from ``earlier`` to ``later`` (negative when later is before)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - 1 if later.day < earlier.day else months
