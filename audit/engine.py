@@ -37,6 +37,7 @@ class AuditResult:
     findings: list[Finding]
     problems: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    records_dir: Path | None = None
 
     @property
     def complete(self) -> bool:
@@ -92,7 +93,7 @@ def run_audit(records_dir: Path, expectations_dir: Path, as_of: date) -> AuditRe
         problems.append(str(error))
         findings.append(finding("policy-unusable", "input", "error", str(error)))
     return AuditResult(as_of, loaded.records, tables, sorted_findings(findings), problems,
-                       timings)
+                       timings, records_dir)
 
 
 def _run_rules_safely(tables: Tables, as_of: date, problems: list[str]) -> list[Finding]:

@@ -1,17 +1,70 @@
-"""The HTML report: one self-contained file rendered from Jinja2 templates, values escaped."""
+"""The HTML report: one self-contained file, no network, every record value escaped.
+
+The page is rendered from Jinja2 templates with autoescaping. The large data (findings,
+trials, people) travels as a JSON block the browser parses and renders with ``textContent``
+only, so nothing from a record is ever parsed as HTML. The Content-Security-Policy allows no
+external load at all and only the page's own script, by hash.
+"""
 
 from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from importlib.resources import files
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from audit.engine import AuditResult
+from audit.report import model
+
+MAX_TRIAL_VIEWS = 20000
 
 
 def _environment() -> Environment:
     return Environment(loader=PackageLoader("audit.report", "templates"),
-                       autoescape=select_autoescape(default=True), trim_blocks=True,
-                       lstrip_blocks=True)
+                       autoescape=select_autoescape(default=True, default_for_string=True),
+                       trim_blocks=True, lstrip_blocks=True)
 
 
-def render_html(result: AuditResult) -> str:
-    return _environment().get_template("report.html.j2").render(result=result)
+def script_json(data: Any) -> str:
+    """JSON that is safe inside a <script> element: no '<', '>', '&' or line separators."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _hash(script: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+
+
+def _bars(items: list[tuple[str, int]], width: int = 360, bar: int = 18) -> dict[str, Any]:
+    """Geometry of a horizontal bar chart, drawn as inline SVG by the template."""
+    top = max((count for _, count in items), default=0) or 1
+    rows = [{"label": label, "count": count, "y": i * (bar + 6),
+             "width": round(width * count / top, 1)} for i, (label, count) in enumerate(items)]
+    return {"rows": rows, "height": len(items) * (bar + 6), "bar": bar, "width": width}
+
+
+def render_html(result: AuditResult, verdict: dict[str, Any] | None = None,
+                new: set[str] | None = None) -> str:
+    overview = model.overview(result, verdict)
+    trials = sorted({t for f in result.findings for t in f.trial_ids})
+    if len(trials) < MAX_TRIAL_VIEWS:
+        trials = sorted({*trials, *(r.get("trial_id") for _, r in result.records
+                                    if isinstance(r.get("trial_id"), str))})[:MAX_TRIAL_VIEWS]
+    data = {
+        "findings": model.finding_rows(result.findings, new),
+        "docs": model.rule_docs(),
+        "trials": model.trial_views(result, set(trials)),
+        "people": model.people_view(result)[:MAX_TRIAL_VIEWS],
+    }
+    script = files("audit.report").joinpath("templates/report.js").read_text(encoding="utf-8")
+    style = files("audit.report").joinpath("templates/report.css").read_text(encoding="utf-8")
+    return _environment().get_template("report.html.j2").render(
+        overview=overview, data_json=script_json(data), script=script, style=style,
+        script_hash=_hash(script), rule_chart=_bars(overview["by_rule"][:15]),
+        age_chart=_bars(overview["verification_ages"]))

@@ -1,1 +1,91 @@
-"""Being written: registers no rule yet."""
+"""The arms of a record do not add up to its enrollment, its stated group count or its design.
+
+What it detects (one finding per kind of mismatch and record):
+
+* ``planned-sizes``: every arm states a planned size, and the sizes do not add up to the
+  enrollment count (e.g. arms of 30 and 30 with an enrollment of 80). When the enrollment is
+  ACTUAL the finding is only ``info``: a finished trial rarely recruits exactly the plan.
+* ``stated-groups``: the record says "N participants in K groups" (or the registry's number
+  of arms) and lists a different number of arms.
+* ``single-group``: the intervention model is SINGLE_GROUP but the record lists several arms.
+* ``flow-started``: the results' participant flow says more or fewer participants STARTED
+  than the ACTUAL enrollment count.
+
+Records without arm sizes, without a stated group count, without arms or without results
+are not judged on that point.
+
+Why it matters: enrollment and arm sizes feed sample-size and pooling analyses; when they
+disagree, at least one of them is wrong and readers cannot tell which.
+
+How to fix: check the registry page. Correct the enrollment count, the arm list or the
+design (a multi-cohort study is not SINGLE_GROUP), or the arm description that states a size.
+If the difference is real (e.g. a run-in period before randomization), waive the finding
+with that reason.
+
+Example: arms "Drug A: 30 participants" and "Placebo: 30 participants" with an estimated
+enrollment of 80 -> "planned arm sizes add up to 60, enrollment is 80".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+
+from audit.findings import Finding
+from audit.rules import Context, rule
+from audit.rules.common import where
+from audit.tables import Tables
+
+
+def _planned_sums(arms: pd.DataFrame) -> pd.DataFrame:
+    """Per record file: the sum of planned arm sizes, only where every arm states one."""
+    grouped = arms.groupby("record_file", sort=False)["planned_size"]
+    sums = pd.DataFrame({"planned_sum": grouped.sum(), "stated": grouped.count(),
+                         "arms": grouped.size()})
+    sums = sums[(sums["stated"] == sums["arms"]) & (sums["arms"] > 0)]
+    return sums[["planned_sum"]].reset_index()
+
+
+@rule("enrollment-arm-mismatch", severity="warning", scope="record")
+def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
+    studies = tables.studies.merge(_planned_sums(tables.arms), on="record_file", how="left")
+    count, arms = studies["enrollment_count"], studies["arm_count"]
+    actual = studies["enrollment_type"] == "ACTUAL"
+
+    planned = studies[studies["planned_sum"].notna() & count.notna()
+                      & (studies["planned_sum"] != count)]
+    for row in planned.itertuples(index=False):
+        yield ctx.finding(
+            f"planned arm sizes add up to {row.planned_sum}, enrollment is "
+            f"{row.enrollment_count} ({(row.enrollment_type or 'unknown type').lower()})",
+            **where([row]), field="enrollment_count", key="planned-sizes",
+            severity="info" if row.enrollment_type == "ACTUAL" else None,
+            evidence={"planned_sum": row.planned_sum, "enrollment_count": row.enrollment_count,
+                      "enrollment_type": row.enrollment_type})
+
+    stated = studies[studies["stated_arm_count"].notna() & (arms > 0)
+                     & (studies["stated_arm_count"] != arms)]
+    for row in stated.itertuples(index=False):
+        yield ctx.finding(
+            f"the record states {row.stated_arm_count} groups but lists {row.arm_count} arms",
+            **where([row]), field="stated_arm_count", key="stated-groups",
+            evidence={"stated_arm_count": row.stated_arm_count, "arm_count": row.arm_count})
+
+    single = studies[(studies["intervention_model"] == "SINGLE_GROUP") & (arms > 1)]
+    for row in single.itertuples(index=False):
+        yield ctx.finding(
+            f"intervention model is SINGLE_GROUP but the record lists {row.arm_count} arms",
+            **where([row]), field="intervention_model", key="single-group",
+            evidence={"intervention_model": row.intervention_model, "arm_count": row.arm_count})
+
+    flow = studies[actual & count.notna() & studies["flow_started_total"].notna()
+                   & (studies["flow_started_total"] != count)]
+    for row in flow.itertuples(index=False):
+        yield ctx.finding(
+            f"{row.flow_started_total} participants started (participant flow, "
+            f"{row.flow_group_count} groups), actual enrollment is {row.enrollment_count}",
+            **where([row]), field="enrollment_count", key="flow-started",
+            evidence={"flow_started_total": row.flow_started_total,
+                      "flow_group_count": row.flow_group_count,
+                      "enrollment_count": row.enrollment_count})

@@ -15,8 +15,17 @@ NCT_RE = re.compile(r"\bNCT\d{8}\b")
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 PHONE_RE = re.compile(r"\+?\(?\d[\d\s().\-/]{4,}\d(?:\s*(?:ext\.?|x)\s*\d+)?", re.IGNORECASE)
 INTERVENTION_TYPE_WORDS = (
-    "Behavioral", "Biological", "Combination Product", "Device", "Diagnostic Test",
-    "Dietary Supplement", "Drug", "Genetic", "Procedure/Surgery", "Procedure", "Radiation",
+    "Behavioral",
+    "Biological",
+    "Combination Product",
+    "Device",
+    "Diagnostic Test",
+    "Dietary Supplement",
+    "Drug",
+    "Genetic",
+    "Procedure/Surgery",
+    "Procedure",
+    "Radiation",
     "Other",
 )
 _TYPE_ALTERNATION = "|".join(re.escape(word) for word in INTERVENTION_TYPE_WORDS)
@@ -35,7 +44,7 @@ _NUMBER = r"(\d+(?:\.\d+)?)"
 
 
 def page_lines(text: str) -> list[str]:
-    """The page's lines (line ``n`` is at index ``n - 1``), with any line ending and NBSP removed."""
+    """The page's lines (line ``n`` at index ``n - 1``), without line endings or NBSP."""
     return [line.replace("\u00a0", " ").rstrip() for line in re.split(r"\r\n|\r|\n", text)]
 
 
@@ -118,7 +127,7 @@ def _years(number: str, unit: str | None) -> float | None:
 def age_range(text: str | None) -> tuple[float | None, float | None]:
     """(min, max) years from "30 to 75 years old", "18+ years old", "Up to 65 years old",
     "30 Years to 70 Years (Adult, Older Adult)", "18 Years and older"."""
-    value = re.sub(r"\(.*?\)", " ", clean(text).lower()).replace(" old", " ")
+    value = re.sub(r"\(.*?\)|\bold\b", " ", clean(text).lower())
     both = re.search(rf"{_NUMBER}\s*{_AGE_UNIT}?\s*(?:to|-|–)\s*{_NUMBER}\s*{_AGE_UNIT}?", value)
     if both:
         low_unit = both.group(2) or both.group(4)
@@ -143,7 +152,7 @@ def count(text: str | None) -> int | None:
 
 
 def count_type(text: str | None) -> str | None:
-    """ACTUAL or ESTIMATED from a word in ``text`` ("Estimated Enrollment", "30 actual patients")."""
+    """ACTUAL or ESTIMATED from a word in ``text``: "Estimated Enrollment", "30 actual patients"."""
     for word in re.findall(r"[A-Za-z]+", text or ""):
         found = vocab.to_enum(word, vocab.COUNT_TYPES)
         if found:

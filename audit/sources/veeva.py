@@ -20,12 +20,34 @@ from audit.sources import pagetext as pt
 NAME = "veeva"
 
 _HEADINGS = (
-    "Status and phase", "Conditions", "Treatments", "Study type", "Funder types", "Identifiers",
-    "Details and patient eligibility", "About", "Full description", "Enrollment", "Sex", "Ages",
-    "Volunteers", "Inclusion criteria", "Exclusion criteria", "Criteria", "Trial design",
-    "Primary purpose", "Allocation", "Interventional model", "Masking", "Observational model",
-    "Time perspective", "Trial documents", "Trial contacts and locations",
-    "Central trial contact", "Data sourced from clinicaltrials.gov", "Clinical trials",
+    "Status and phase",
+    "Conditions",
+    "Treatments",
+    "Study type",
+    "Funder types",
+    "Identifiers",
+    "Details and patient eligibility",
+    "About",
+    "Full description",
+    "Enrollment",
+    "Sex",
+    "Ages",
+    "Volunteers",
+    "Inclusion criteria",
+    "Exclusion criteria",
+    "Criteria",
+    "Trial design",
+    "Primary purpose",
+    "Allocation",
+    "Interventional model",
+    "Masking",
+    "Observational model",
+    "Time perspective",
+    "Trial documents",
+    "Trial contacts and locations",
+    "Central trial contact",
+    "Data sourced from clinicaltrials.gov",
+    "Clinical trials",
 )
 _HEADING_KEYS = {pt.key(heading): heading for heading in _HEADINGS}
 _GROUPS_RE = re.compile(
@@ -152,8 +174,11 @@ def parse_groups(rows: list[tuple[int, str]]) -> list[dict]:
         text = texts[index]
         nxt = texts[index + 1] if index + 1 < len(texts) else ""
         after = texts[index + 2] if index + 2 < len(texts) else ""
-        if _is_arm_type(nxt) and not _is_arm_type(after) and pt.key(text) not in (
-            "description", "treatment", "treatments"):
+        if (
+            _is_arm_type(nxt)
+            and not _is_arm_type(after)
+            and pt.key(text) not in ("description", "treatment", "treatments")
+        ):
             arms.append(arm(text, vocab.to_enum(nxt, vocab.ARM_TYPES)))
             mode, index = None, index + 2
             continue
@@ -179,13 +204,25 @@ def _people(section: Section | None) -> list[dict]:
         for chunk in text.split(";"):
             found = pt.contact(chunk)
             if found["name"]:
-                people.append(person(found["name"], "CENTRAL_CONTACT", found["degrees"],
-                                     found["email"], found["phone"]))
+                people.append(
+                    person(
+                        found["name"],
+                        "CENTRAL_CONTACT",
+                        found["degrees"],
+                        found["email"],
+                        found["phone"],
+                    )
+                )
     return people
 
 
-def _value(sections: dict[str, Section], heading: str, vocabulary: tuple[str, ...],
-           lines: dict[str, int], field_name: str) -> str | None:
+def _value(
+    sections: dict[str, Section],
+    heading: str,
+    vocabulary: tuple[str, ...],
+    lines: dict[str, int],
+    field_name: str,
+) -> str | None:
     """The first line of a section mapped onto ``vocabulary``, noting its line."""
     section = sections.get(heading)
     number, text = section.first() if section else (None, None)
@@ -208,12 +245,18 @@ def parse(path: Path, text: str) -> list[dict]:
         raise SourceError(path, f"not a usable ClinicalTrials.Veeva page: {missing}")
     lines: dict[str, int] = {"trial_id": nct[0], "nct_id": nct[0]}
     (title_line, title), (sponsor_line, sponsor) = _title_and_sponsor(preamble)
-    status, status_text, phases, status_lines = _status_and_phases(
-        sections.get("Status and phase"))
+    status, status_text, phases, status_lines = _status_and_phases(sections.get("Status and phase"))
     lines.update(status_lines)
     record = new_record(
-        trial_id=nct[1], nct_id=nct[1], source=NAME, source_file=str(path), title=title,
-        sponsor=sponsor, overall_status=status, status_text=status_text, phases=phases,
+        trial_id=nct[1],
+        nct_id=nct[1],
+        source=NAME,
+        source_file=str(path),
+        title=title,
+        sponsor=sponsor,
+        overall_status=status,
+        status_text=status_text,
+        phases=phases,
         secondary_ids=[t for n, t in ids if n != nct[0] and t != nct[1]],
     )
     for field_name, number in (("title", title_line), ("sponsor", sponsor_line)):
@@ -237,11 +280,13 @@ def parse(path: Path, text: str) -> list[dict]:
 
 def _design(record: dict, sections: dict[str, Section], lines: dict[str, int]) -> None:
     record["study_type"] = _value(sections, "Study type", vocab.STUDY_TYPES, lines, "study_type")
-    record["primary_purpose"] = _value(sections, "Primary purpose", vocab.PRIMARY_PURPOSES,
-                                       lines, "primary_purpose")
+    record["primary_purpose"] = _value(
+        sections, "Primary purpose", vocab.PRIMARY_PURPOSES, lines, "primary_purpose"
+    )
     record["allocation"] = _value(sections, "Allocation", vocab.ALLOCATIONS, lines, "allocation")
-    record["intervention_model"] = _value(sections, "Interventional model",
-                                          vocab.INTERVENTION_MODELS, lines, "intervention_model")
+    record["intervention_model"] = _value(
+        sections, "Interventional model", vocab.INTERVENTION_MODELS, lines, "intervention_model"
+    )
     record["masking"] = _value(sections, "Masking", vocab.MASKINGS, lines, "masking")
     enrollment = sections.get("Enrollment")
     number, text = enrollment.first() if enrollment else (None, None)
@@ -270,17 +315,18 @@ def _eligibility(record: dict, sections: dict[str, Section], lines: dict[str, in
             lines[f"eligibility.{key}"] = rows[0][0]
 
 
-def _arms_and_treatments(record: dict, sections: dict[str, Section],
-                         lines: dict[str, int]) -> None:
+def _arms_and_treatments(record: dict, sections: dict[str, Section], lines: dict[str, int]) -> None:
     for field_name, heading in (("conditions", "Conditions"), ("interventions", "Treatments")):
         if heading in sections and sections[heading].rows:
             lines[field_name] = sections[heading].rows[0][0]
-    record["conditions"] = [t for _, t in sections["Conditions"].rows] if (
-        "Conditions" in sections) else []
+    record["conditions"] = (
+        [t for _, t in sections["Conditions"].rows] if ("Conditions" in sections) else []
+    )
     treatments = sections["Treatments"].rows if "Treatments" in sections else []
     record["interventions"] = [
         intervention(*pt.parse_intervention(piece))
-        for _, text in treatments for piece in pt.split_interventions(text)
+        for _, text in treatments
+        for piece in pt.split_interventions(text)
     ]
     groups = sections.get("groups")
     if groups:

@@ -1,0 +1,235 @@
+"""The report's view model: plain dicts built from an audit result, shared by every format.
+
+The HTML page embeds this as JSON and renders the big tables in the browser (so 100,000
+findings stay responsive); the overview is rendered server-side from the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from audit.engine import AuditResult
+from audit.findings import SEVERITIES, Finding
+from audit.names import email_local, name_key
+from audit.rules import all_rules
+from audit.rules.common import months_between, to_date
+
+# Fields shown side by side in the trial view, in this order: (label, getter path).
+TRIAL_FIELDS = (
+    ("title", ("title",)), ("overall status", ("overall_status",)),
+    ("last known status", ("last_known_status",)), ("status verified", ("status_verified",)),
+    ("phases", ("phases",)), ("study type", ("study_type",)), ("allocation", ("allocation",)),
+    ("intervention model", ("intervention_model",)), ("masking", ("masking",)),
+    ("who masked", ("who_masked",)), ("enrollment", ("enrollment",)),
+    ("start date", ("start_date",)), ("primary completion", ("primary_completion_date",)),
+    ("completion date", ("completion_date",)), ("first posted", ("first_posted",)),
+    ("last update posted", ("last_update_posted",)), ("sponsor", ("sponsor",)),
+    ("arms", ("arms",)), ("interventions", ("interventions",)),
+    ("sex", ("eligibility", "sex")), ("min age (years)", ("eligibility", "min_age_years")),
+    ("max age (years)", ("eligibility", "max_age_years")), ("sites", ("sites",)),
+    ("captured", ("captured",)), ("source file", ("source_file",)),
+)
+# Record fields whose source line page importers remember, by trial-view label.
+_LINE_FIELDS = {"title": "title", "overall status": "overall_status", "phases": "phases",
+                "masking": "masking", "enrollment": "enrollment", "allocation": "allocation",
+                "start date": "start_date", "completion date": "completion_date",
+                "status verified": "status_verified"}
+MAX_TEXT = 2000
+
+
+def _show(value: Any) -> str:
+    """A record value as one short line of text for a table cell."""
+    if value is None or value == [] or value == {}:
+        return ""
+    if isinstance(value, dict) and set(value) == {"date", "type"}:
+        return " ".join(str(v) for v in (value["date"], value["type"]) if v)
+    if isinstance(value, dict) and set(value) == {"count", "type"}:
+        return " ".join(str(v) for v in (value["count"], value["type"]) if v is not None)
+    if isinstance(value, list):
+        parts = [_item(v) for v in value]
+        return "; ".join(p for p in parts if p)
+    text = str(value)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
+
+
+def _item(value: Any) -> str:
+    if isinstance(value, dict):
+        for key in ("label", "name", "facility"):
+            if value.get(key):
+                size = value.get("planned_size")
+                return f"{value[key]} ({size})" if size else str(value[key])
+        return ""
+    return str(value)
+
+
+def _get(record: dict[str, Any], path: tuple[str, ...]) -> Any:
+    value: Any = record
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _normalized(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
+    """Per trial: each source's values side by side, with disagreeing fields marked."""
+    by_trial: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    for name, record in result.records:
+        trial = record.get("trial_id")
+        if isinstance(trial, str) and trial in trials:
+            by_trial[trial].append((name, record))
+    views = []
+    for trial in sorted(by_trial):
+        entries = sorted(by_trial[trial], key=lambda item: (str(item[1].get("source")), item[0]))
+        rows = []
+        for label, path in TRIAL_FIELDS:
+            values = [_show(_get(record, path)) for _, record in entries]
+            stated = {_normalized(v) for v in values if v}
+            lines = [_line(record, label) for _, record in entries]
+            rows.append({"field": label, "values": values, "lines": lines,
+                         "conflict": label not in ("source file", "captured") and len(stated) > 1})
+        views.append({
+            "trial": trial,
+            "title": next((r.get("title") for _, r in entries if r.get("title")), ""),
+            "sources": [str(r.get("source")) for _, r in entries],
+            "files": [name for name, _ in entries],
+            "rows": rows,
+            "people": _people_variants(entries),
+        })
+    return views
+
+
+def _line(record: dict[str, Any], label: str) -> int | None:
+    lines = record.get("source_lines")
+    field = _LINE_FIELDS.get(label)
+    if not isinstance(lines, dict) or field is None:
+        return None
+    line = lines.get(field)
+    return line if isinstance(line, int) else None
+
+
+def _people_variants(entries: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    groups: dict[str, dict[str, Any]] = {}
+    for _, record in entries:
+        for person in record.get("people") or []:
+            if not isinstance(person, dict) or not isinstance(person.get("name"), str):
+                continue
+            key = name_key(person["name"]) or person["name"]
+            group = groups.setdefault(key, {"spellings": set(), "roles": set(), "sources": set()})
+            group["spellings"].add(person["name"])
+            group["roles"].add(str(person.get("role")))
+            group["sources"].add(str(record.get("source")))
+    return [{"spellings": sorted(g["spellings"]), "roles": sorted(g["roles"]),
+             "sources": sorted(g["sources"])} for _, g in sorted(groups.items())]
+
+
+def people_view(result: AuditResult) -> list[dict[str, Any]]:
+    """Each person resolved across records by name key or shared email, with what was seen."""
+    parent: dict[str, str] = {}
+
+    def find(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    seen: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+    for name, record in result.records:
+        for person in record.get("people") or []:
+            if not isinstance(person, dict) or not isinstance(person.get("name"), str):
+                continue
+            key = name_key(person["name"])
+            if not key:
+                continue
+            seen.append((name, record, person))
+            email = person.get("email") if isinstance(person.get("email"), str) else None
+            if email:
+                parent[find("n:" + key)] = find("e:" + email.lower())
+            local = email_local(email)
+            if local and name_key(local.replace(".", " ")) != key:
+                local_key = name_key(local.replace(".", " ").replace("_", " "))
+                if local_key and " " in local_key:
+                    parent[find("n:" + local_key)] = find("n:" + key)
+    clusters: dict[str, dict[str, set]] = defaultdict(
+        lambda: {"spellings": set(), "emails": set(), "trials": set(), "roles": set()})
+    for _, record, person in seen:
+        cluster = clusters[find("n:" + name_key(person["name"]))]
+        cluster["spellings"].add(person["name"])
+        if isinstance(person.get("email"), str):
+            cluster["emails"].add(person["email"])
+        cluster["trials"].add(str(record.get("trial_id")))
+        cluster["roles"].add(str(person.get("role")))
+    people = [{key: sorted(values) for key, values in c.items()} for c in clusters.values()]
+    return sorted(people, key=lambda p: (-len(p["spellings"]), -len(p["trials"]), p["spellings"]))
+
+
+def verification_ages(result: AuditResult) -> list[int]:
+    """Months from each record's last status verification to the as-of date."""
+    ages = []
+    for _, record in result.records:
+        verified = to_date(record.get("status_verified"))
+        if verified:
+            ages.append(max(0, months_between(verified, result.as_of)))
+    return ages
+
+
+def overview(result: AuditResult, verdict: dict[str, Any] | None) -> dict[str, Any]:
+    trials = {r.get("trial_id") for _, r in result.records if isinstance(r.get("trial_id"), str)}
+    sources = Counter(str(r.get("source")) for _, r in result.records)
+    by_severity = Counter(f.severity for f in result.findings)
+    by_rule = Counter(f.rule for f in result.findings)
+    return {
+        "as_of": result.as_of.isoformat(),
+        "records": len(result.records),
+        "trials": len(trials),
+        "sources": dict(sorted(sources.items())),
+        "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
+        "by_rule": by_rule.most_common(),
+        "complete": result.complete,
+        "problems": result.problems,
+        "verdict": verdict,
+        "verification_ages": _age_histogram(verification_ages(result)),
+    }
+
+
+def _age_histogram(ages: list[int]) -> list[tuple[str, int]]:
+    bins = (("< 1 y", 0, 12), ("1-2 y", 12, 24), ("2-5 y", 24, 60), ("5-10 y", 60, 120),
+            ("> 10 y", 120, 10**6))
+    return [(label, sum(low <= a < high for a in ages)) for label, low, high in bins]
+
+
+def rule_docs() -> dict[str, str]:
+    docs = {rule.id: rule.doc for rule in all_rules().values()}
+    docs.update(_CONTRACT_DOCS)
+    return docs
+
+
+_CONTRACT_DOCS = {
+    "record-unreadable": "A record file that could not be read as one JSON object. Fix the "
+                         "file (the message says what is wrong); the audit is incomplete "
+                         "until it can be read.",
+    "record-structure": "A record whose JSON structure breaks the record schema "
+                        "(audit/record.schema.json): a wrong type, a missing or unknown field.",
+}
+
+
+def finding_rows(findings: list[Finding], new: set[str] | None) -> dict[str, Any]:
+    """Findings as compact columns for the page: codes for repeated strings."""
+    rules = sorted({f.rule for f in findings})
+    sources = sorted({s for f in findings for s in f.sources})
+    rule_index = {r: i for i, r in enumerate(rules)}
+    source_index = {s: i for i, s in enumerate(sources)}
+    rows = []
+    for f in findings:
+        status = "waived" if f.waived else ("new" if new is not None and f.fingerprint in new
+                                            else "")
+        rows.append([
+            SEVERITIES.index(f.severity), rule_index[f.rule], f.origin, list(f.trial_ids),
+            [source_index[s] for s in f.sources], f.field or "", f.message,
+            list(f.record_files), f.evidence, f.fingerprint, status, f.waived or None,
+        ])
+    return {"rules": rules, "sources": sources, "severities": list(SEVERITIES), "rows": rows}
+
