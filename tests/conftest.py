@@ -96,3 +96,44 @@ def real_tables(real_records):
     from audit.tables import build_tables
 
     return build_tables(real_records)
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless chromium driven by Playwright (never a downloaded browser)."""
+    executable = Path("/usr/bin/chromium")
+    if not executable.exists():
+        reason = "browser tests need Debian's chromium (apt-get install chromium)"
+        if os.environ.get("AUDIT_REQUIRE_SHARED") == "1" or os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def seed_records(seeds: Path) -> list[tuple[str, dict]]:
+    """The five seed pages, normalized in memory the way `audit normalize` writes them."""
+    from audit.record import record_filename
+    from audit.sources import import_file
+
+    records = []
+    for path in sorted(seeds.glob("*.txt")):
+        records += [(record_filename(r), r) for r in import_file(path)]
+    return records

@@ -76,11 +76,17 @@ def test_seed_003_identity_and_status(seed_003: dict) -> None:
     assert record["enrollment"] == {"count": 50, "type": None}
     assert record["sponsor"] == "Qingdao University"
     assert record["conditions"] == [
-        "Diabetes Mellitus", "Diabetes Mellitus, Type 1", "Mesenchymal Stem Cells", "Umbilical Cord",
+        "Diabetes Mellitus",
+        "Diabetes Mellitus, Type 1",
+        "Mesenchymal Stem Cells",
+        "Umbilical Cord",
     ]
     assert record["interventions"] == [
-        {"type": "BIOLOGICAL", "name": "umbilical cord mesenchymal stem cells",
-         "description": None},
+        {
+            "type": "BIOLOGICAL",
+            "name": "umbilical cord mesenchymal stem cells",
+            "description": None,
+        },
     ]
     assert record["descriptions"]["brief_summary"].startswith("The purpose of this study")
     assert record["descriptions"]["detailed_description"].startswith("Type 1 diabetes mellitus")
@@ -102,23 +108,34 @@ def test_seed_003_eligibility(seed_003: dict) -> None:
 
 @pytest.mark.shared
 def test_seed_003_arm_outcomes_and_site(seed_003: dict) -> None:
-    assert seed_003["arms"] == [{
-        "label": "umbilical cord mesenchymal stem cells",
-        "type": None,
-        "description": "Intravenous infusion of ex vivo cultured umbilical cord mesenchymal stem "
-                       "cells",
-        "interventions": ["umbilical cord mesenchymal stem cells"],
-        "planned_size": None,
-    }]
+    assert seed_003["arms"] == [
+        {
+            "label": "umbilical cord mesenchymal stem cells",
+            "type": None,
+            "description": (
+                "Intravenous infusion of ex vivo cultured umbilical cord mesenchymal stem cells"
+            ),
+            "interventions": ["umbilical cord mesenchymal stem cells"],
+            "planned_size": None,
+        }
+    ]
     outcomes = seed_003["outcomes"]
     assert [o["kind"] for o in outcomes] == ["primary"] + ["secondary"] * 5
     assert {o["time_frame"] for o in outcomes} == {"3 months"}
     assert outcomes[0]["measure"] == "C peptide release test"
     assert outcomes[-1]["measure"] == "Number of severe and documented hypoglycemic events"
-    assert seed_003["sites"] == [{
-        "facility": "Stem Cell Research Center of Medical School Hospital of Qingdao University",
-        "city": "Qingdao", "state": "Shandong", "zip": None, "country": "China", "status": None,
-    }]
+    assert seed_003["sites"] == [
+        {
+            "facility": (
+                "Stem Cell Research Center of Medical School Hospital of Qingdao University"
+            ),
+            "city": "Qingdao",
+            "state": "Shandong",
+            "zip": None,
+            "country": "China",
+            "status": None,
+        }
+    ]
 
 
 @pytest.mark.shared
@@ -165,7 +182,8 @@ def test_seed_004_arms_keep_the_unlisted_intervention(seed_004: dict) -> None:
     experimental, comparator = arms
     assert experimental["type"] == "EXPERIMENTAL"
     assert experimental["interventions"] == [
-        "human umbilical cord mesenchymal stem cells", "allogeneic islet",
+        "human umbilical cord mesenchymal stem cells",
+        "allogeneic islet",
     ]
     assert experimental["description"] == "allogeneic islet combined with hUCMSCs"
     assert experimental["label"] == "allogeneic islet combined with hUCMSCs"
@@ -195,17 +213,29 @@ def test_seed_004_eligibility_without_headings(seed_004: dict) -> None:
 def test_seed_004_outcomes_and_site(seed_004: dict) -> None:
     outcomes = seed_004["outcomes"]
     assert [(o["kind"], o["measure"], o["time_frame"]) for o in outcomes] == [
-        ("primary", "Safety assessment: Registration of adverse events",
-         "Throughout the study until Week 52"),
-        ("primary", "Efficacy Assessment: Evaluation of islet function",
-         "Throughout the study until Week 52"),
+        (
+            "primary",
+            "Safety assessment: Registration of adverse events",
+            "Throughout the study until Week 52",
+        ),
+        (
+            "primary",
+            "Efficacy Assessment: Evaluation of islet function",
+            "Throughout the study until Week 52",
+        ),
         ("secondary", "Efficacy Assessment: HbA1c", "Week 52"),
         ("secondary", "Dose of exogenous insulin", "Week 52"),
     ]
-    assert seed_004["sites"] == [{
-        "facility": "Shanghai Changzheng Hospital", "city": "Shanghai", "state": "Shanghai",
-        "zip": None, "country": "China", "status": None,
-    }]
+    assert seed_004["sites"] == [
+        {
+            "facility": "Shanghai Changzheng Hospital",
+            "city": "Shanghai",
+            "state": "Shanghai",
+            "zip": None,
+            "country": "China",
+            "status": None,
+        }
+    ]
 
 
 @pytest.mark.shared
@@ -233,16 +263,32 @@ def test_seed_layout_variants_give_the_same_record(seeds: Path, seed_003: dict) 
         marked = f"- {stripped}" if stripped and not stripped.startswith("•") else line
         variant += [marked, ""]
     record = parse_text("\r\n".join(variant))
-    for field in ("trial_id", "title", "overall_status", "phases", "enrollment", "arms",
-                  "outcomes", "sites", "eligibility", "interventions", "conditions", "sponsor",
-                  "intervention_model", "study_type"):
+    for field in (
+        "trial_id",
+        "title",
+        "overall_status",
+        "phases",
+        "enrollment",
+        "arms",
+        "outcomes",
+        "sites",
+        "eligibility",
+        "interventions",
+        "conditions",
+        "sponsor",
+        "intervention_model",
+        "study_type",
+    ):
         assert record[field] == seed_003[field], field
 
 
 @pytest.mark.shared
 def test_other_seed_pages_are_not_medpath(seeds: Path) -> None:
-    for name in ("000_a5dd055d1905e3cc.txt", "001_4252685c35d04e8b.txt",
-                 "002_02d79498381f5f1b.txt"):
+    for name in (
+        "000_a5dd055d1905e3cc.txt",
+        "001_4252685c35d04e8b.txt",
+        "002_02d79498381f5f1b.txt",
+    ):
         path = seeds / name
         assert not medpath.sniff(path, read_text(path)[:65536]), name
 
@@ -272,17 +318,18 @@ def test_fixture_completed_three_arms_crlf() -> None:
         "same dose.",
     ]
     assert record["eligibility"]["exclusion"] == [
-        "Type 1 diabetes.", "eGFR below 45 mL/min/1.73 m2.",
+        "Type 1 diabetes.",
+        "eGFR below 45 mL/min/1.73 m2.",
     ]
     assert [(o["kind"], o["measure"], o["time_frame"]) for o in record["outcomes"]] == [
         ("primary", "Change From Baseline in HbA1c at Week 24", "Week 24"),
         ("secondary", "Fasting plasma glucose", "Baseline to Week 24"),
-        ("secondary", "Number of participants with hypoglycaemia",
-         "Up to 28 days after last dose"),
+        ("secondary", "Number of participants with hypoglycaemia", "Up to 28 days after last dose"),
         ("secondary", "Body weight", None),
     ]
-    assert [(s["facility"], s["city"], s["state"], s["zip"], s["country"])
-            for s in record["sites"]] == [
+    assert [
+        (s["facility"], s["city"], s["state"], s["zip"], s["country"]) for s in record["sites"]
+    ] == [
         ("Northside Diabetes Centre", "London", "England", None, "United Kingdom"),
         ("Clinique du Lac", "Annecy", "Auvergne-Rhône-Alpes", None, "France"),
         ("Example Research Site 12", "Boston", "Massachusetts", "02115", "United States"),
@@ -306,8 +353,9 @@ def test_fixture_non_nct_registration_without_locations() -> None:
         {"type": "PROCEDURE", "name": "acupuncture", "description": None},
         {"type": "DEVICE", "name": "sham acupuncture", "description": None},
     ]
-    assert [(a["label"], a["type"], a["interventions"], a["description"])
-            for a in record["arms"]] == [
+    assert [
+        (a["label"], a["type"], a["interventions"], a["description"]) for a in record["arms"]
+    ] == [
         ("acupuncture group", None, ["acupuncture"], "Manual acupuncture three times a week"),
         ("sham group", None, ["sham acupuncture"], "Non-penetrating needles at the same points"),
     ]
@@ -387,25 +435,48 @@ def test_registration_number_with_extra_ids_and_status_words() -> None:
     [
         ("C peptide release test3 months", True, ("C peptide release test", "3 months")),
         ("Adverse eventsWeek 52Number of events", True, ("Adverse events", "Week 52")),
-        ("Safety assessment: Registration of adverse events Throughout the study until Week 52 "
-         "Changes since baseline.", False,
-         ("Safety assessment: Registration of adverse events",
-          "Throughout the study until Week 52")),
-        ("Efficacy Assessment: HbA1c Week 52 Changes in HbA1c from baseline", False,
-         ("Efficacy Assessment: HbA1c", "Week 52")),
-        ("Change From Baseline in HbA1c at Week 12 Week 12 Mean change", False,
-         ("Change From Baseline in HbA1c at Week 12", "Week 12")),
+        (
+            "Safety assessment: Registration of adverse events Throughout the study until Week 52 "
+            "Changes since baseline.",
+            False,
+            (
+                "Safety assessment: Registration of adverse events",
+                "Throughout the study until Week 52",
+            ),
+        ),
+        (
+            "Efficacy Assessment: HbA1c Week 52 Changes in HbA1c from baseline",
+            False,
+            ("Efficacy Assessment: HbA1c", "Week 52"),
+        ),
+        (
+            "Change From Baseline in HbA1c at Week 12 Week 12 Mean change",
+            False,
+            ("Change From Baseline in HbA1c at Week 12", "Week 12"),
+        ),
         ("Pain score Day 1 to Day 28 VAS", False, ("Pain score", "Day 1 to Day 28")),
         ("Weight Baseline, Week 4, Week 12 kg", False, ("Weight", "Baseline, Week 4, Week 12")),
-        ("Overall survival Through study completion, an average of 1 year", False,
-         ("Overall survival", "Through study completion, an average of 1 year")),
-        ("Area under curve 0-120 min 52 weeks MMTT", False,
-         ("Area under curve 0-120 min", "52 weeks")),
-        ("Incidence of AEs 6 months after transplantation Recorded", False,
-         ("Incidence of AEs", "6 months after transplantation")),
+        (
+            "Overall survival Through study completion, an average of 1 year",
+            False,
+            ("Overall survival", "Through study completion, an average of 1 year"),
+        ),
+        (
+            "Area under curve 0-120 min 52 weeks MMTT",
+            False,
+            ("Area under curve 0-120 min", "52 weeks"),
+        ),
+        (
+            "Incidence of AEs 6 months after transplantation Recorded",
+            False,
+            ("Incidence of AEs", "6 months after transplantation"),
+        ),
         ("Quality of life", False, ("Quality of life", None)),
-        ("Insulin independence rate at 1 year", False,
-         ("Insulin independence rate at 1 year", None)),
+        (
+            "Insulin independence rate at 1 year",
+            False,
+            ("Insulin independence rate at 1 year", None),
+        ),
     ],
 )
 def test_split_outcome_row(row: str, glued: bool, expected: tuple) -> None:
@@ -413,18 +484,25 @@ def test_split_outcome_row(row: str, glued: bool, expected: tuple) -> None:
 
 
 def arms_of(lines: list[str], known: list[str]) -> list[tuple]:
-    return [(a["label"], a["type"], a["interventions"], a["description"])
-            for a in parse_arm_table(rows(*lines), known)]
+    return [
+        (a["label"], a["type"], a["interventions"], a["description"])
+        for a in parse_arm_table(rows(*lines), known)
+    ]
 
 
 def test_arm_table_learns_an_unlisted_intervention_from_the_repeated_description() -> None:
-    line = ("Group Intervention Description Experimental human umbilical cord mesenchymal stem "
-            "cells allogeneic islet combined with hUCMSCs Experimental allogeneic islet "
-            "allogeneic islet combined with hUCMSCs Comparator allogeneic islet allogeneic islet")
+    line = (
+        "Group Intervention Description Experimental human umbilical cord mesenchymal stem "
+        "cells allogeneic islet combined with hUCMSCs Experimental allogeneic islet "
+        "allogeneic islet combined with hUCMSCs Comparator allogeneic islet allogeneic islet"
+    )
     expected = [
-        ("allogeneic islet combined with hUCMSCs", "EXPERIMENTAL",
-         ["human umbilical cord mesenchymal stem cells", "allogeneic islet"],
-         "allogeneic islet combined with hUCMSCs"),
+        (
+            "allogeneic islet combined with hUCMSCs",
+            "EXPERIMENTAL",
+            ["human umbilical cord mesenchymal stem cells", "allogeneic islet"],
+            "allogeneic islet combined with hUCMSCs",
+        ),
         ("allogeneic islet", "ACTIVE_COMPARATOR", ["allogeneic islet"], "allogeneic islet"),
     ]
     assert arms_of([line], ["allogeneic islet"]) == expected
@@ -433,8 +511,11 @@ def test_arm_table_learns_an_unlisted_intervention_from_the_repeated_description
 
 
 def test_arm_table_label_rows_glued_and_spaced() -> None:
-    glued = ["GroupInterventionDescription",
-             "High doseDrug XDrug X 20 mg daily", "PlaceboPlaceboPlacebo tablets"]
+    glued = [
+        "GroupInterventionDescription",
+        "High doseDrug XDrug X 20 mg daily",
+        "PlaceboPlaceboPlacebo tablets",
+    ]
     assert arms_of(glued, ["Drug X", "Placebo"]) == [
         ("High dose", None, ["Drug X"], "Drug X 20 mg daily"),
         ("Placebo", None, ["Placebo"], "Placebo tablets"),
@@ -447,13 +528,19 @@ def test_arm_table_label_rows_glued_and_spaced() -> None:
 
 
 def test_arm_table_rows_on_their_own_lines_and_no_intervention_arm() -> None:
-    lines = ["Group Intervention Description",
-             "Experimental Metformin Metformin plus lifestyle",
-             "Experimental Lifestyle advice Metformin plus lifestyle",
-             "No Intervention Usual care"]
+    lines = [
+        "Group Intervention Description",
+        "Experimental Metformin Metformin plus lifestyle",
+        "Experimental Lifestyle advice Metformin plus lifestyle",
+        "No Intervention Usual care",
+    ]
     assert arms_of(lines, ["Metformin", "Lifestyle advice"]) == [
-        ("Metformin plus lifestyle", "EXPERIMENTAL", ["Metformin", "Lifestyle advice"],
-         "Metformin plus lifestyle"),
+        (
+            "Metformin plus lifestyle",
+            "EXPERIMENTAL",
+            ["Metformin", "Lifestyle advice"],
+            "Metformin plus lifestyle",
+        ),
         ("Usual care", "NO_INTERVENTION", [], "Usual care"),
     ]
 
@@ -476,8 +563,10 @@ def test_headless_criteria_split_by_list_style() -> None:
 
 
 def test_structured_age_field_is_read_when_present() -> None:
-    text = ("MedPath\nT\nRegistration Number\nNCT01234567\nRecruitment & Eligibility\n"
-            "Age\n18 Years to 70 Years\nHealthy Volunteers\nNo\n")
+    text = (
+        "MedPath\nT\nRegistration Number\nNCT01234567\nRecruitment & Eligibility\n"
+        "Age\n18 Years to 70 Years\nHealthy Volunteers\nNo\n"
+    )
     record = parse_text(text)
     assert record["eligibility"]["min_age_years"] == 18
     assert record["eligibility"]["max_age_years"] == 70
@@ -506,12 +595,39 @@ def test_mangled_fixture_pages_never_crash(seed: int) -> None:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from([
-    "MedPath", "Registration Number", "NCT01234567", "- Status", "RECRUITING", "-", "- x",
-    "Arm && Interventions", "Group Intervention Description Experimental", "Experimental",
-    "Primary Outcome Measures", "NameTimeMethod", "Week 52", "Locations (2)", "🇨🇳", "A, B, C",
-    "Conditions", "Interventions", "Drug: y", "Inclusion Criteria", "", "Phase 2", "\r",
-]) | st.text(max_size=30), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "MedPath",
+                "Registration Number",
+                "NCT01234567",
+                "- Status",
+                "RECRUITING",
+                "-",
+                "- x",
+                "Arm && Interventions",
+                "Group Intervention Description Experimental",
+                "Experimental",
+                "Primary Outcome Measures",
+                "NameTimeMethod",
+                "Week 52",
+                "Locations (2)",
+                "🇨🇳",
+                "A, B, C",
+                "Conditions",
+                "Interventions",
+                "Drug: y",
+                "Inclusion Criteria",
+                "",
+                "Phase 2",
+                "\r",
+            ]
+        )
+        | st.text(max_size=30),
+        max_size=30,
+    )
+)
 def test_random_label_soup_never_crashes(parts: list[str]) -> None:
     text = "\n".join(parts)
     try:
@@ -519,3 +635,22 @@ def test_random_label_soup_never_crashes(parts: list[str]) -> None:
     except SourceError:
         return
     assert schema_errors(record) == []
+
+
+def test_lettered_criteria_do_not_end_the_page_but_the_footer_does() -> None:
+    text = (
+        "MedPath\nT\nRegistration Number\nNCT01234567\nRecruitment & Eligibility\n"
+        "Inclusion Criteria\n(a) adults\n(c) consent given\nExclusion Criteria\n(b) pregnancy\n"
+        "© Copyright 2025. All Rights Reserved by MedPath\nConditions\nNot part of the page\n"
+    )
+    record = parse_text(text)
+    assert record["eligibility"]["inclusion"] == ["(a) adults", "(c) consent given"]
+    assert record["eligibility"]["exclusion"] == ["(b) pregnancy"]
+    assert record["conditions"] == []
+
+
+def test_table_headers_with_one_cell_per_line() -> None:
+    lines = ["Group", "Intervention", "Description", "Comparator Drug X Drug X daily"]
+    assert arms_of(lines, ["Drug X"]) == [
+        ("Drug X daily", "ACTIVE_COMPARATOR", ["Drug X"], "Drug X daily"),
+    ]

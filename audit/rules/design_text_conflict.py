@@ -1,1 +1,202 @@
-"""Being written: registers no rule yet."""
+"""The title or description says one design, the structured masking or allocation another.
+
+What it detects (one finding per kind of conflict and record):
+
+* ``masking-text``: the titles or descriptions name a masking level ("open-label",
+  "unblinded", "single-blind", "double-blind", "double-masked", "triple-blind",
+  "quadruple-blind") and the structured masking is none of the levels they name. Levels are
+  compared literally: "double-blind" with masking TRIPLE or QUADRUPLE is reported, because
+  the structured design masks more roles than the text says. A text naming two levels
+  ("double-blind period followed by an open-label extension") conflicts only with a masking
+  that is neither.
+* ``allocation-text``: the text says "randomized"/"randomised" and the allocation is
+  NON_RANDOMIZED, or it says "non-randomized" ("nonrandomised", "quasi-randomized") and the
+  allocation is RANDOMIZED. "Not randomized" counts as non-randomized.
+* ``masked-roles``: the masking level does not match the number of masked roles (DOUBLE
+  names two of participant, care provider, investigator, outcomes assessor; SINGLE one;
+  NONE none). Only judged when the record lists masked roles.
+* ``placebo-open``: an arm is a placebo comparator (by type, or "placebo" in its label) but
+  the masking is NONE (open label). Records whose text says "open-label placebo" are left
+  alone: that is a real design.
+
+Mentions that are about other studies are ignored: plural references ("randomized
+controlled trials have shown") and mentions after "previous", "prior", "earlier", "parent",
+"preceding", "original", "completed" or "feeder" ("patients who completed the double-blind
+study").
+
+Why it matters: masking and allocation decide how a trial's evidence is graded; a record that
+contradicts itself is graded wrong by whichever part a reader or a pipeline trusts.
+
+How to fix: read the protocol section of the registry entry and correct whichever is wrong,
+the structured masking/allocation/roles or the sentence. If the text describes a different
+phase of the study, waive the finding with that reason.
+
+Example: NCT04441658 says "randomized, double-blind, placebo-controlled trial" in its summary
+and has masking TRIPLE -> 'text says "double-blind" (brief_summary) but masking is TRIPLE'.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pandas as pd
+
+from audit.findings import Finding
+from audit.rules import Context, rule
+from audit.rules.common import where
+from audit.tables import Tables
+
+TEXT_FIELDS = ("title", "official_title", "brief_summary", "detailed_description")
+
+_BLIND = r"[\s-]*(?:blind(?:ed)?|mask(?:ed|ing)?)\b"
+MASKING_PATTERNS = {
+    "NONE": rf"\bopen[\s-]*label(?:l?ed)?\b|\b(?:un|non)[\s-]?(?:blind(?:ed)?|masked)\b",
+    "SINGLE": rf"\bsingle{_BLIND}",
+    "DOUBLE": rf"\bdouble{_BLIND}",
+    "TRIPLE": rf"\btriple{_BLIND}",
+    "QUADRUPLE": rf"\bquadruple{_BLIND}",
+}
+_NEGATED_RANDOM = r"(?:non|not|quasi|pseudo)[\s-]*(?:(?:be|been)\s+)?|un"
+_RANDOM = re.compile(rf"\b({_NEGATED_RANDOM})?randomi[sz]ed\b", re.IGNORECASE)
+_MASKING = re.compile("|".join(f"(?P<{level}>{p})" for level, p in MASKING_PATTERNS.items()),
+                      re.IGNORECASE)
+_ANY_MASKING = "|".join(MASKING_PATTERNS.values())  # without groups, for pandas' filter
+_OPEN_PLACEBO = re.compile(r"\bopen[\s-]*label(?:l?ed)?\s+placebo", re.IGNORECASE)
+ROLES_PER_LEVEL = {"NONE": 0, "SINGLE": 1, "DOUBLE": 2, "TRIPLE": 3, "QUADRUPLE": 4}
+
+# Mentions that do not state this study's design, by what comes before or after them in
+# the same sentence. Other studies: "the previous double-blind study", "randomized trials
+# have shown", "an open-label trial has demonstrated"; negations: "has never been studied in
+# a double-blind trial"; a later or partial phase: "followed by an open-label extension".
+_WORDS_BEFORE = r"\b(?:\W+[\w-]+){0,4}?\W*$"
+_OTHER_STUDY_BEFORE = re.compile(
+    r"\b(?:previous(?:ly)?|prior|earlier|parent|preceding|original|completed?|feeder|"
+    r"subsequent(?:ly)?|future|upcoming|larger|definitive|not|never|no|without|"
+    r"followed\s+by)" + _WORDS_BEFORE, re.IGNORECASE)
+_OTHER_STUDY_AFTER = re.compile(
+    r"[^\w.;]*(?:[\w-]+[^\w.;]+){0,3}?(?:trials|studies|RCTs)\b"
+    r"|[^.;]*?\b(?:(?:has|have)\s+(?:been\s+)?(?:shown|demonstrated|proven|reported|found)|"
+    r"showed|demonstrated|revealed)\b", re.IGNORECASE)
+_PHASE_AFTER = re.compile(
+    r"[^\w.;]*(?:[\w-]+[^\w.;]+){0,3}?(?:extension|period|part|portion|stage|follow[\s-]?up|run-in|"
+    r"lead-in|phase(?!\s*(?:[0-4]|I{1,3}|IV|[0-4]?[ab])\b))\b", re.IGNORECASE)
+# "participants are unblinded after ...", "(sponsor unblinded)": an event or one role.
+_UNBLINDED_BEFORE = re.compile(
+    r"(?:\b(?:is|are|was|were|be|been|being|remains?|get|got)|sponsor|party|statisticians?|"
+    r"pharmacists?|staff|team)\W*$", re.IGNORECASE)
+
+
+def _states_design(text: str, start: int, end: int, masking: str | None = None) -> bool:
+    """Does the mention at text[start:end] state this study's own design?"""
+    sentence_start = max(text.rfind(".", 0, start), text.rfind(";", 0, start)) + 1
+    before = text[sentence_start:start]
+    if _OTHER_STUDY_BEFORE.search(before) or _OTHER_STUDY_AFTER.match(text, end):
+        return False
+    if masking is None:
+        return True
+    if _PHASE_AFTER.match(text, end):
+        return False
+    unblinded = masking == "NONE" and not text[start:end].lower().startswith("open")
+    return not (unblinded and _UNBLINDED_BEFORE.search(before))
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    return " ".join(text[max(0, start - 60) : end + 60].split())
+
+
+def stated_masking(texts: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Masking level -> first mention (phrase, field, snippet) in the record's texts."""
+    found: dict[str, dict[str, str]] = {}
+    for field, text in texts.items():
+        for match in _MASKING.finditer(text):
+            level = match.lastgroup
+            if level not in found and _states_design(text, *match.span(), masking=level):
+                found[level] = {"phrase": match.group(0), "field": field,
+                                          "snippet": _snippet(text, *match.span())}
+    return found
+
+
+def stated_allocation(texts: dict[str, str]) -> dict[str, dict[str, str]]:
+    """RANDOMIZED / NON_RANDOMIZED -> first mention in the record's texts."""
+    found: dict[str, dict[str, str]] = {}
+    for field, text in texts.items():
+        for match in _RANDOM.finditer(text):
+            allocation = "NON_RANDOMIZED" if match.group(1) else "RANDOMIZED"
+            if allocation not in found and _states_design(text, *match.span()):
+                found[allocation] = {"phrase": match.group(0), "field": field,
+                                     "snippet": _snippet(text, *match.span())}
+    return found
+
+
+def _texts(row: object) -> dict[str, str]:
+    return {f: getattr(row, f) for f in TEXT_FIELDS if isinstance(getattr(row, f), str)}
+
+
+def _mentions(studies: pd.DataFrame, pattern: str) -> pd.Series:
+    """Rows whose text fields match ``pattern`` anywhere (a cheap filter before parsing)."""
+    hit = pd.Series(False, index=studies.index)
+    for field in TEXT_FIELDS:
+        hit |= studies[field].str.contains(pattern, case=False, regex=True).fillna(False)
+    return hit.astype(bool)
+
+
+def _text_conflicts(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
+    masked = studies[studies["masking"].isin(list(ROLES_PER_LEVEL))]
+    masked = masked[_mentions(masked, _ANY_MASKING)]
+    for row in masked.itertuples(index=False):
+        stated = stated_masking(_texts(row))
+        if stated and row.masking not in stated:
+            yield _conflict(ctx, row, "masking", stated, "masking-text")
+
+    allocated = studies[studies["allocation"].isin(["RANDOMIZED", "NON_RANDOMIZED"])]
+    allocated = allocated[_mentions(allocated, r"randomi[sz]ed")]
+    for row in allocated.itertuples(index=False):
+        stated = stated_allocation(_texts(row))
+        if stated and row.allocation not in stated:
+            yield _conflict(ctx, row, "allocation", stated, "allocation-text")
+
+
+def _conflict(ctx: Context, row: object, field: str, stated: dict[str, dict[str, str]],
+              key: str) -> Finding:
+    structured = getattr(row, field)
+    phrases = ", ".join(f'"{m["phrase"]}" ({m["field"]})' for m in stated.values())
+    return ctx.finding(f"text says {phrases} but {field} is {structured}",
+                       **where([row]), field=field, key=key,
+                       evidence={field: structured, "text": list(stated.values())})
+
+
+def _role_conflicts(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
+    roles = studies["who_masked"].fillna("").map(lambda text: sorted(set(filter(None,
+                                                                         text.split("|")))))
+    counts = roles.map(len)
+    expected = studies["masking"].map(ROLES_PER_LEVEL)
+    wrong = (counts > 0) & expected.notna() & (counts != expected)
+    for row, named in zip(studies[wrong].itertuples(index=False), roles[wrong], strict=True):
+        yield ctx.finding(
+            f"masking is {row.masking} but {len(named)} roles are masked ({', '.join(named)})",
+            **where([row]), field="who_masked", key="masked-roles",
+            evidence={"masking": row.masking, "who_masked": named})
+
+
+def _placebo_conflicts(tables: Tables, ctx: Context) -> Iterator[Finding]:
+    arms = tables.arms
+    placebo = arms[(arms["type"] == "PLACEBO_COMPARATOR")
+                   | arms["label"].str.contains("placebo", case=False).fillna(False)]
+    studies = tables.studies[tables.studies["masking"] == "NONE"]
+    studies = studies[studies["record_file"].isin(placebo["record_file"])]
+    texts = studies[list(TEXT_FIELDS)].fillna("").agg(" ".join, axis=1)
+    studies = studies[~texts.str.contains(_OPEN_PLACEBO.pattern, case=False, regex=True)]
+    labels = placebo.groupby("record_file")["label"].agg(lambda s: sorted(s.dropna()))
+    for row in studies.itertuples(index=False):
+        yield ctx.finding(
+            f"placebo arm ({', '.join(labels[row.record_file])}) but masking is NONE",
+            **where([row]), field="masking", key="placebo-open",
+            evidence={"masking": row.masking, "placebo_arms": labels[row.record_file]})
+
+
+@rule("design-text-conflict", severity="warning", scope="record")
+def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
+    yield from _text_conflicts(tables.studies, ctx)
+    yield from _role_conflicts(tables.studies, ctx)
+    yield from _placebo_conflicts(tables, ctx)

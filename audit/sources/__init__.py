@@ -41,9 +41,9 @@ def read_text(path: Path) -> str:
 
 def importers() -> list[ModuleType]:
     """The importers in the order they are tried; structured formats before page text."""
-    from audit.sources import ctgov_api, ctgov_classic, ctgov_xml, ictrp, medpath, veeva
+    from audit.sources import ctgov_api, ctgov_classic, ctgov_tsv, ctgov_xml, ictrp, medpath, veeva
 
-    return [ctgov_api, ctgov_xml, ictrp, veeva, ctgov_classic, medpath]
+    return [ctgov_api, ctgov_xml, ictrp, veeva, ctgov_tsv, ctgov_classic, medpath]
 
 
 def by_name(name: str) -> ModuleType:

@@ -164,7 +164,9 @@ def _title(page: Page) -> tuple[str | None, int | None]:
 
 def _header(page: Page, record: dict, lines: dict[str, int]) -> None:
     """Title, status, verification and the posted dates at the top of the page."""
-    record["title"], lines["title"] = _title(page)
+    record["title"], number = _title(page)
+    if number:
+        lines["title"] = number
     value, number, _ = page.label(r"Recruitment Status")
     if number:
         record["overall_status"] = pt.status(value)

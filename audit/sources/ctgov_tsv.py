@@ -55,13 +55,15 @@ _COMMA_COUNTRY = re.compile(r"^(?:The |Islamic |Democratic |Bolivarian |Plurinat
                             r"Former |Federated |United )?.*\b(?:Republic|State|States|Province)"
                             r" of(?: the)?$")
 _FACILITY_WORDS = re.compile(
-    r"\b(?:hospital|hôpital|hospitalier|ospedale|hospitalario|universit\w*|univ|clinic\w*|"
+    r"\b(?:hospital\w*|h[oô]pita\w*|ospedal\w*|presidio|universit\w*|univ|clinic\w*|"
     r"cl[ií]nica|centre|center|centro|institut\w*|inc|llc|ltd|gmbh|s\.?a|s\.?p\.?a|site|unit|"
     r"department|dept|division|faculty|school|college|laboratory|research|medical|health|"
     r"trust|foundation|fondazione|fundaci[oó]n|irccs|chu|ch|aphp|ap-hp|service|ward|"
     r"building|bldg|suite|room|road|street|blvd|campus|\d+)\b",
     re.IGNORECASE,
 )
+
+_NOT_FROM_ROW = ("source", "source_file", "captured")
 
 
 def sniff(path: Path, head: str) -> bool:
@@ -190,10 +192,9 @@ def _row_record(path: Path, row: dict[str, str], line: int, captured: str | None
             "exclusion": [],
         },
     )
+    empty = new_record()
     record["source_lines"] = {name: line for name, value in record.items()
-                              if name not in ("source", "source_file", "captured", "source_lines")
-                              and value not in (None, [], {"count": None, "type": None},
-                                                {"date": None, "type": None})}
+                              if value != empty[name] and name not in _NOT_FROM_ROW}
     return record
 
 

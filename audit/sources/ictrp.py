@@ -193,7 +193,9 @@ def _text(value: str | None) -> str | None:
 
 
 def _is_nothing(text: str | None) -> bool:
-    return text is None or text.strip(" .;").lower() in _NOTHING
+    """Empty, a placeholder word ("Nil", "N/A") or only marks ("??" where the export lost
+    non-Latin letters)."""
+    return text is None or text.strip(" .;").lower() in _NOTHING or not re.search(r"\w", text)
 
 
 def _split(value: str | None, separators: str = r";") -> list[str]:
@@ -533,7 +535,7 @@ def _group_treatments(text: str, labels: list[str]) -> list[str] | None:
     starts: list[tuple[int, int]] = []
     position = 0
     for index, label in enumerate(labels):
-        pattern = re.compile(("^" if index == 0 else ";") + r"\s*" + re.escape(label) + r"\s*:",
+        pattern = re.compile(("^" if index == 0 else ";") + r"\s*" + re.escape(label) + r"[\s;]*:",
                              re.IGNORECASE)
         match = pattern.search(text, position)
         if not match:
@@ -563,6 +565,7 @@ _DEGREE_WORDS = {
     "dphil", "mphil", "master", "mdcm", "cand", "pd", "pr", "assoc", "associate", "mbchb",
     "bs", "ba", "bpharm", "mpharm", "msn", "bsn", "dnp", "np", "facp", "facc", "fccp", "fesc",
     "mrcp", "mmed", "medical", "med", "habil", "dds", "dmd", "scd", "drph", "mhs", "msph",
+    "mmsc", "sci", "phdc", "mdphd", "beng", "assistant", "hons", "ab",
 }
 
 
@@ -574,7 +577,7 @@ def _is_degree(text: str) -> bool:
     for token in tokens:
         if token.replace(".", "").lower() in _DEGREE_WORDS:
             continue
-        pieces = [p for p in token.lower().split(".") if p]
+        pieces = [p for p in re.split(r"[.\-/()]", token.lower()) if p]
         if not pieces or any(p not in _DEGREE_WORDS for p in pieces):
             return False
     return True
@@ -742,6 +745,6 @@ def _criteria_items(text: str, paragraphs: bool) -> list[str]:
     items = []
     for chunk in chunks:
         item = re.sub(r"^[-•*·–]+\s*", "", " ".join(chunk.split()))
-        if item and not _HEADING.fullmatch(item):
+        if not _is_nothing(item) and not _HEADING.fullmatch(item):
             items.append(item)
     return items

@@ -30,8 +30,9 @@ The table heuristics (arm rows, outcome rows) are documented on ``parse_arm_tabl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from audit import vocab
@@ -40,6 +41,8 @@ from audit.sources import SourceError
 
 NAME = "medpath"
 
+Note = Callable[[str, int | None], None]  # records the source line of a field
+
 # --------------------------------------------------------------------------------------
 # Lines and sections
 # --------------------------------------------------------------------------------------
@@ -47,9 +50,7 @@ NAME = "medpath"
 # Heading text (lower case, "&&" -> "&", " and " -> " & ", no trailing colon) -> section name.
 _HEADINGS: dict[str, str] = {
     "conditions": "conditions",
-    "condition": "conditions",
     "interventions": "interventions",
-    "intervention": "interventions",
     "registration number": "registration",
     "registration no": "registration",
     "registration no.": "registration",
@@ -100,11 +101,11 @@ _HEADINGS: dict[str, str] = {
     "latest news": "ignored",
 }
 _LOCATIONS_COUNT_RE = re.compile(r"^(?:trial\s+)?locations?\s*\((\d+)\)$", re.IGNORECASE)
-# Sections read as "label, then one value line": leftover lines inside the eligibility group
-# are criteria whose headings the capture lost.
-_ELIGIBILITY_VALUE_SECTIONS = ("status", "sex", "enrollment", "age", "healthy_volunteers")
 _UI_NOISE = {"show more", "show less", "read more", "see more", "view more", "load more"}
-_FOOTER_RE = re.compile(r"^(?:©|\(c\)\s|copyright\b)|all rights reserved", re.IGNORECASE)
+_FOOTER_RE = re.compile(
+    r"^(?:©\s*(?:copyright\b|\d{4})|(?:©\s*)?copyright\b.*(?:all rights reserved|medpath))",
+    re.IGNORECASE,
+)
 _BRAND_RE = re.compile(r"^medpath\b.{0,30}$", re.IGNORECASE)
 _BULLET_RE = re.compile(r"^[•·▪◦○●■□*]\s*")
 _DASH_RE = re.compile(r"^[-–—]\s+")
@@ -147,7 +148,7 @@ def _page_lines(text: str) -> list[Line]:
     lines: list[Line] = []
     for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
         stripped = raw.replace("\u00a0", " ").replace("\u200b", "").strip()
-        if _FOOTER_RE.search(stripped) and len(stripped) < 120:
+        if len(stripped) < 120 and _FOOTER_RE.match(stripped):
             break
         if stripped.casefold() in _UI_NOISE:
             continue
@@ -275,8 +276,13 @@ def split_headless_criteria(items: list[Item]) -> tuple[list[Item], list[Item]]:
 # --------------------------------------------------------------------------------------
 
 _ARM_TYPE_WORDS = (
-    "Active Comparator", "Placebo Comparator", "Sham Comparator", "No Intervention",
-    "Experimental", "Comparator", "Other",
+    "Active Comparator",
+    "Placebo Comparator",
+    "Sham Comparator",
+    "No Intervention",
+    "Experimental",
+    "Comparator",
+    "Other",
 )
 _ARM_TYPE_RE = re.compile(
     r"(?:(?<=\s)|^)(" + "|".join(re.escape(word) for word in _ARM_TYPE_WORDS) + r")(?=\s|:|$|[A-Z])"
@@ -360,7 +366,7 @@ def _common_word_suffix(first: str, second: str) -> str:
 def _resolve_typed_rows(rows: list[ArmRow], known: list[str], glued: bool) -> None:
     """Split "TYPE intervention description" rows; see ``parse_arm_table``."""
     known = list(known)
-    descriptions: list[str] = []
+    descriptions: list[tuple[str | None, str]] = []  # (type word, description) read so far
     progress = True
     while progress:
         progress = False
@@ -372,7 +378,8 @@ def _resolve_typed_rows(rows: list[ArmRow], known: list[str], glued: bool) -> No
                 row.intervention = _canonical(name, known)
                 row.description = row.rest[len(name) :].strip() or None
             else:
-                for description in sorted(descriptions, key=len, reverse=True):
+                ordered = sorted(descriptions, key=lambda d: (d[0] != row.type_word, -len(d[1])))
+                for _, description in ordered:
                     cut = len(row.rest) - len(description)
                     if (
                         cut > 0
@@ -384,14 +391,14 @@ def _resolve_typed_rows(rows: list[ArmRow], known: list[str], glued: bool) -> No
                         break
             if row.intervention:
                 row.resolved = progress = True
-                if row.description and row.description not in descriptions:
-                    descriptions.append(row.description)
+                if row.description:
+                    descriptions.append((row.type_word, row.description))
                 if row.intervention not in known:
                     known.append(row.intervention)
         if progress:
             continue
         # Repetition: neighbouring rows of one arm share the description cell.
-        for first, second in zip(rows, rows[1:], strict=False):
+        for first, second in pairwise(rows):
             if first.resolved or second.resolved or first.type_word != second.type_word:
                 continue
             suffix = _common_word_suffix(first.rest, second.rest)
@@ -400,8 +407,7 @@ def _resolve_typed_rows(rows: list[ArmRow], known: list[str], glued: bool) -> No
                     row.intervention = row.rest[: len(row.rest) - len(suffix)].strip()
                     row.description = suffix
                     row.resolved = True
-                if suffix not in descriptions:
-                    descriptions.append(suffix)
+                descriptions.append((first.type_word, suffix))
                 for row in (first, second):
                     if row.intervention and row.intervention not in known:
                         known.append(row.intervention)
@@ -418,6 +424,10 @@ def _table_segments(lines: list[Line], header_re: re.Pattern[str]) -> tuple[list
     segments: list[Line] = []
     glued = False
     header_seen = False
+    lines = [line for line in lines if line.text]
+    words = [line.text for line in lines[:3]]
+    if len(words) == 3 and header_re.fullmatch(" ".join(words)):
+        lines, header_seen = lines[3:], True  # header cells captured one per line
     for line in lines:
         if not line.text:
             continue
@@ -452,9 +462,10 @@ def parse_arm_table(lines: list[Line], known: list[str]) -> list[dict]:
       Two neighbouring rows of the same type that share a trailing run of two or more
       words share that run as description. Names and descriptions learnt this way are
       reused until nothing changes.
-    * Label rows ("LABEL INTERVENTION DESCRIPTION"): the intervention is the first known
-      name after a non-empty label that is not immediately repeated; failing that, a
-      label written twice in a row is label and intervention.
+    * Label rows ("LABEL INTERVENTION DESCRIPTION"): the intervention is the earliest
+      known name after a non-empty label; failing that, a label written twice in a row is
+      label and intervention (old trials name the arm after its intervention). A typed row
+      that cannot be split is tried this way too ("Experimental group Drug X ...").
     * Rows with the same type, label and description are one arm; its interventions are
       collected in order. A typed arm's label is its description (the page shows no other).
     * A row that cannot be split keeps its whole text as the label, with no description
@@ -538,14 +549,15 @@ _LEAD_RE = re.compile(
     r"|every)\s+$",
     re.IGNORECASE,
 )
-_CONNECTORS = {
-    "at", "to", "by", "until", "till", "through", "from", "in", "on", "over", "during", "within",
-    "after", "before", "of", "and", "or", "between", "since", "for", "post", "per", "every",
-    "each", "than", "the", "a", "an", "first", "last", "past", "previous", "next", "prior",
-    "with", "under", "about", "approximately", "least", "up",
-    # measure words that a time expression continues ("Change From Baseline ...")
-    "change", "changes", "difference", "reduction", "increase", "decrease", "improvement",
-}
+# Words after which a time expression belongs to the measure ("HbA1c at Week 52"), and
+# measure words that a time expression continues ("Change From Baseline ...").
+_CONNECTOR_WORDS = (
+    "at to by until till through from in on over during within after before of and or between "
+    "since for post per every each than the a an first last past previous next prior with "
+    "under about approximately least up change changes difference reduction increase decrease "
+    "improvement"
+)
+_CONNECTORS = frozenset(_CONNECTOR_WORDS.split())
 _OUTCOME_HEADER_RE = re.compile(r"^name(\s*)time(\s*)method\s*", re.IGNORECASE)
 
 
@@ -667,8 +679,10 @@ def parse_locations(lines: list[Line], count: int | None) -> list[dict]:
         if flag and not rest:
             expect_address = True
             continue
-        is_address = bool(flag) or expect_address or (
-            facility is not None and (not has_flags or _looks_like_address(rest))
+        is_address = (
+            bool(flag)
+            or expect_address
+            or (facility is not None and (not has_flags or _looks_like_address(rest)))
         )
         expect_address = False
         if is_address:
@@ -710,16 +724,22 @@ def _ages(text: str | None) -> tuple[float | None, float | None]:
         return None, None
     value = re.sub(r"\s+", " ", text).strip()
     unit = r"(?:\s*(?:years?|yrs?|months?|weeks?|days?))?"
-    match = re.fullmatch(rf"(\d+(?:\.\d+)?{unit})\s*(?:to|-|–)\s*(\d+(?:\.\d+)?{unit})(?: old)?",
-                         value, re.IGNORECASE)
+    match = re.fullmatch(
+        rf"(\d+(?:\.\d+)?{unit})\s*(?:to|-|–)\s*(\d+(?:\.\d+)?{unit})(?: old)?",
+        value,
+        re.IGNORECASE,
+    )
     if match:
         low, high = match.group(1), match.group(2)
         if re.fullmatch(r"\d+(?:\.\d+)?", low.strip()):
             high_unit = re.sub(r"[\d.\s]", "", high)
             low = f"{low} {high_unit}" if high_unit else low
         return vocab.to_years(low), vocab.to_years(high)
-    match = re.fullmatch(rf"(?:≥\s*|>=\s*)?(\d+(?:\.\d+)?{unit})(?:\s*(?:and|or) (?:older|over|above)|\+)?",
-                         value, re.IGNORECASE)
+    match = re.fullmatch(
+        rf"(?:≥\s*|>=\s*)?(\d+(?:\.\d+)?{unit})(?:\s*(?:and|or) (?:older|over|above)|\+)?",
+        value,
+        re.IGNORECASE,
+    )
     if match and (re.search(r"older|over|above|\+|≥|>=", value)):
         return vocab.to_years(match.group(1)), None
     match = re.fullmatch(rf"(?:up to|≤|<=)\s*(\d+(?:\.\d+)?{unit})", value, re.IGNORECASE)
@@ -752,7 +772,10 @@ def _paragraphs(section: Section | None) -> tuple[str | None, int | None]:
 
 
 def sniff(path: Path, head: str) -> bool:
-    return "MedPath" in head or ("Registration Number" in head and "Recruitment & Eligibility" in head)
+    """The MedPath brand, or its two most telling labels, near the start of the text."""
+    return "MedPath" in head or (
+        "Registration Number" in head and "Recruitment & Eligibility" in head
+    )
 
 
 def parse(path: Path, text: str) -> list[dict]:
@@ -760,9 +783,12 @@ def parse(path: Path, text: str) -> list[dict]:
     preamble, sections = _split_sections(_page_lines(text))
     names = {section.name for section in sections} - {"ignored"}
     if not names:
-        raise SourceError(path, "not a MedPath trial page: none of its section labels "
-                          "(Registration Number, Conditions, Recruitment & Eligibility, "
-                          "Study & Design ...) found")
+        raise SourceError(
+            path,
+            "not a MedPath trial page: none of its section labels "
+            "(Registration Number, Conditions, Recruitment & Eligibility, "
+            "Study & Design ...) found",
+        )
     registration = _first(sections, "registration")
     trial_id, trial_line, more_ids = _value(registration)
     if not trial_id:
@@ -805,7 +831,7 @@ def parse(path: Path, text: str) -> list[dict]:
     return [record]
 
 
-def _read_preamble(preamble: list[Line], sections: list[Section], record: dict, note) -> None:
+def _read_preamble(preamble: list[Line], sections: list[Section], record: dict, note: Note) -> None:
     """Title (first line that is not the brand or a phase) and the phase lines."""
     phases: list[str] = []
     phase_line = None
@@ -831,7 +857,7 @@ def _read_preamble(preamble: list[Line], sections: list[Section], record: dict, 
     note("official_title", official_line)
 
 
-def _read_overview(sections: list[Section], record: dict, note) -> None:
+def _read_overview(sections: list[Section], record: dict, note: Note) -> None:
     """Conditions, interventions, sponsor, collaborators and the two descriptions."""
     conditions = _first(sections, "conditions")
     if conditions is not None:
@@ -857,7 +883,7 @@ def _read_overview(sections: list[Section], record: dict, note) -> None:
         note(f"descriptions.{name}", number)
 
 
-def _read_eligibility(sections: list[Section], record: dict, note) -> None:
+def _read_eligibility(sections: list[Section], record: dict, note: Note) -> None:
     """Status, sex, target recruitment, a structured age if any, and the criteria."""
     leftovers: list[Line] = []
     group = _first(sections, "eligibility_group")
@@ -909,7 +935,7 @@ def _read_eligibility(sections: list[Section], record: dict, note) -> None:
             note(f"eligibility.{name}", items[0].number)
 
 
-def _read_design(sections: list[Section], record: dict, note) -> None:
+def _read_design(sections: list[Section], record: dict, note: Note) -> None:
     """Study type, study design words, the arm table and the outcome tables."""
     study_type, type_line, _ = _value(_first(sections, "study_type"))
     record["study_type"] = vocab.to_enum(study_type, vocab.STUDY_TYPES)
@@ -919,12 +945,13 @@ def _read_design(sections: list[Section], record: dict, note) -> None:
     design, design_line, _ = _value(_first(sections, "study_design"))
     if design:
         words = [design, *re.split(r"\s*[,;/|]\s*", design)]
-        model = next(
-            (m for w in words if (m := vocab.to_enum(w, vocab.INTERVENTION_MODELS))), None
-        )
+        model = next((m for w in words if (m := vocab.to_enum(w, vocab.INTERVENTION_MODELS))), None)
         allocation = next(
-            (a for w in words if (a := vocab.to_enum(w, vocab.ALLOCATIONS)) in
-             ("RANDOMIZED", "NON_RANDOMIZED")),
+            (
+                a
+                for w in words
+                if (a := vocab.to_enum(w, vocab.ALLOCATIONS)) in ("RANDOMIZED", "NON_RANDOMIZED")
+            ),
             None,
         )
         record["intervention_model"] = model

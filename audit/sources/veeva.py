@@ -149,7 +149,8 @@ def _status_and_phases(section: Section | None) -> tuple[str | None, str | None,
     phases: list[str] = []
     lines: dict[str, int] = {}
     for index, (number, text) in enumerate(section.rows):
-        found = vocab.to_phases(text) if "phase" in text.lower() or text == "N/A" else []
+        phase_like = re.search(r"phase|^n/?a$|^not applicable$", text, re.I)
+        found = vocab.to_phases(text) if phase_like else []
         if found:
             phases.extend(p for p in found if p not in phases)
             lines.setdefault("phases", number)

@@ -28,7 +28,6 @@ class SuiteError(ValueError):
 
 def _quiet_gx() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("TQDM_DISABLE", "1")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
 
@@ -66,8 +65,10 @@ def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Findin
     _quiet_gx()
     import great_expectations as gx
     from great_expectations.core import ExpectationSuite
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("audit_tables")
     results = []
     for table, suite_json in suites.items():
