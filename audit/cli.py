@@ -1,4 +1,4 @@
-"""Command line: ``audit normalize``, ``audit run``, ``audit rules`` (``python -m audit`` too).
+"""Command line: ``audit normalize``, ``run``, ``gate``, ``rules`` (``python -m audit`` too).
 
 Exit codes: 0 clean, 1 findings at error severity (or, for normalize, files that failed),
 2 when the command could not do its job (bad arguments, unreadable input, a crash).
@@ -7,6 +7,7 @@ Exit codes: 0 clean, 1 findings at error severity (or, for normalize, files that
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import traceback
 from collections.abc import Iterator
@@ -78,6 +79,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def cmd_gate(args: argparse.Namespace) -> int:
+    from audit.gate import BaseUnavailable, run_gate
+    from audit.record import atomic_write
+    from audit.report import write_reports
+
+    try:
+        result, verdict = run_gate(args.records, args.expectations, args.as_of,
+                                   base_ref=args.base, baseline=args.baseline,
+                                   threshold=args.fail_on)
+    except BaseUnavailable as error:
+        print(f"gate: cannot decide: {error}", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    write_findings(result, args.out)
+    atomic_write(args.out / "gate.json", json.dumps(verdict.to_json(), indent=2,
+                                                     sort_keys=True, ensure_ascii=False) + "\n")
+    write_reports(result, args.out, verdict.to_json(), verdict.new_fingerprints)
+    print(f"gate: {'PASS' if verdict.passed else 'FAIL'}: {verdict.summary}")
+    for reason in verdict.reasons:
+        print(f"  - {reason}")
+    return verdict.exit_code
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     from audit.rules import all_rules
 
@@ -110,6 +133,18 @@ def parser() -> argparse.ArgumentParser:
                      help="date time-based rules measure from (default: today)")
     run.add_argument("--out", type=Path, default=Path("reports"))
     run.set_defaults(handler=cmd_run)
+
+    gate = commands.add_parser("gate", help="fail when a change adds findings to its base")
+    base = gate.add_mutually_exclusive_group(required=True)
+    base.add_argument("--base", metavar="REF", help="git ref to compare with (e.g. origin/main)")
+    base.add_argument("--baseline", type=Path, metavar="FILE", help="a base findings.json")
+    gate.add_argument("--records", type=Path, default=Path("records"))
+    gate.add_argument("--expectations", type=Path, default=Path("expectations"))
+    gate.add_argument("--as-of", type=_date, default=date.today())
+    gate.add_argument("--out", type=Path, default=Path("reports"))
+    gate.add_argument("--fail-on", choices=("error", "warning", "info"), default="error",
+                      help="lowest severity of a new finding that fails the gate")
+    gate.set_defaults(handler=cmd_gate)
 
     rules = commands.add_parser("rules", help="print the rules and their documentation")
     rules.add_argument("ids", nargs="*", help="only these rule ids")

@@ -25,6 +25,7 @@ from audit.rules import all_rules, run_rules
 from audit.tables import Tables, build_tables
 from audit.validate.expectations import SuiteError, load_suites, run_suites
 from audit.validate.schemas import validate_tables
+from audit.waivers import Waiver, WaiverError, WaiverOutcome, apply_waivers, load_waivers
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE = 0, 1, 2
 
@@ -38,6 +39,8 @@ class AuditResult:
     problems: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     records_dir: Path | None = None
+    expired_waivers: list[Waiver] = field(default_factory=list)
+    unmatched_waivers: list[Waiver] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -60,6 +63,8 @@ class AuditResult:
             "record_count": len(self.records),
             "complete": self.complete,
             "problems": self.problems,
+            "expired_waivers": [w.to_json() for w in self.expired_waivers],
+            "unmatched_waivers": [w.to_json() for w in self.unmatched_waivers],
             "findings": [f.to_json() for f in self.findings],
         }
 
@@ -92,8 +97,14 @@ def run_audit(records_dir: Path, expectations_dir: Path, as_of: date) -> AuditRe
     except PolicyError as error:
         problems.append(str(error))
         findings.append(finding("policy-unusable", "input", "error", str(error)))
-    return AuditResult(as_of, loaded.records, tables, sorted_findings(findings), problems,
-                       timings, records_dir)
+    try:
+        waived = apply_waivers(findings, load_waivers(expectations_dir / "waivers.yaml"), as_of)
+    except WaiverError as error:
+        problems.append(str(error))
+        waived = WaiverOutcome(findings, [], [])
+        waived.findings.append(finding("waivers-unusable", "input", "error", str(error)))
+    return AuditResult(as_of, loaded.records, tables, sorted_findings(waived.findings), problems,
+                       timings, records_dir, waived.expired, waived.unmatched)
 
 
 def _run_rules_safely(tables: Tables, as_of: date, problems: list[str]) -> list[Finding]:

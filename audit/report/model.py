@@ -223,6 +223,8 @@ def finding_rows(findings: list[Finding], new: set[str] | None) -> dict[str, Any
     rule_index = {r: i for i, r in enumerate(rules)}
     source_index = {s: i for i, s in enumerate(sources)}
     rows = []
+    if new is not None:  # the gate's new findings first, then the rest
+        findings = sorted(findings, key=lambda f: f.fingerprint not in new)
     for f in findings:
         status = "waived" if f.waived else ("new" if new is not None and f.fingerprint in new
                                             else "")
