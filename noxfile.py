@@ -56,3 +56,13 @@ def audit(session: nox.Session) -> None:
     _install(session)
     session.run("audit", "run", "--records", "records", "--out", "reports", *session.posargs,
                 success_codes=[0, 1])
+
+
+@nox.session(python=PYTHON)
+def gate(session: nox.Session) -> None:
+    """What CI runs on a pull request: fail when the change adds error findings to its base.
+
+    The base defaults to origin/main; pass another with ``nox -s gate -- --base REF``."""
+    _install(session)
+    args = session.posargs or ["--base", os.environ.get("AUDIT_BASE_REF", "origin/main")]
+    session.run("audit", "gate", "--records", "records", "--out", "reports", *args)
