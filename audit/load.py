@@ -10,11 +10,15 @@ with row detail, so they are not repeated here.
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from audit.findings import Finding, finding
 from audit.record import validator
@@ -69,6 +73,42 @@ def parse_record(path: Path) -> dict[str, Any]:
         raise RecordError(f"cannot read file ({error.strerror or error})") from error
     if not data.strip():
         raise RecordError("file is empty")
+    value = _fast_parse(data)
+    if value is None:
+        value = _strict_parse(data)
+    if not isinstance(value, dict):
+        raise RecordError(f"top level is a JSON {type(value).__name__}, not an object (one record "
+                          "per file)")
+    return value
+
+
+_KEY = re.compile(rb'"\s*:')
+
+
+def _key_count(value: Any) -> int:
+    """How many object keys a parsed JSON value holds, at any depth."""
+    count, stack = 0, [value] if type(value) in (dict, list) else []
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            count += len(item)
+            item = item.values()
+        stack.extend(child for child in item if type(child) in (dict, list))
+    return count
+
+
+def _fast_parse(data: bytes) -> Any:
+    """orjson's parse when it is certainly right: no error, and as many keys parsed as the
+    text has key tokens (else a key may be duplicated); None sends the file to the strict
+    parser, which names the problem precisely."""
+    try:
+        value = orjson.loads(data.removeprefix(codecs.BOM_UTF8))
+    except orjson.JSONDecodeError:
+        return None
+    return value if len(_KEY.findall(data)) == _key_count(value) else None
+
+
+def _strict_parse(data: bytes) -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -81,9 +121,6 @@ def parse_record(path: Path) -> dict[str, Any]:
                           f"{error.msg}") from error
     except RecursionError as error:
         raise RecordError("JSON nested too deeply") from error
-    if not isinstance(value, dict):
-        raise RecordError(f"top level is a JSON {type(value).__name__}, not an object (one record "
-                          "per file)")
     return value
 
 

@@ -173,11 +173,9 @@ class Tables:
             yield spec.name, getattr(self, spec.name)
 
 
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows, columns=columns)
-    for column in frame.columns:
-        frame[column] = frame[column].astype(_COLUMN_TYPES.get(column, "string"))
-    return frame
+def _frame(columns: dict[str, list[Any]]) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.array(values, dtype=_COLUMN_TYPES.get(name, "string"))
+                         for name, values in columns.items()})
 
 
 _EMPTY_COLUMNS = {
@@ -190,14 +188,20 @@ _EMPTY_COLUMNS = {
 
 def build_tables(records: Iterable[tuple[str, dict[str, Any]]]) -> Tables:
     """Tables from (record file, record) pairs; ``item`` is an entry's index within its record."""
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_NAMES}
+    columns = {name: {column: [] for column in (*KEY_COLUMNS, *_EMPTY_COLUMNS[name])}
+               for name in TABLE_NAMES}
+
+    def add(table: str, row: dict[str, Any]) -> None:
+        for column, values in columns[table].items():
+            values.append(row[column])
+
     for record_file, record in records:
         keys = {"record_file": record_file, "trial_id": _text(record.get("trial_id")),
                 "source": _text(record.get("source"))}
-        rows["studies"].append(keys | _study_row(record))
+        add("studies", keys | _study_row(record))
         for table, (field_name, to_row) in _ITEM_TABLES.items():
             for index, item in enumerate(_items(record.get(field_name))):
-                rows[table].append(keys | {"item": index} | to_row(item))
-        rows["identifiers"] += [keys | row for row in _identifier_rows(record)]
-    return Tables(**{name: _frame(rows[name], [*KEY_COLUMNS, *_EMPTY_COLUMNS[name]])
-                     for name in TABLE_NAMES})
+                add(table, keys | {"item": index} | to_row(item))
+        for row in _identifier_rows(record):
+            add("identifiers", keys | row)
+    return Tables(**{name: _frame(columns[name]) for name in TABLE_NAMES})

@@ -20,12 +20,24 @@ where the wording states it; everything else stays null or empty. Decisions wort
   planned size; the groups' interventions are paired from the ``Intervention`` cell, which
   ChiCTR writes as "group:treatment;" with the same labels. ChiCTR's diagnostic sizes
   ("Target condition:200;Difficult condition:0") give the sum but no arms: they are
-  categories of participants, not study groups. Anything else is not a count.
+  categories of participants, not study groups. Anything else (including cells the export cut
+  off at 254 characters) is not a count.
 * Contacts: ICTRP packs several people into one cell, separated by ";" (ClinicalTrials.gov rows
   list officials then central contacts). Names are paired with emails, phones and affiliations
   by position when the counts match, and left out when they do not; with exactly two people the
   first is the public and the second the scientific contact, otherwise all are public contacts.
   Trailing degree tokens (", MD, PhD") go to ``degrees``; an "email" without "@" is dropped.
+* ``Study design`` is read where a registry labels its fields ("Allocation: Randomized.",
+  "Blinding: Not blinded,", EU CTR's "Double blind: yes") or uses whole pick-list phrases
+  (ChiCTR "Parallel", CTRI "Single Arm Trial"); free sentences are not interpreted. The
+  Netherlands register's "Randomized: No" is the same on every row (even randomized ones), so
+  its "Type:" line is read instead. ChiCTR study types such as "Prevention" or "Diagnostic
+  test" give the primary purpose when the design states none.
+* Ages: "18 Years", "18Y", "19 Year(s)", "20years-old", ">= 20age old"; a maximum of "0" is how
+  REBEC and ChiCTR write "no limit" and gives null. Cells of only "?" (letters the export lost)
+  count as empty.
+* ``results date completed`` is not mapped: whether it is a primary or study completion date
+  (or a results date) depends on the registry.
 * ``secondary_ids``: this export has no cross-registration column ("other records" and
   "Bridged type" say only *that* a trial is bridged). Ids are read from a "Secondary IDs"
   column when a file has one; registry ids mentioned in free text (criteria, titles) are
@@ -66,12 +78,33 @@ NAME = "ictrp"
 
 #: Columns this importer reads; a file without any of them is not an ICTRP export it can map.
 REQUIRED_COLUMNS = (
-    "TrialID", "Last Refreshed on", "Public title", "Scientific title", "Primary sponsor",
-    "Date registration", "Source Register", "Recruitment Status", "Inclusion agemin",
-    "Inclusion agemax", "Inclusion gender", "Date enrollement", "Target size", "Study type",
-    "Study design", "Phase", "Countries", "Contact Firstname", "Contact Lastname",
-    "Contact Email", "Contact Tel", "Contact Affiliation", "Inclusion Criteria",
-    "Exclusion Criteria", "Condition", "Intervention", "Primary outcome",
+    "TrialID",
+    "Last Refreshed on",
+    "Public title",
+    "Scientific title",
+    "Primary sponsor",
+    "Date registration",
+    "Source Register",
+    "Recruitment Status",
+    "Inclusion agemin",
+    "Inclusion agemax",
+    "Inclusion gender",
+    "Date enrollement",
+    "Target size",
+    "Study type",
+    "Study design",
+    "Phase",
+    "Countries",
+    "Contact Firstname",
+    "Contact Lastname",
+    "Contact Email",
+    "Contact Tel",
+    "Contact Affiliation",
+    "Inclusion Criteria",
+    "Exclusion Criteria",
+    "Condition",
+    "Intervention",
+    "Primary outcome",
 )
 #: Optional columns that list a trial's other ids (not in the 2020 COVID-19 exports).
 SECONDARY_ID_COLUMNS = ("Secondary IDs", "Secondary ID", "SecondaryIDs", "Secondary_IDs")
@@ -118,8 +151,10 @@ def parse(path: Path, text: str) -> list[dict]:
         first_line[trial_id] = line
         records.append(_record(path, line, row, header))
     if problems:
-        raise SourceError(path, "; ".join(f"{what} at line(s) {', '.join(lines)}"
-                                         for what, lines in problems.items()))
+        raise SourceError(
+            path,
+            "; ".join(f"{what} at line(s) {', '.join(lines)}" for what, lines in problems.items()),
+        )
     if not records:
         raise SourceError(path, "ICTRP header but no trial rows")
     return records
@@ -150,15 +185,16 @@ def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as error:
-            raise SourceError(path, f"CSV error in the row starting at line {start_line}: "
-                              f"{error}") from error
+            raise SourceError(
+                path, f"CSV error in the row starting at line {start_line}: {error}"
+            ) from error
         if cells:
             yield start_line, cells
 
 
 def _row_problem(header: list[str], cells: list[str]) -> str | None:
     """Why a row cannot be read, or None."""
-    if len(cells) < len(header) or any(cell.strip() for cell in cells[len(header):]):
+    if len(cells) < len(header) or any(cell.strip() for cell in cells[len(header) :]):
         return f"{len(cells)} cells instead of {len(header)}"
     if not cells[header.index("TrialID")].strip():
         return "empty TrialID"
@@ -223,8 +259,9 @@ def _record(path: Path, line: int, row: dict[str, str], header: list[str]) -> di
     design = _design(row["Study design"], row["Study type"])
     count, groups, diagnostic = _target_size(row["Target size"])
     interventions, arms = _interventions_and_arms(row["Intervention"], groups, diagnostic)
-    inclusion, exclusion = _criteria(row["Inclusion Criteria"], row["Exclusion Criteria"],
-                                     register == "ClinicalTrials.gov")
+    inclusion, exclusion = _criteria(
+        row["Inclusion Criteria"], row["Exclusion Criteria"], register == "ClinicalTrials.gov"
+    )
     return new_record(
         trial_id=trial_id,
         nct_id=_nct_id(trial_id, secondary),
@@ -327,46 +364,66 @@ _DESIGN_LABELS = {
 }
 _LABEL_FIELD = {label: field for field, labels in _DESIGN_LABELS.items() for label in labels}
 _LABELLED = re.compile(
-    r"(?<![A-Za-z])(" + "|".join(sorted(map(re.escape, _LABEL_FIELD), key=len, reverse=True))
-    + r")\s*:\s*((?:[^.,;\n(]|\([^)]*\))*)", re.IGNORECASE)
+    r"(?<![A-Za-z])("
+    + "|".join(sorted(map(re.escape, _LABEL_FIELD), key=len, reverse=True))
+    + r")\s*:\s*((?:[^.,;\n(]|\([^)]*\))*)",
+    re.IGNORECASE,
+)
 # EU CTR's yes/no lines: "Randomised: yes", "Double blind: yes", "Parallel group: no" ...
-_EUCTR_FLAG = re.compile(r"^(randomised|open|single blind|double blind|parallel group|cross over)"
-                         r"\s*:\s*(yes|no)\s*$", re.IGNORECASE | re.MULTILINE)
+_EUCTR_FLAG = re.compile(
+    r"^(randomised|open|single blind|double blind|parallel group|cross over)"
+    r"\s*:\s*(yes|no)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 # Whole phrases (a cell, or one of its comma-separated parts) from registries' pick lists.
-_PHRASES: dict[str, dict[str, str]] = {}
-for _words, _values in {
-    ("randomized", "randomised", "randomized controlled trial", "randomised controlled trial",
-     "randomized trial", "randomized controlled", "rct"): {"allocation": "RANDOMIZED"},
-    ("non-randomized", "non randomized", "non-randomised", "non randomised", "nonrandomized",
-     "not randomized", "non randomized control", "non-randomized trial"):
-        {"allocation": "NON_RANDOMIZED"},
-    ("parallel", "parallel group", "parallel group trial", "parallel assignment"):
-        {"intervention_model": "PARALLEL"},
-    ("single arm", "single arm trial", "single arm study", "single group",
-     "single assignment"): {"intervention_model": "SINGLE_GROUP"},
-    ("factorial",): {"intervention_model": "FACTORIAL"},
-    ("sequential",): {"intervention_model": "SEQUENTIAL"},
-    ("cross-over", "crossover", "cross over"): {"intervention_model": "CROSSOVER"},
-    ("open", "open label", "open-label", "open(masking not used)", "open (masking not used)"):
-        {"masking": "NONE"},
-    ("single blind", "single-blind"): {"masking": "SINGLE"},
-    ("double blind", "double-blind"): {"masking": "DOUBLE"},
-    ("treatment purpose",): {"primary_purpose": "TREATMENT"},
-    ("prevention purpose",): {"primary_purpose": "PREVENTION"},
-    ("single arm non-randomized",):
-        {"intervention_model": "SINGLE_GROUP", "allocation": "NON_RANDOMIZED"},
-    ("parallel randomized",): {"intervention_model": "PARALLEL", "allocation": "RANDOMIZED"},
-    ("randomized parallel controlled trial",):
-        {"intervention_model": "PARALLEL", "allocation": "RANDOMIZED"},
-}.items():
-    for _word in _words:
-        _PHRASES[_word] = _values
+_PICK_LISTS = {
+    "allocation": {
+        "RANDOMIZED": "randomized|randomised|randomized controlled trial|randomized trial|"
+        "randomised controlled trial|randomized controlled|rct",
+        "NON_RANDOMIZED": "non-randomized|non randomized|non-randomised|non randomised|"
+        "nonrandomized|not randomized|non randomized control|non-randomized trial",
+    },
+    "intervention_model": {
+        "PARALLEL": "parallel|parallel group|parallel group trial|parallel assignment",
+        "SINGLE_GROUP": "single arm|single arm trial|single arm study|single group|"
+        "single assignment",
+        "FACTORIAL": "factorial",
+        "SEQUENTIAL": "sequential",
+        "CROSSOVER": "cross-over|crossover|cross over",
+    },
+    "masking": {
+        "NONE": "open|open label|open-label|open(masking not used)|open (masking not used)",
+        "SINGLE": "single blind|single-blind",
+        "DOUBLE": "double blind|double-blind",
+    },
+    "primary_purpose": {"TREATMENT": "treatment purpose", "PREVENTION": "prevention purpose"},
+}
+_PHRASES: dict[str, dict[str, str]] = {
+    phrase: {field: value}
+    for field, values in _PICK_LISTS.items()
+    for value, phrases in values.items()
+    for phrase in phrases.split("|")
+} | {  # JPRN and ChiCTR phrases that name two fields at once
+    "single arm non-randomized": {
+        "intervention_model": "SINGLE_GROUP",
+        "allocation": "NON_RANDOMIZED",
+    },
+    "parallel randomized": {"intervention_model": "PARALLEL", "allocation": "RANDOMIZED"},
+    "randomized parallel controlled trial": {
+        "intervention_model": "PARALLEL",
+        "allocation": "RANDOMIZED",
+    },
+}
 # Purpose words that are not simply the API enum in words.
 _PURPOSES = {
-    "supportive": "SUPPORTIVE_CARE", "health service research": "HEALTH_SERVICES_RESEARCH",
-    "health services reaserch": "HEALTH_SERVICES_RESEARCH", "education/guidance": "ECT",
-    "educational / counselling / training": "ECT", "treatment study": "TREATMENT",
-    "diagnostic test": "DIAGNOSTIC", "basic research/physiological study": "BASIC_SCIENCE",
+    "supportive": "SUPPORTIVE_CARE",
+    "health service research": "HEALTH_SERVICES_RESEARCH",
+    "health services reaserch": "HEALTH_SERVICES_RESEARCH",
+    "education/guidance": "ECT",
+    "educational / counselling / training": "ECT",
+    "treatment study": "TREATMENT",
+    "diagnostic test": "DIAGNOSTIC",
+    "basic research/physiological study": "BASIC_SCIENCE",
 }
 
 
@@ -387,11 +444,8 @@ def _design(value: str | None, study_type: str | None) -> dict[str, Any]:
     for field, mapped in _phrase_design(text).items():
         found.setdefault(field, [mapped])
     found.update({k: [v] for k, v in _ntr_design(text).items() if k not in found})
-    purpose = re.search(r"\(([A-Za-z /]+)\)\s*$", text)  # ISRCTN: "... trial (Treatment)"
-    if purpose and "primary_purpose" not in found and _purpose(purpose.group(1)):
-        found["primary_purpose"] = [_purpose(purpose.group(1)) or ""]
-    if "primary_purpose" not in found and _purpose(_text(study_type) or ""):
-        found["primary_purpose"] = [_purpose(_text(study_type) or "") or ""]  # ChiCTR types
+    if "primary_purpose" not in found:
+        found.update(_unlabelled_purpose(text, study_type))
     design: dict[str, Any] = {field: None for field in _DESIGN_LABELS}
     for field, values in found.items():
         distinct = _unique(values)
@@ -400,10 +454,21 @@ def _design(value: str | None, study_type: str | None) -> dict[str, Any]:
     return design
 
 
+def _unlabelled_purpose(text: str, study_type: str | None) -> dict[str, list[str]]:
+    """ISRCTN's trailing "(Treatment)", else a ChiCTR study type such as "Prevention"."""
+    trailing = re.search(r"\(([A-Za-z /]+)\)\s*$", text)
+    for word in (trailing.group(1) if trailing else "", _text(study_type) or ""):
+        purpose = _purpose(word)
+        if purpose:
+            return {"primary_purpose": [purpose]}
+    return {}
+
+
 def _ntr_design(text: str) -> dict[str, str]:
     """The Netherlands register's "Type:" line; its "Randomized: No" is the same on every row."""
-    kind = re.search(r"\bType:\s*(2 or more arms,\s*(non-)?randomi[sz]ed|single arm)", text,
-                     re.IGNORECASE)
+    kind = re.search(
+        r"\bType:\s*(2 or more arms,\s*(non-)?randomi[sz]ed|single arm)", text, re.IGNORECASE
+    )
     if not kind:
         return {}
     if kind.group(1).lower() == "single arm":
@@ -424,10 +489,15 @@ def _allocation(word: str) -> str | None:
 
 def _intervention_model(word: str) -> str | None:
     low = word.lower()
-    for start, model in (("parallel", "PARALLEL"), ("single", "SINGLE_GROUP"),
-                         ("crossover", "CROSSOVER"), ("cross-over", "CROSSOVER"),
-                         ("cross over", "CROSSOVER"), ("factorial", "FACTORIAL"),
-                         ("sequential", "SEQUENTIAL")):
+    for start, model in (
+        ("parallel", "PARALLEL"),
+        ("single", "SINGLE_GROUP"),
+        ("crossover", "CROSSOVER"),
+        ("cross-over", "CROSSOVER"),
+        ("cross over", "CROSSOVER"),
+        ("factorial", "FACTORIAL"),
+        ("sequential", "SEQUENTIAL"),
+    ):
         if low.startswith(start):
             return model
     return None
@@ -452,8 +522,12 @@ def _purpose(word: str) -> str | None:
     return to_enum(word, PRIMARY_PURPOSES) or _PURPOSES.get(" ".join(word.lower().split()))
 
 
-_DESIGN_WORD = {"allocation": _allocation, "intervention_model": _intervention_model,
-                "masking": _masking, "primary_purpose": _purpose}
+_DESIGN_WORD = {
+    "allocation": _allocation,
+    "intervention_model": _intervention_model,
+    "masking": _masking,
+    "primary_purpose": _purpose,
+}
 
 
 def _euctr_design(text: str) -> dict[str, str]:
@@ -462,12 +536,18 @@ def _euctr_design(text: str) -> dict[str, str]:
     design: dict[str, str] = {}
     if "randomised" in flags:
         design["allocation"] = "RANDOMIZED" if flags["randomised"] else "NON_RANDOMIZED"
-    blinds = [m for name, m in (("open", "NONE"), ("single blind", "SINGLE"),
-                                ("double blind", "DOUBLE")) if flags.get(name)]
+    blinds = [
+        m
+        for name, m in (("open", "NONE"), ("single blind", "SINGLE"), ("double blind", "DOUBLE"))
+        if flags.get(name)
+    ]
     if len(blinds) == 1:
         design["masking"] = blinds[0]
-    models = [m for name, m in (("parallel group", "PARALLEL"), ("cross over", "CROSSOVER"))
-              if flags.get(name)]
+    models = [
+        m
+        for name, m in (("parallel group", "PARALLEL"), ("cross over", "CROSSOVER"))
+        if flags.get(name)
+    ]
     if len(models) == 1:
         design["intervention_model"] = models[0]
     return design
@@ -513,8 +593,9 @@ def _target_size(value: str | None) -> tuple[int | None, list[tuple[str, int]], 
     return sum(size for _, size in groups), groups, diagnostic
 
 
-def _interventions_and_arms(value: str | None, groups: list[tuple[str, int]],
-                            diagnostic: bool) -> tuple[list[dict], list[dict]]:
+def _interventions_and_arms(
+    value: str | None, groups: list[tuple[str, int]], diagnostic: bool
+) -> tuple[list[dict], list[dict]]:
     """Interventions, and one arm per stated group with its planned size."""
     if diagnostic or not groups or any(";" in label for label, _ in groups):
         return _interventions(value), []  # a label with ";" merges groups: no arms
@@ -535,16 +616,19 @@ def _group_treatments(text: str, labels: list[str]) -> list[str] | None:
     starts: list[tuple[int, int]] = []
     position = 0
     for index, label in enumerate(labels):
-        pattern = re.compile(("^" if index == 0 else ";") + r"\s*" + re.escape(label) + r"[\s;]*:",
-                             re.IGNORECASE)
+        pattern = re.compile(
+            ("^" if index == 0 else ";") + r"\s*" + re.escape(label) + r"[\s;]*:", re.IGNORECASE
+        )
         match = pattern.search(text, position)
         if not match:
             return None
         starts.append((match.start(), match.end()))
         position = match.end()
     ends = [start for start, _ in starts[1:]] + [len(text)]
-    return [text[value_start:end].strip(" ;") for (_, value_start), end in zip(starts, ends,
-                                                                             strict=True)]
+    return [
+        text[value_start:end].strip(" ;")
+        for (_, value_start), end in zip(starts, ends, strict=True)
+    ]
 
 
 def _interventions(value: str | None) -> list[dict]:
@@ -560,12 +644,70 @@ def _interventions(value: str | None) -> list[dict]:
 # --- people, outcomes, eligibility -------------------------------------------------------
 
 _DEGREE_WORDS = {
-    "md", "phd", "msc", "mph", "prof", "professor", "dr", "doctor", "rn", "dmsc", "bsc", "mbbs",
-    "frcpc", "frcp", "frcs", "frcsc", "frcpath", "fcps", "ma", "ms", "mba", "jd", "pharmd",
-    "dphil", "mphil", "master", "mdcm", "cand", "pd", "pr", "assoc", "associate", "mbchb",
-    "bs", "ba", "bpharm", "mpharm", "msn", "bsn", "dnp", "np", "facp", "facc", "fccp", "fesc",
-    "mrcp", "mmed", "medical", "med", "habil", "dds", "dmd", "scd", "drph", "mhs", "msph",
-    "mmsc", "sci", "phdc", "mdphd", "beng", "assistant", "hons", "ab",
+    "md",
+    "phd",
+    "msc",
+    "mph",
+    "prof",
+    "professor",
+    "dr",
+    "doctor",
+    "rn",
+    "dmsc",
+    "bsc",
+    "mbbs",
+    "frcpc",
+    "frcp",
+    "frcs",
+    "frcsc",
+    "frcpath",
+    "fcps",
+    "ma",
+    "ms",
+    "mba",
+    "jd",
+    "pharmd",
+    "dphil",
+    "mphil",
+    "master",
+    "mdcm",
+    "cand",
+    "pd",
+    "pr",
+    "assoc",
+    "associate",
+    "mbchb",
+    "bs",
+    "ba",
+    "bpharm",
+    "mpharm",
+    "msn",
+    "bsn",
+    "dnp",
+    "np",
+    "facp",
+    "facc",
+    "fccp",
+    "fesc",
+    "mrcp",
+    "mmed",
+    "medical",
+    "med",
+    "habil",
+    "dds",
+    "dmd",
+    "scd",
+    "drph",
+    "mhs",
+    "msph",
+    "mmsc",
+    "sci",
+    "phdc",
+    "mdphd",
+    "beng",
+    "assistant",
+    "hons",
+    "ab",
 }
 
 
@@ -621,19 +763,35 @@ def _name_and_degrees(text: str) -> tuple[str, list[str]]:
 def _people(row: dict[str, str]) -> list[dict]:
     """Contacts, paired by position with emails, phones and affiliations where counts match."""
     names = _names(row)
-    columns = {key: _by_person(row[column], len(names)) for key, column in (
-        ("email", "Contact Email"), ("phone", "Contact Tel"),
-        ("affiliation", "Contact Affiliation"))}
-    roles = (["PUBLIC_CONTACT", "SCIENTIFIC_CONTACT"] if len(names) == 2
-             else ["PUBLIC_CONTACT"] * len(names))
+    columns = {
+        key: _by_person(row[column], len(names))
+        for key, column in (
+            ("email", "Contact Email"),
+            ("phone", "Contact Tel"),
+            ("affiliation", "Contact Affiliation"),
+        )
+    }
+    roles = (
+        ["PUBLIC_CONTACT", "SCIENTIFIC_CONTACT"]
+        if len(names) == 2
+        else ["PUBLIC_CONTACT"] * len(names)
+    )
     people = []
     for index, (written, role) in enumerate(zip(names, roles, strict=True)):
         name, degrees = _name_and_degrees(written)
         if not name:
             continue
         email = columns["email"][index]
-        people.append(person(name, role, degrees, email if email and "@" in email else None,
-                             columns["phone"][index], columns["affiliation"][index]))
+        people.append(
+            person(
+                name,
+                role,
+                degrees,
+                email if email and "@" in email else None,
+                columns["phone"][index],
+                columns["affiliation"][index],
+            )
+        )
     return _unique(people)
 
 
@@ -645,10 +803,12 @@ def _by_person(value: str | None, count: int) -> list[str | None]:
     return parts if len(parts) == count else [None] * count
 
 
-_EUCTR_OUTCOME_HEADINGS = (r"Main Objective|Secondary Objective|Primary end point\(s\)|"
-                           r"Timepoint\(s\) of evaluation of this end point|"
-                           r"Secondary end point\(s\)|"
-                           r"Timepoint\(s\) of evaluation of secondary end point\(s\)")
+_EUCTR_OUTCOME_HEADINGS = (
+    r"Main Objective|Secondary Objective|Primary end point\(s\)|"
+    r"Timepoint\(s\) of evaluation of this end point|"
+    r"Secondary end point\(s\)|"
+    r"Timepoint\(s\) of evaluation of secondary end point\(s\)"
+)
 
 
 def _outcomes(value: str | None) -> list[dict]:
@@ -660,10 +820,11 @@ def _outcomes(value: str | None) -> list[dict]:
     for item in _split(value):
         measure, time_frame = item, None
         timepoint = re.search(r"\.?\s*Timepoints?\s*:\s*", item, re.IGNORECASE)
-        if timepoint and item[:timepoint.start()].strip(" ."):
-            measure = item[:timepoint.start()].strip(" .")
-            rest = re.split(r"\.?\s*Method of measurement\s*:", item[timepoint.end():],
-                            flags=re.IGNORECASE)[0]
+        if timepoint and item[: timepoint.start()].strip(" ."):
+            measure = item[: timepoint.start()].strip(" .")
+            rest = re.split(
+                r"\.?\s*Method of measurement\s*:", item[timepoint.end() :], flags=re.IGNORECASE
+            )[0]
             time_frame = rest.strip(" .") or None
         found.append(outcome("primary", measure, time_frame))
     return _unique(found)
@@ -687,18 +848,16 @@ def _sex(value: str | None) -> str | None:
     text = _clean(value)
     flags = dict(re.findall(r"(female|male)\s*:\s*(yes|no)", text, re.IGNORECASE))
     if flags:  # EU CTR: "Female: yes / Male: yes"
-        said = {k.lower(): v.lower() == "yes" for k, v in flags.items()}
-        if said.get("female") and said.get("male"):
-            return "ALL"
-        return {"female": "FEMALE", "male": "MALE"}.get(
-            next((k for k, yes in said.items() if yes), ""), None)
+        said = {k.upper() for k, v in flags.items() if v.lower() == "yes"}
+        return "ALL" if said == {"FEMALE", "MALE"} else (said.pop() if said else None)
     return to_enum(_text(text), SEXES) if text else None
 
 
 _AGE = re.compile(
     r"(?P<bound>>=|≥|<=|≤)?\s*(?P<number>\d+(?:\.\d+)?)\s*(?:age)?\s*\(?"
     r"(?P<unit>years?|year\(s\)|yrs?|y|months?|weeks?|days?|hours?)?\)?(?:[\s-]*old)?",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def _age(value: str | None, which: str) -> float | None:
@@ -720,8 +879,9 @@ def _age(value: str | None, which: str) -> float | None:
 _HEADING = re.compile(r"(?:key\s+)?(inclusion|exclusion)\s+criteria\s*:?", re.IGNORECASE)
 
 
-def _criteria(inclusion: str | None, exclusion: str | None,
-              paragraphs: bool) -> tuple[list[str], list[str]]:
+def _criteria(
+    inclusion: str | None, exclusion: str | None, paragraphs: bool
+) -> tuple[list[str], list[str]]:
     """Inclusion and exclusion items; ClinicalTrials.gov rows hold both under headings.
 
     ClinicalTrials.gov text wraps long items over several lines and separates items with a
@@ -731,16 +891,18 @@ def _criteria(inclusion: str | None, exclusion: str | None,
     include = re.split(r"\n\s*Are the trial subjects under 18\?", include)[0]  # EU CTR counts
     exclude = _clean(exclusion)
     if not exclude:
-        heading = re.search(r"^(?:key\s+)?exclusion\s+criteria\s*:?\s*$", include,
-                            re.IGNORECASE | re.MULTILINE)
+        heading = re.search(
+            r"^(?:key\s+)?exclusion\s+criteria\s*:?\s*$", include, re.IGNORECASE | re.MULTILINE
+        )
         if heading:
-            include, exclude = include[:heading.start()], include[heading.end():]
+            include, exclude = include[: heading.start()], include[heading.end() :]
     return _criteria_items(include, paragraphs), _criteria_items(exclude, paragraphs)
 
 
 def _criteria_items(text: str, paragraphs: bool) -> list[str]:
-    text = re.sub(r"^\s*(?:key\s+)?(?:inclusion|exclusion)\s+criteria\s*:", "", text,
-                  flags=re.IGNORECASE)
+    text = re.sub(
+        r"^\s*(?:key\s+)?(?:inclusion|exclusion)\s+criteria\s*:", "", text, flags=re.IGNORECASE
+    )
     chunks = re.split(r"\n\s*\n", text) if paragraphs else text.split("\n")
     items = []
     for chunk in chunks:
