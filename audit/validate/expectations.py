@@ -84,10 +84,11 @@ def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Findin
         batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("all")
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{table}-audit", data=batch, suite=suite))
+        index_columns = [*KEY_COLUMNS, *(["item"] if "item" in frame.columns else [])]
         outcome = definition.run(
             batch_parameters={"dataframe": frame.reset_index(drop=True)},
             result_format={"result_format": "COMPLETE",
-                           "unexpected_index_column_names": list(KEY_COLUMNS)})
+                           "unexpected_index_column_names": index_columns})
         for result in outcome.results:
             if not result.success:
                 results += _findings(table, result.expectation_config.to_json_dict(),
@@ -121,7 +122,7 @@ def _findings(table: str, config: dict[str, Any], result: dict[str, Any],
         summary += f", {share:.1f}%"
     findings = []
     for row in rows:
-        value = {k: v for k, v in row.items() if k not in KEY_COLUMNS} or None
+        value = {k: v for k, v in row.items() if k not in (*KEY_COLUMNS, "item")} or None
         if isinstance(value, dict) and len(value) == 1:
             value = next(iter(value.values()))
         trial = row.get("trial_id")
@@ -132,7 +133,7 @@ def _findings(table: str, config: dict[str, Any], result: dict[str, Any],
             f"({summary} fail)",
             trial_ids=[trial] if trial else [], record_files=[row.get("record_file")],
             sources=[row.get("source")] if isinstance(row.get("source"), str) else [],
-            field=f"{table}.{column}",
+            field=f"{table}[{row['item']}].{column}" if "item" in row else f"{table}.{column}",
             evidence={"value": value, "expectation": config["type"], "kwargs": kwargs},
             key=f"{row.get('record_file') if not trial else ''}|{_show(value)}"))
     return findings

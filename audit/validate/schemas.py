@@ -15,7 +15,7 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from audit import vocab
-from audit.findings import Finding, finding
+from audit.findings import Finding, finding, jsonable
 from audit.tables import Tables
 from audit.validate.registries import NCT_ID, TRIAL_ID
 
@@ -197,7 +197,7 @@ def validate_table(name: str, frame: pd.DataFrame) -> list[Finding]:
             column = "dates" if rule == "schema-date-order" else column
             value = _row_values(rule, row)
         else:
-            value = case.failure_case
+            value = jsonable(case.failure_case)
         item = f"[{row['item']}]" if "item" in row.index else ""
         field_name = f"{name}{item}.{column}" if name != "studies" else column
         trial = row["trial_id"] if isinstance(row["trial_id"], str) else None

@@ -1,0 +1,115 @@
+"""A short Markdown summary (``summary.md``) for a pull-request comment or a CI job summary.
+
+Incomplete audits say so first, then the verdict (or the error count), counts by severity and
+by rule, the top findings and where the full report is. Every record value is escaped so that
+it stays inside its table cell and never becomes markup, links or HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from audit.engine import AuditResult
+from audit.findings import SEVERITIES, Finding
+
+MAX_ROWS = 20
+MAX_RULES = 30
+MAX_MESSAGE = 200
+_MARKUP = re.compile(r"[\\`*_\[\]<>|~&]")
+
+
+def escape(text: Any, limit: int = MAX_MESSAGE) -> str:
+    """Text as one line of Markdown with no markup: newlines folded, ``|`` and friends escaped,
+    cut at ``limit`` characters."""
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return _MARKUP.sub(lambda match: "\\" + match.group(0), text)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _headline(result: AuditResult, verdict: dict[str, Any] | None) -> list[str]:
+    lines = []
+    if not result.complete:
+        lines += [
+            "> **Audit incomplete:** some checks could not run, so this audit fails (exit 2).",
+            ">",
+        ]
+        lines += [f"> - {escape(problem)}" for problem in result.problems[:10]]
+        if len(result.problems) > 10:
+            lines.append(f"> - … and {len(result.problems) - 10} more")
+        lines.append("")
+    if verdict is not None:
+        mark = "✅" if verdict.get("passed") else "❌"
+        lines.append(f"## {mark} {escape(verdict.get('summary', ''), 500)}")
+        lines += [""] + [f"- {escape(reason, 500)}" for reason in verdict.get("reasons") or []]
+    else:
+        errors = len(result.errors)
+        lines.append(f"## {'❌' if errors else '✅'} {_plural(errors, 'error finding')}")
+    waived = sum(1 for f in result.findings if f.waived)
+    trials = {r.get("trial_id") for _, r in result.records if isinstance(r.get("trial_id"), str)}
+    lines += [
+        "",
+        f"{_plural(len(result.records), 'record')} ({_plural(len(trials), 'trial')}) "
+        f"audited as of {result.as_of.isoformat()}"
+        + (f"; {waived} waived" if waived else "")
+        + ".",
+    ]
+    return lines
+
+
+def _counts(findings: list[Finding]) -> list[str]:
+    by_severity = Counter(f.severity for f in findings)
+    lines = ["", "| Severity | Findings |", "|---|---:|"]
+    lines += [f"| {severity} | {by_severity.get(severity, 0)} |" for severity in SEVERITIES]
+    by_rule: dict[str, Counter[str]] = {}
+    for item in findings:
+        by_rule.setdefault(item.rule, Counter())[item.severity] += 1
+    order = sorted(by_rule, key=lambda r: (-by_rule[r]["error"], -by_rule[r].total(), r))
+    lines += ["", "| Rule | " + " | ".join(SEVERITIES) + " |", "|---|---:|---:|---:|"]
+    for rule_id in order[:MAX_RULES]:
+        counts = " | ".join(str(by_rule[rule_id][s]) for s in SEVERITIES)
+        lines.append(f"| {escape(rule_id)} | {counts} |")
+    if len(order) > MAX_RULES:
+        lines.append(f"| … {len(order) - MAX_RULES} more rules | | | |")
+    return lines
+
+
+def _top(findings: list[Finding]) -> list[str]:
+    chosen = sorted(findings, key=lambda f: (bool(f.waived), f.sort_key()))[:MAX_ROWS]
+    lines = [
+        "",
+        f"### Top findings ({len(chosen)} of {len(findings)})",
+        "",
+        "| Severity | Rule | Trials | Message |",
+        "|---|---|---|---|",
+    ]
+    for item in chosen:
+        trials = ", ".join(item.trial_ids[:3]) + (
+            f" +{len(item.trial_ids) - 3}" if len(item.trial_ids) > 3 else ""
+        )
+        severity = item.severity + (" (waived)" if item.waived else "")
+        lines.append(
+            f"| {severity} | {escape(item.rule)} | {escape(trials)} | {escape(item.message)} |"
+        )
+    return lines
+
+
+def render_summary(
+    result: AuditResult, verdict: dict[str, Any] | None = None, report_name: str = "index.html"
+) -> str:
+    """The Markdown summary; ``verdict`` is the gate's (``passed``, ``summary``, ``reasons``)."""
+    lines = _headline(result, verdict)
+    if result.findings:
+        lines += _counts(result.findings) + _top(result.findings)
+    if "://" in report_name:
+        where = f"[the full report]({report_name})"
+    else:
+        where = f"the full report: `reports/{report_name}` in the job's artifacts"
+    lines += ["", f"See {where} (also `findings.json`, `findings.sarif`, `junit.xml`)."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,229 @@
+"""SARIF 2.1.0 (``findings.sarif``) for code-scanning tools: one result per finding.
+
+Each result points at the line of each record file where the finding's field is. Record files
+are written with sorted keys and a 2-space indent (``audit.record.dumps``), so a field's line is
+found by walking the indentation; anything unexpected falls back to line 1. The finding's own
+fingerprint is the partial fingerprint, so alerts stay matched across runs and renamed files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from audit import __version__
+from audit.engine import AuditResult
+from audit.findings import SEVERITIES, Finding
+from audit.record import dumps
+from audit.report.model import rule_docs
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT_KEY = "trialAudit/v1"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+_GENERIC_DOCS = {
+    "schema": "A record value breaks the record contract checked by the pandera schemas "
+    "(audit/validate/schemas.py). The message names the record file, the field and the value: "
+    "correct the record.",
+    "expectation": "A Great Expectations expectation (expectations/*.json) failed. The message "
+    "names the record file, the column and the value: correct the record, or the expectation "
+    "if the value is right.",
+}
+_GENERIC_DOC = (
+    "The audit could not run part of its checks; the message says why. The audit "
+    "is incomplete until this is fixed."
+)
+
+# Study-table columns -> record paths (other columns are record keys of the same name).
+_DATED = ("start_date", "primary_completion_date", "completion_date")
+_ELIGIBILITY = (
+    "sex",
+    "min_age_years",
+    "max_age_years",
+    "healthy_volunteers",
+    "inclusion",
+    "exclusion",
+)
+_STUDY_PATHS: dict[str, tuple[str, ...]] = {
+    "enrollment_count": ("enrollment", "count"),
+    "enrollment_type": ("enrollment", "type"),
+    "arm_count": ("arms",),
+    "intervention_count": ("interventions",),
+    "flow_group_count": ("participant_flow",),
+    "flow_started_total": ("participant_flow",),
+    "dates": ("start_date",),
+    **{name: (name, "date") for name in _DATED},
+    **{f"{name}_type": (name, "type") for name in _DATED},
+    **{name: ("eligibility", name) for name in _ELIGIBILITY},
+    **{name: ("descriptions", name) for name in ("brief_summary", "detailed_description")},
+}
+_SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def record_path(field: str | None) -> list[str | int]:
+    """A finding's field as a path into the record: ``people[0].email`` -> people, 0, email;
+    ``studies.enrollment_count`` -> enrollment, count; ``enrollment.count`` stays as it is."""
+    if not field or field.startswith("("):
+        return []
+    path: list[str | int] = [
+        int(index) if index else int(name) if name.isdigit() else name
+        for name, index in _SEGMENT.findall(field.split(",")[0])
+    ]
+    if path[:1] == ["identifiers"]:
+        return ["trial_id"]
+    if path[:1] == ["studies"]:
+        path = path[1:]
+    if len(path) == 1 and path[0] in _STUDY_PATHS:
+        return list(_STUDY_PATHS[str(path[0])])
+    return path
+
+
+def find_line(lines: Sequence[str], path: Sequence[str | int]) -> int:
+    """The 1-based line of the deepest part of ``path`` found in indented JSON text, else 1."""
+    found, start, indent = 1, 0, 2
+    for step in path:
+        line = _child_line(lines, start, indent, step)
+        if line is None:
+            break
+        found, start, indent = line + 1, line, indent + 2
+    return found
+
+
+def _child_line(lines: Sequence[str], start: int, indent: int, step: str | int) -> int | None:
+    """The line of key or item ``step`` in the container opened on line ``start``."""
+    key = json.dumps(step, ensure_ascii=False) + ":" if isinstance(step, str) else None
+    items = -1
+    for number in range(start + 1, len(lines)):
+        text = lines[number]
+        depth = len(text) - len(text.lstrip(" "))
+        if depth < indent:
+            return None  # the container closed
+        if depth > indent:
+            continue
+        body = text[indent:]
+        if key is not None and body.startswith(key):
+            return number
+        if key is None and not body.startswith(("}", "]")):
+            items += 1
+            if items == step:
+                return number
+    return None
+
+
+class _RecordLines:
+    """Lines of record files, read once each from the records folder (or re-rendered)."""
+
+    def __init__(self, result: AuditResult) -> None:
+        self.folder = result.records_dir
+        self.records = dict(result.records)
+        self.cache: dict[str, list[str]] = {}
+
+    def __call__(self, name: str) -> list[str]:
+        if name not in self.cache:
+            lines: list[str] = []
+            if self.folder is not None:
+                try:
+                    lines = (Path(self.folder) / name).read_text(encoding="utf-8-sig").splitlines()
+                except (OSError, UnicodeDecodeError):
+                    lines = []
+            if not lines and name in self.records:
+                lines = dumps(self.records[name]).splitlines()
+            self.cache[name] = lines
+        return self.cache[name]
+
+
+def _line(item: Finding, name: str, lines: _RecordLines) -> int:
+    if item.rule == "record-unreadable":
+        match = re.search(r"at line (\d+)", str(item.evidence.get("reason", "")))
+        return int(match.group(1)) if match else 1
+    return find_line(lines(name), record_path(item.field))
+
+
+def _location(item: Finding, name: str, base: str, lines: _RecordLines) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": base + quote(name, safe="/")},
+            "region": {"startLine": _line(item, name, lines)},
+        }
+    }
+
+
+def _descriptor(rule_id: str, findings: list[Finding], docs: dict[str, str]) -> dict[str, Any]:
+    doc = docs.get(rule_id, "").strip()
+    if not doc:
+        doc = _GENERIC_DOCS.get(findings[0].origin, _GENERIC_DOC)
+    level = min((f.severity for f in findings), key=SEVERITIES.index)
+    return {
+        "id": rule_id,
+        "shortDescription": {"text": doc.splitlines()[0]},
+        "fullDescription": {"text": doc},
+        "help": {"text": doc},
+        "defaultConfiguration": {"level": LEVELS[level]},
+        "properties": {"origin": findings[0].origin},
+    }
+
+
+def _result(item: Finding, index: int, base: str, lines: _RecordLines) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": item.rule,
+        "ruleIndex": index,
+        "level": LEVELS[item.severity],
+        "message": {"text": item.message},
+        "locations": [
+            _location(item, name, base, lines)
+            for name in item.record_files
+            if not Path(name).is_absolute()
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: item.fingerprint},
+        "properties": {
+            "trial_ids": list(item.trial_ids),
+            "sources": list(item.sources),
+            "origin": item.origin,
+            "field": item.field,
+            "evidence": item.evidence,
+        },
+    }
+    if item.waived:
+        reason = item.waived.get("reason") if isinstance(item.waived, dict) else None
+        result["suppressions"] = [{"kind": "external", "justification": str(reason or "waived")}]
+    return result
+
+
+def render_sarif(result: AuditResult, records_uri_base: str = "records/") -> str:
+    """The audit result as a SARIF 2.1.0 log (JSON text, deterministic)."""
+    by_rule: dict[str, list[Finding]] = {}
+    for item in result.findings:
+        by_rule.setdefault(item.rule, []).append(item)
+    rule_ids = sorted(by_rule)
+    docs = rule_docs()
+    lines = _RecordLines(result)
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    run = {
+        "tool": {
+            "driver": {
+                "name": "trial-audit",
+                "version": __version__,
+                "rules": [_descriptor(r, by_rule[r], docs) for r in rule_ids],
+            }
+        },
+        "invocations": [
+            {
+                "executionSuccessful": result.complete,
+                "exitCode": result.exit_code,
+                "toolExecutionNotifications": [
+                    {"level": "error", "message": {"text": problem}} for problem in result.problems
+                ],
+            }
+        ],
+        "results": [_result(f, index[f.rule], records_uri_base, lines) for f in result.findings],
+        "properties": {
+            "as_of": result.as_of.isoformat(),
+            "complete": result.complete,
+            "record_count": len(result.records),
+        },
+    }
+    log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,300 @@
+"""The CI formats written beside findings.json: SARIF 2.1.0, JUnit XML and a Markdown summary."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import xml.etree.ElementTree as ET
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import ROOT, valid_record, write_records
+
+from audit.cli import main
+from audit.engine import findings_json, run_audit
+from audit.findings import finding
+from audit.record import person
+from audit.report.junit import render_junit
+from audit.report.markdown import render_summary
+from audit.report.sarif import find_line, record_path, render_sarif
+
+AS_OF = date(2026, 11, 22)
+SCHEMA = ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"
+ODD_EMAIL = 'a|b<c>&"d"@'  # fails the email format; its message carries |, <, &, quotes
+BROKEN = "more/broken copy.json"
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory) -> Path:
+    folder = write_records(
+        tmp_path_factory.mktemp("records"),
+        {
+            "NCT01111111.ctgov-api.json": valid_record(
+                "NCT01111111",
+                enrollment={"count": -5, "type": "ACTUAL"},
+                people=[person("Jane Doe", "OVERALL_OFFICIAL", email=ODD_EMAIL)],
+            ),
+            "NCT02222222.ctgov-api.json": valid_record(
+                "NCT02222222",
+                enrollment={"count": 80, "type": "ESTIMATED"},
+                arms=[
+                    {
+                        "label": "Drug A",
+                        "type": "EXPERIMENTAL",
+                        "description": None,
+                        "interventions": [],
+                        "planned_size": 30,
+                    },
+                    {
+                        "label": "Placebo",
+                        "type": "PLACEBO_COMPARATOR",
+                        "description": None,
+                        "interventions": [],
+                        "planned_size": 30,
+                    },
+                ],
+            ),
+        },
+    )
+    (folder / "more").mkdir()
+    (folder / BROKEN).write_text("{not json", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def result(records):
+    return run_audit(records, ROOT / "expectations", AS_OF)
+
+
+def only(result, rule: str, field: str | None = None):
+    [found] = [f for f in result.findings if f.rule == rule and (field is None or f.field == field)]
+    return found
+
+
+def test_the_result_has_what_the_formats_are_tested_on(result):
+    assert only(result, "schema-format", "people[0].email").severity == "error"
+    assert only(result, "schema-range", "enrollment_count").severity == "error"
+    assert only(result, "record-unreadable").record_files == (BROKEN,)
+    assert only(result, "enrollment-arm-mismatch").severity == "warning"
+    assert not result.complete
+
+
+# --- SARIF -----------------------------------------------------------------------------------
+
+
+def validate_sarif(text: str) -> dict:
+    raw = SCHEMA.read_text(encoding="utf-8")
+    assert len(raw) == 112768
+    schema = json.loads(raw)
+    log = json.loads(text)
+    jsonschema.Draft4Validator(
+        schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    ).validate(log)
+    return log
+
+
+def test_sarif_validates_against_the_official_schema(result):
+    log = validate_sarif(render_sarif(result))
+    assert log["version"] == "2.1.0"
+    assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+    [run] = log["runs"]
+    assert run["tool"]["driver"]["name"] == "trial-audit"
+    assert [r["id"] for r in run["tool"]["driver"]["rules"]] == sorted(
+        {f.rule for f in result.findings}
+    )
+    assert run["invocations"][0]["executionSuccessful"] is False
+
+
+def test_sarif_fingerprints_equal_findings_json(result):
+    run = json.loads(render_sarif(result))["runs"][0]
+    expected = [f["fingerprint"] for f in json.loads(findings_json(result))["findings"]]
+    assert [r["partialFingerprints"]["trialAudit/v1"] for r in run["results"]] == expected
+
+
+def test_sarif_levels_and_rule_docs(result):
+    run = json.loads(render_sarif(result))["runs"][0]
+    levels = {r["ruleId"]: r["level"] for r in run["results"]}
+    assert levels["schema-format"] == "error"
+    assert levels["enrollment-arm-mismatch"] == "warning"
+    assert {f.rule for f in result.findings if f.severity == "info"} <= {
+        r["ruleId"] for r in run["results"] if r["level"] == "note"
+    }
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    mismatch = rules["enrollment-arm-mismatch"]
+    assert mismatch["shortDescription"]["text"].startswith("The arms of a record")
+    assert "How to fix" in mismatch["help"]["text"]
+    assert rules["schema-format"]["fullDescription"]["text"]  # generic text for contract rules
+    assert rules["record-unreadable"]["defaultConfiguration"]["level"] == "error"
+
+
+def location(run: dict, rule: str, field: str | None = None) -> tuple[str, int]:
+    [found] = [
+        r
+        for r in run["results"]
+        if r["ruleId"] == rule and (field is None or r["properties"]["field"] == field)
+    ]
+    [where] = found["locations"]
+    physical = where["physicalLocation"]
+    return physical["artifactLocation"]["uri"], physical["region"]["startLine"]
+
+
+def test_sarif_regions_point_at_the_field_line(result, records):
+    run = json.loads(render_sarif(result))["runs"][0]
+    uri, line = location(run, "schema-format", "people[0].email")
+    assert uri == "records/NCT01111111.ctgov-api.json"
+    lines = (records / "NCT01111111.ctgov-api.json").read_text(encoding="utf-8").splitlines()
+    assert lines[line - 1].strip() == f'"email": {json.dumps(ODD_EMAIL)},'
+    uri, line = location(run, "schema-range", "enrollment_count")
+    assert lines[line - 1].strip() == '"count": -5,'
+    assert lines[line - 2].strip() == '"enrollment": {'
+    assert location(run, "record-unreadable") == ("records/more/broken%20copy.json", 1)
+
+
+def test_sarif_without_record_files_waived_and_custom_base(result):
+    extra = finding("suite-unusable", "expectation", "error", "studies.json: bad JSON")
+    waived = dataclasses.replace(only(result, "schema-range"), waived={"reason": "known typo"})
+    changed = dataclasses.replace(result, findings=[extra, waived])
+    log = validate_sarif(render_sarif(changed, records_uri_base="data/records/"))
+    first, second = log["runs"][0]["results"]
+    assert first["locations"] == [] and "suppressions" not in first
+    assert second["suppressions"] == [{"kind": "external", "justification": "known typo"}]
+    assert second["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "data/records/NCT01111111.ctgov-api.json"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "path"),
+    [
+        ("people[0].email", ["people", 0, "email"]),
+        ("people.0.email", ["people", 0, "email"]),
+        ("studies.title", ["title"]),
+        ("enrollment_count", ["enrollment", "count"]),
+        ("studies.min_age_years", ["eligibility", "min_age_years"]),
+        ("start_date_type", ["start_date", "type"]),
+        ("arms.type", ["arms", "type"]),
+        ("(record)", []),
+        (None, []),
+    ],
+)
+def test_record_path(field, path):
+    assert record_path(field) == path
+
+
+def test_find_line_walks_nested_items_and_falls_back():
+    lines = json.dumps(
+        {"a": 1, "people": [{"email": "x", "name": "n"}, {"email": "y"}]}, indent=2, sort_keys=True
+    ).splitlines()
+    assert lines[find_line(lines, ["people", 1, "email"]) - 1].strip() == '"email": "y"'
+    assert find_line(lines, ["people", 5, "email"]) == find_line(lines, ["people"]) == 3
+    assert find_line(lines, ["nope"]) == 1
+    assert find_line(['{"a": 1}'], ["a"]) == 1
+
+
+# --- JUnit -----------------------------------------------------------------------------------
+
+
+def cases(root: ET.Element) -> dict[tuple[str, str], ET.Element]:
+    return {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
+
+
+def test_junit_cases_fail_for_error_findings_only(result):
+    root = ET.fromstring(render_junit(result))
+    found = cases(root)
+    failing = {(f.rule, t) for f in result.errors for t in f.trial_ids or ("(no trial)",)}
+    expected = {(f.rule, t) for f in result.findings for t in f.trial_ids or ("(no trial)",)}
+    assert set(found) == expected | {("audit", "complete")}
+    assert {k for k, c in found.items() if c.find("failure") is not None} == failing | {
+        ("audit", "complete")
+    }
+    assert ("schema-format", "NCT01111111") in failing
+    assert ("record-unreadable", "(no trial)") in failing
+    warning = found[("enrollment-arm-mismatch", "NCT02222222")]
+    assert warning.find("failure") is None
+    assert "planned arm sizes" in warning.find("system-out").text
+    assert "unreadable record file" in found[("audit", "complete")].find("failure").text
+    assert root.get("failures") == str(len(failing) + 1)
+    assert root.get("tests") == str(len(found))
+    for suite in root.iter("testsuite"):
+        assert suite.get("tests") == str(len(suite.findall("testcase")))
+
+
+def test_junit_escapes_record_values(result):
+    text = render_junit(result)
+    assert "a|b&lt;c&gt;&amp;" in text
+    failure = cases(ET.fromstring(text))[("schema-format", "NCT01111111")].find("failure")
+    assert ODD_EMAIL in failure.get("message")
+    assert failure.get("type") == "schema-format"
+    odd = finding("x-rule", "rule", "error", 'bell \x01 and ]]> "quoted"', trial_ids=["T<1>"])
+    root = ET.fromstring(render_junit(dataclasses.replace(result, findings=[odd], problems=[])))
+    case = cases(root)[("x-rule", "T<1>")]
+    assert case.find("failure").text == '[error] bell \ufffd and ]]> "quoted"'
+    assert cases(root)[("audit", "complete")].find("failure") is None
+
+
+def test_junit_waived_errors_pass(result):
+    waived = dataclasses.replace(only(result, "schema-range"), waived={"reason": "ok"})
+    root = ET.fromstring(render_junit(dataclasses.replace(result, findings=[waived])))
+    case = cases(root)[("schema-range", "NCT01111111")]
+    assert case.find("failure") is None and "waived" in case.find("system-out").text
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+
+def test_summary_headline_counts_and_escaping(result):
+    text = render_summary(result)
+    lines = text.splitlines()
+    assert lines[0].startswith("> **Audit incomplete:**")
+    errors = len(result.errors)
+    assert f"## ❌ {errors} error findings" in lines
+    assert f"| error | {sum(f.severity == 'error' for f in result.findings)} |" in lines
+    assert "| enrollment-arm-mismatch | 0 | 1 | 0 |" in lines
+    [row] = [line for line in lines if "does not have the expected format" in line]
+    assert r"a\|b\<c\>\&" in row
+    assert row.replace("\\|", "").count("|") == 5  # the message stays in its cell
+    assert "reports/index.html" in text
+
+
+def test_summary_verdict_first_and_long_messages(result):
+    long = finding("x-rule", "rule", "warning", "word | " * 200 + "\nnext line")
+    verdict = {
+        "passed": True,
+        "summary": "no new errors",
+        "reasons": ["2 findings waived"],
+        "new": [],
+    }
+    text = render_summary(dataclasses.replace(result, findings=[long], problems=[]), verdict)
+    lines = text.splitlines()
+    assert lines[0] == "## ✅ no new errors"
+    assert "- 2 findings waived" in lines
+    [row] = [line for line in lines if line.startswith("| warning | x-rule")]
+    assert len(row) < 400 and row.endswith("… |") and "\n" not in row
+
+
+# --- audit run -------------------------------------------------------------------------------
+
+
+def test_audit_run_writes_every_format(records, tmp_path, capsys):
+    out = tmp_path / "reports"
+    code = main(
+        [
+            "run",
+            "--records",
+            str(records),
+            "--expectations",
+            str(ROOT / "expectations"),
+            "--as-of",
+            AS_OF.isoformat(),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 2  # the broken record makes the audit incomplete
+    for name in ("findings.json", "index.html", "findings.sarif", "junit.xml", "summary.md"):
+        assert (out / name).stat().st_size > 0, name
+    validate_sarif((out / "findings.sarif").read_text(encoding="utf-8"))
+    ET.fromstring((out / "junit.xml").read_text(encoding="utf-8"))
+    assert "Audit incomplete" in (out / "summary.md").read_text(encoding="utf-8")
