@@ -8,6 +8,7 @@ exit code is 2, and the gate treats it as a failure.
 from __future__ import annotations
 
 import json
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from audit import __version__
 from audit.findings import Finding, finding, sorted_findings
 from audit.load import load_records
 from audit.policy import PolicyError, load_policy
+from audit.progress import MIN_ITEMS
 from audit.record import atomic_write
 from audit.rules import all_rules, run_rules
 from audit.tables import Tables, build_tables
@@ -70,17 +72,22 @@ class AuditResult:
 
 
 def _timed(timings: dict[str, float], stage: str, step: Callable[[], Any]) -> Any:
+    """Run one stage and record its wall time; long runs say each stage's time on stderr."""
     started = time.perf_counter()
     try:
         return step()
     finally:
         timings[stage] = round(time.perf_counter() - started, 3)
+        if timings.get("announce"):
+            print(f"audit: {stage} done in {timings[stage]:.1f} s", file=sys.stderr, flush=True)
 
 
 def run_audit(records_dir: Path, expectations_dir: Path, as_of: date) -> AuditResult:
     timings: dict[str, float] = {}
     problems: list[str] = []
     loaded = _timed(timings, "load", lambda: load_records(records_dir))
+    if len(loaded.records) >= MIN_ITEMS:
+        timings["announce"] = 1
     problems += [f"unreadable record file: {name}" for name in loaded.unreadable]
     tables = _timed(timings, "tables", lambda: build_tables(loaded.records))
     findings = list(loaded.findings)
@@ -103,6 +110,7 @@ def run_audit(records_dir: Path, expectations_dir: Path, as_of: date) -> AuditRe
         problems.append(str(error))
         waived = WaiverOutcome(findings, [], [])
         waived.findings.append(finding("waivers-unusable", "input", "error", str(error)))
+    timings.pop("announce", None)
     return AuditResult(as_of, loaded.records, tables, sorted_findings(waived.findings), problems,
                        timings, records_dir, waived.expired, waived.unmatched)
 

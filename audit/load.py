@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from audit.findings import Finding, finding
+from audit.progress import Progress
 from audit.record import validator
 
 MAX_RECORD_BYTES = 50 * 1024 * 1024
@@ -145,7 +146,10 @@ def load_records(root: Path) -> LoadedRecords:
             "record-unreadable", "input", "error", f"records folder {root} does not exist",
             record_files=[str(root)]))
         return loaded
-    for path in record_files(root):
+    paths = list(record_files(root))
+    progress = Progress("loading records", len(paths))
+    for path in paths:
+        progress.advance()
         name = path.relative_to(root).as_posix()
         try:
             record = parse_record(path)
@@ -164,4 +168,5 @@ def load_records(root: Path) -> LoadedRecords:
                 trial_ids=[trial_id] if trial_id else [], record_files=[name],
                 sources=[source] if source else [], field=where, key=message,
                 evidence={"problem": message}))
+    progress.close()
     return loaded

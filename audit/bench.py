@@ -1,0 +1,134 @@
+"""Benchmarks: ``audit run`` end to end on synthetic corpora, per stage time and peak memory,
+and each rule's precision and recall against the injected defects.
+
+    python -m audit.bench --scales 10000 100000 500000 --out reports/bench
+
+Each scale runs in a fresh process so its peak memory is its own. Corpora are generated once
+into ``.audit-cache/synth/`` and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+CACHE = Path(".audit-cache/synth")
+
+
+def _reset_peak() -> None:
+    """Start a new peak-memory window (Linux: writing 5 to clear_refs resets VmHWM)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float("nan")
+
+
+def score(findings: list[dict[str, Any]], defects: list[dict[str, Any]]) -> dict[str, Any]:
+    """Precision and recall per rule: a finding is right when it names a trial injected with
+    that rule's defect; a defect is found when some finding of its rule names its trial."""
+    truth: dict[str, set[str]] = defaultdict(set)
+    for defect in defects:
+        truth[defect["rule"]].update(defect["trial_ids"])
+    found: dict[str, list[set[str]]] = defaultdict(list)
+    for item in findings:
+        found[item["rule"]].append(set(item["trial_ids"]))
+    scores = {}
+    for rule in sorted(set(truth) | set(found)):
+        hits = [bool(trials & truth[rule]) for trials in found[rule]]
+        recalled = {t for trials in found[rule] for t in trials if t in truth[rule]}
+        scores[rule] = {
+            "findings": len(found[rule]), "injected": len(truth[rule]),
+            "precision": round(sum(hits) / len(hits), 4) if hits else None,
+            "recall": round(len(recalled) / len(truth[rule]), 4) if truth[rule] else None,
+        }
+    return scores
+
+
+def run_one(corpus: Path, out: Path) -> dict[str, Any]:
+    """Audit one corpus in this process, timing every stage (the report included)."""
+    from audit.engine import run_audit, write_findings
+    from audit.report import write_reports
+
+    truth = json.loads((corpus / "ground_truth.json").read_text())
+    _reset_peak()
+    started = time.perf_counter()
+    result = run_audit(corpus / "records", Path("expectations"), date.fromisoformat(truth["as_of"]))
+    peak_audit = _peak_mib()
+    report_started = time.perf_counter()
+    write_findings(result, out)
+    write_reports(result, out)
+    timings = dict(result.timings, report=round(time.perf_counter() - report_started, 3))
+    findings = [f.to_json() for f in result.findings]
+    return {
+        "trials": truth["trials"], "records": len(result.records),
+        "findings": len(findings), "complete": result.complete, "problems": result.problems,
+        "seconds": timings, "total_seconds": round(time.perf_counter() - started, 2),
+        "peak_mib": {"audit": peak_audit, "with_report": _peak_mib()},
+        "rules": score(findings, truth["defects"]),
+    }
+
+
+def corpus_for(trials: int, seed: int) -> Path:
+    from audit.synth import write_corpus
+
+    folder = CACHE / f"{trials}-{seed}"
+    if not (folder / "ground_truth.json").exists():
+        started = time.perf_counter()
+        write_corpus(folder, trials, seed)
+        print(f"generated {trials:,} trials in {time.perf_counter() - started:.0f} s", flush=True)
+    return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[10_000, 100_000, 500_000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=Path("reports/bench"))
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_one(args.one, args.out / args.one.name)))
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for trials in args.scales:
+        corpus = corpus_for(trials, args.seed)
+        run = subprocess.run([sys.executable, "-m", "audit.bench", "--one", str(corpus),
+                              "--out", str(args.out)], capture_output=True, text=True,
+                             check=False)
+        if run.returncode != 0:
+            print(run.stderr, file=sys.stderr)
+            return 2
+        result = json.loads(run.stdout.strip().splitlines()[-1])
+        results.append(result)
+        stages = ", ".join(f"{k} {v:.1f}s" for k, v in result["seconds"].items())
+        print(f"{trials:>8,} trials / {result['records']:,} records: "
+              f"{result['total_seconds']:.1f} s ({stages}); peak {result['peak_mib']} MiB",
+              flush=True)
+        for rule, numbers in result["rules"].items():
+            print(f"    {rule:32} precision {numbers['precision']}  recall {numbers['recall']}"
+                  f"  ({numbers['findings']} findings, {numbers['injected']} injected)")
+    machine = {"platform": platform.platform(), "cpus": os.cpu_count(),
+               "python": platform.python_version()}
+    (args.out / "bench.json").write_text(json.dumps({"machine": machine, "runs": results},
+                                                    indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
