@@ -54,8 +54,16 @@ def normalize(session: nox.Session) -> None:
 def audit(session: nox.Session) -> None:
     """The main job: audit records/ and write reports/ (exit 0 or 1 both mean a report)."""
     _install(session)
-    session.run("audit", "run", "--records", "records", "--out", "reports", *session.posargs,
-                success_codes=[0, 1])
+    session.run(
+        "audit",
+        "run",
+        "--records",
+        "records",
+        "--out",
+        "reports",
+        *session.posargs,
+        success_codes=[0, 1],
+    )
 
 
 @nox.session(python=PYTHON)

@@ -52,7 +52,8 @@ def score(findings: list[dict[str, Any]], defects: list[dict[str, Any]]) -> dict
         hits = [bool(trials & truth[rule]) for trials in found[rule]]
         recalled = {t for trials in found[rule] for t in trials if t in truth[rule]}
         scores[rule] = {
-            "findings": len(found[rule]), "injected": len(truth[rule]),
+            "findings": len(found[rule]),
+            "injected": len(truth[rule]),
             "precision": round(sum(hits) / len(hits), 4) if hits else None,
             "recall": round(len(recalled) / len(truth[rule]), 4) if truth[rule] else None,
         }
@@ -75,9 +76,13 @@ def run_one(corpus: Path, out: Path) -> dict[str, Any]:
     timings = dict(result.timings, report=round(time.perf_counter() - report_started, 3))
     findings = [f.to_json() for f in result.findings]
     return {
-        "trials": truth["trials"], "records": len(result.records),
-        "findings": len(findings), "complete": result.complete, "problems": result.problems,
-        "seconds": timings, "total_seconds": round(time.perf_counter() - started, 2),
+        "trials": truth["trials"],
+        "records": len(result.records),
+        "findings": len(findings),
+        "complete": result.complete,
+        "problems": result.problems,
+        "seconds": timings,
+        "total_seconds": round(time.perf_counter() - started, 2),
         "peak_mib": {"audit": peak_audit, "with_report": _peak_mib()},
         "rules": score(findings, truth["defects"]),
     }
@@ -108,25 +113,36 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for trials in args.scales:
         corpus = corpus_for(trials, args.seed)
-        run = subprocess.run([sys.executable, "-m", "audit.bench", "--one", str(corpus),
-                              "--out", str(args.out)], capture_output=True, text=True,
-                             check=False)
+        run = subprocess.run(
+            [sys.executable, "-m", "audit.bench", "--one", str(corpus), "--out", str(args.out)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if run.returncode != 0:
             print(run.stderr, file=sys.stderr)
             return 2
         result = json.loads(run.stdout.strip().splitlines()[-1])
         results.append(result)
         stages = ", ".join(f"{k} {v:.1f}s" for k, v in result["seconds"].items())
-        print(f"{trials:>8,} trials / {result['records']:,} records: "
-              f"{result['total_seconds']:.1f} s ({stages}); peak {result['peak_mib']} MiB",
-              flush=True)
+        print(
+            f"{trials:>8,} trials / {result['records']:,} records: "
+            f"{result['total_seconds']:.1f} s ({stages}); peak {result['peak_mib']} MiB",
+            flush=True,
+        )
         for rule, numbers in result["rules"].items():
-            print(f"    {rule:32} precision {numbers['precision']}  recall {numbers['recall']}"
-                  f"  ({numbers['findings']} findings, {numbers['injected']} injected)")
-    machine = {"platform": platform.platform(), "cpus": os.cpu_count(),
-               "python": platform.python_version()}
-    (args.out / "bench.json").write_text(json.dumps({"machine": machine, "runs": results},
-                                                    indent=2) + "\n")
+            print(
+                f"    {rule:32} precision {numbers['precision']}  recall {numbers['recall']}"
+                f"  ({numbers['findings']} findings, {numbers['injected']} injected)"
+            )
+    machine = {
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+    }
+    (args.out / "bench.json").write_text(
+        json.dumps({"machine": machine, "runs": results}, indent=2) + "\n"
+    )
     return 0
 
 

@@ -29,8 +29,12 @@ def _date(text: str) -> date:
 def _input_files(paths: list[Path]) -> Iterator[Path]:
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file()
-                              and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            yield from sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
         else:
             yield path
 
@@ -50,9 +54,11 @@ def cmd_normalize(args: argparse.Namespace) -> int:
                 record["captured"] = args.captured.isoformat()
             name = record_filename(record)
             if name in written:
-                print(f"error: {path}: {record['trial_id']} ({record['source']}) was already "
-                      f"written from {written[name]} in this run; not overwriting",
-                      file=sys.stderr)
+                print(
+                    f"error: {path}: {record['trial_id']} ({record['source']}) was already "
+                    f"written from {written[name]} in this run; not overwriting",
+                    file=sys.stderr,
+                )
                 failures += 1
                 continue
             write_record(record, args.out)
@@ -67,11 +73,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from audit.report import write_reports
 
     write_reports(result, args.out)
-    counts = {s: sum(1 for f in result.findings if f.severity == s)
-              for s in ("error", "warning", "info")}
-    print(f"audit: {len(result.records)} records, {len(result.findings)} findings "
-          f"({counts['error']} error, {counts['warning']} warning, {counts['info']} info) "
-          f"as of {result.as_of}; report in {args.out}/index.html")
+    counts = {
+        s: sum(1 for f in result.findings if f.severity == s) for s in ("error", "warning", "info")
+    }
+    print(
+        f"audit: {len(result.records)} records, {len(result.findings)} findings "
+        f"({counts['error']} error, {counts['warning']} warning, {counts['info']} info) "
+        f"as of {result.as_of}; report in {args.out}/index.html"
+    )
     for problem in result.problems:
         print(f"error: {problem}", file=sys.stderr)
     if not result.complete:
@@ -85,15 +94,22 @@ def cmd_gate(args: argparse.Namespace) -> int:
     from audit.report import write_reports
 
     try:
-        result, verdict = run_gate(args.records, args.expectations, args.as_of,
-                                   base_ref=args.base, baseline=args.baseline,
-                                   threshold=args.fail_on)
+        result, verdict = run_gate(
+            args.records,
+            args.expectations,
+            args.as_of,
+            base_ref=args.base,
+            baseline=args.baseline,
+            threshold=args.fail_on,
+        )
     except BaseUnavailable as error:
         print(f"gate: cannot decide: {error}", file=sys.stderr)
         return EXIT_INCOMPLETE
     write_findings(result, args.out)
-    atomic_write(args.out / "gate.json", json.dumps(verdict.to_json(), indent=2,
-                                                     sort_keys=True, ensure_ascii=False) + "\n")
+    atomic_write(
+        args.out / "gate.json",
+        json.dumps(verdict.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+    )
     write_reports(result, args.out, verdict.to_json(), verdict.new_fingerprints)
     print(f"gate: {'PASS' if verdict.passed else 'FAIL'}: {verdict.summary}")
     for reason in verdict.reasons:
@@ -129,8 +145,12 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="audit records and write reports")
     run.add_argument("--records", type=Path, default=Path("records"))
     run.add_argument("--expectations", type=Path, default=Path("expectations"))
-    run.add_argument("--as-of", type=_date, default=date.today(),
-                     help="date time-based rules measure from (default: today)")
+    run.add_argument(
+        "--as-of",
+        type=_date,
+        default=date.today(),
+        help="date time-based rules measure from (default: today)",
+    )
     run.add_argument("--out", type=Path, default=Path("reports"))
     run.set_defaults(handler=cmd_run)
 
@@ -142,8 +162,12 @@ def parser() -> argparse.ArgumentParser:
     gate.add_argument("--expectations", type=Path, default=Path("expectations"))
     gate.add_argument("--as-of", type=_date, default=date.today())
     gate.add_argument("--out", type=Path, default=Path("reports"))
-    gate.add_argument("--fail-on", choices=("error", "warning", "info"), default="error",
-                      help="lowest severity of a new finding that fails the gate")
+    gate.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "info"),
+        default="error",
+        help="lowest severity of a new finding that fails the gate",
+    )
     gate.set_defaults(handler=cmd_gate)
 
     rules = commands.add_parser("rules", help="print the rules and their documentation")

@@ -111,8 +111,17 @@ def run_audit(records_dir: Path, expectations_dir: Path, as_of: date) -> AuditRe
         waived = WaiverOutcome(findings, [], [])
         waived.findings.append(finding("waivers-unusable", "input", "error", str(error)))
     timings.pop("announce", None)
-    return AuditResult(as_of, loaded.records, tables, sorted_findings(waived.findings), problems,
-                       timings, records_dir, waived.expired, waived.unmatched)
+    return AuditResult(
+        as_of,
+        loaded.records,
+        tables,
+        sorted_findings(waived.findings),
+        problems,
+        timings,
+        records_dir,
+        waived.expired,
+        waived.unmatched,
+    )
 
 
 def _run_rules_safely(tables: Tables, as_of: date, problems: list[str]) -> list[Finding]:
@@ -123,8 +132,15 @@ def _run_rules_safely(tables: Tables, as_of: date, problems: list[str]) -> list[
         except Exception as error:  # a crashing rule must fail the audit, not vanish
             detail = "".join(traceback.format_exception_only(error)).strip()
             problems.append(f"rule {rule.id} crashed: {detail}")
-            findings.append(finding("rule-crashed", "rule", "error",
-                                    f"rule {rule.id} could not run: {detail}", key=rule.id))
+            findings.append(
+                finding(
+                    "rule-crashed",
+                    "rule",
+                    "error",
+                    f"rule {rule.id} could not run: {detail}",
+                    key=rule.id,
+                )
+            )
     return findings
 
 

@@ -34,8 +34,13 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        identity = [self.rule, sorted(set(self.trial_ids)), sorted(set(self.sources)),
-                    self.field or "", self.key]
+        identity = [
+            self.rule,
+            sorted(set(self.trial_ids)),
+            sorted(set(self.sources)),
+            self.field or "",
+            self.key,
+        ]
         digest = hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode("utf-8"))
         return digest.hexdigest()[:20]
 
@@ -51,27 +56,47 @@ class Finding:
         return data
 
     def sort_key(self) -> tuple:
-        return (SEVERITIES.index(self.severity), self.rule, self.trial_ids, self.sources,
-                self.field or "", self.key, self.record_files, self.message)
+        return (
+            SEVERITIES.index(self.severity),
+            self.rule,
+            self.trial_ids,
+            self.sources,
+            self.field or "",
+            self.key,
+            self.record_files,
+            self.message,
+        )
 
 
-def finding(rule: str, origin: str, severity: str, message: str, *,
-            trial_ids: list[str] | tuple[str, ...] = (),
-            record_files: list[str] | tuple[str, ...] = (),
-            sources: list[str] | tuple[str, ...] = (),
-            field: str | None = None, evidence: dict[str, Any] | None = None,
-            key: str = "") -> Finding:
+def finding(
+    rule: str,
+    origin: str,
+    severity: str,
+    message: str,
+    *,
+    trial_ids: list[str] | tuple[str, ...] = (),
+    record_files: list[str] | tuple[str, ...] = (),
+    sources: list[str] | tuple[str, ...] = (),
+    field: str | None = None,
+    evidence: dict[str, Any] | None = None,
+    key: str = "",
+) -> Finding:
     """Build a finding with its lists de-duplicated and sorted, so equal problems compare equal."""
     if severity not in SEVERITIES:
         raise ValueError(f"severity {severity!r} is not one of {SEVERITIES}")
     if origin not in ORIGINS:
         raise ValueError(f"origin {origin!r} is not one of {ORIGINS}")
     return Finding(
-        rule=rule, origin=origin, severity=severity, message=message,
+        rule=rule,
+        origin=origin,
+        severity=severity,
+        message=message,
         trial_ids=tuple(sorted({str(t) for t in trial_ids if t is not None})),
         record_files=tuple(sorted({str(f) for f in record_files if f is not None})),
         sources=tuple(sorted({str(s) for s in sources if s is not None})),
-        field=field, evidence=jsonable(evidence or {}), key=key,
+        field=field,
+        evidence=jsonable(evidence or {}),
+        key=key,
     )
 
 

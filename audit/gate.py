@@ -42,16 +42,24 @@ class Verdict:
         return {f.fingerprint for f in self.new}
 
     def to_json(self) -> dict[str, Any]:
-        return {"passed": self.passed, "exit_code": self.exit_code, "summary": self.summary,
-                "reasons": self.reasons, "threshold": self.threshold,
-                "new": [f.to_json() for f in self.new], "fixed": sorted(self.fixed),
-                "unchanged": self.unchanged}
+        return {
+            "passed": self.passed,
+            "exit_code": self.exit_code,
+            "summary": self.summary,
+            "reasons": self.reasons,
+            "threshold": self.threshold,
+            "new": [f.to_json() for f in self.new],
+            "fixed": sorted(self.fixed),
+            "unchanged": self.unchanged,
+        }
 
 
 def _git(repo: Path, *args: str) -> bytes:
     run = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
     if run.returncode != 0:
-        raise BaseUnavailable(f"git {' '.join(args)}: {run.stderr.decode(errors='replace').strip()}")
+        raise BaseUnavailable(
+            f"git {' '.join(args)}: {run.stderr.decode(errors='replace').strip()}"
+        )
     return run.stdout
 
 
@@ -98,8 +106,9 @@ def decide(head: AuditResult, base: set[str], threshold: str) -> Verdict:
         reasons += [f"audit incomplete: {p}" for p in head.problems]
     if blocking:
         reasons.append(f"{len(blocking)} new finding(s) at {threshold} severity or above")
-    reasons += [f"waiver expired on {w.expires}: {w.label()} ({w.reason})"
-                for w in head.expired_waivers]
+    reasons += [
+        f"waiver expired on {w.expires}: {w.label()} ({w.reason})" for w in head.expired_waivers
+    ]
     notes = [f"waiver matches no finding: {w.label()}" for w in head.unmatched_waivers]
     if not head.complete:
         code = EXIT_INCOMPLETE
@@ -107,22 +116,40 @@ def decide(head: AuditResult, base: set[str], threshold: str) -> Verdict:
         code = EXIT_FINDINGS
     else:
         code = EXIT_CLEAN
-    summary = (f"{len(new)} new ({len(blocking)} blocking), {len(fixed)} fixed, "
-               f"{len(head_prints & base)} unchanged; "
-               f"{sum(1 for f in head.findings if f.waived)} waived")
-    return Verdict(code == EXIT_CLEAN, code, summary, reasons + notes, new, fixed,
-                   len(head_prints & base), threshold)
+    summary = (
+        f"{len(new)} new ({len(blocking)} blocking), {len(fixed)} fixed, "
+        f"{len(head_prints & base)} unchanged; "
+        f"{sum(1 for f in head.findings if f.waived)} waived"
+    )
+    return Verdict(
+        code == EXIT_CLEAN,
+        code,
+        summary,
+        reasons + notes,
+        new,
+        fixed,
+        len(head_prints & base),
+        threshold,
+    )
 
 
-def run_gate(records: Path, expectations: Path, as_of: date, *, base_ref: str | None = None,
-             baseline: Path | None = None, threshold: str = "error") -> tuple[AuditResult, Verdict]:
+def run_gate(
+    records: Path,
+    expectations: Path,
+    as_of: date,
+    *,
+    base_ref: str | None = None,
+    baseline: Path | None = None,
+    threshold: str = "error",
+) -> tuple[AuditResult, Verdict]:
     head = run_audit(records, expectations, as_of)
     if baseline is not None:
         base = baseline_fingerprints(baseline)
     else:
         with tempfile.TemporaryDirectory(prefix="audit-base-") as folder:
             base_records, base_expectations = checkout_base(
-                str(base_ref), [records, expectations], Path(folder))
+                str(base_ref), [records, expectations], Path(folder)
+            )
             base_result = run_audit(base_records, base_expectations, as_of)
             base = {f.fingerprint for f in base_result.findings}
     return head, decide(head, base, threshold)

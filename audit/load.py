@@ -78,8 +78,9 @@ def parse_record(path: Path) -> dict[str, Any]:
     if value is None:
         value = _strict_parse(data)
     if not isinstance(value, dict):
-        raise RecordError(f"top level is a JSON {type(value).__name__}, not an object (one record "
-                          "per file)")
+        raise RecordError(
+            f"top level is a JSON {type(value).__name__}, not an object (one record per file)"
+        )
     return value
 
 
@@ -113,13 +114,15 @@ def _strict_parse(data: bytes) -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise RecordError(f"not UTF-8 (byte 0x{data[error.start]:02x} at offset "
-                          f"{error.start})") from error
+        raise RecordError(
+            f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from error
     try:
         value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
-        raise RecordError(f"invalid JSON at line {error.lineno} column {error.colno}: "
-                          f"{error.msg}") from error
+        raise RecordError(
+            f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from error
     except RecursionError as error:
         raise RecordError("JSON nested too deeply") from error
     return value
@@ -142,9 +145,15 @@ def load_records(root: Path) -> LoadedRecords:
     loaded = LoadedRecords()
     if not root.is_dir():
         loaded.unreadable.append(str(root))
-        loaded.findings.append(finding(
-            "record-unreadable", "input", "error", f"records folder {root} does not exist",
-            record_files=[str(root)]))
+        loaded.findings.append(
+            finding(
+                "record-unreadable",
+                "input",
+                "error",
+                f"records folder {root} does not exist",
+                record_files=[str(root)],
+            )
+        )
         return loaded
     paths = list(record_files(root))
     progress = Progress("loading records", len(paths))
@@ -155,18 +164,35 @@ def load_records(root: Path) -> LoadedRecords:
             record = parse_record(path)
         except RecordError as error:
             loaded.unreadable.append(name)
-            loaded.findings.append(finding(
-                "record-unreadable", "input", "error", f"{name}: {error}",
-                record_files=[name], key=name, evidence={"reason": str(error)}))
+            loaded.findings.append(
+                finding(
+                    "record-unreadable",
+                    "input",
+                    "error",
+                    f"{name}: {error}",
+                    record_files=[name],
+                    key=name,
+                    evidence={"reason": str(error)},
+                )
+            )
             continue
         loaded.records.append((name, record))
         trial_id = record.get("trial_id") if isinstance(record.get("trial_id"), str) else None
         source = record.get("source") if isinstance(record.get("source"), str) else None
         for where, message in structure_problems(record):
-            loaded.findings.append(finding(
-                "record-structure", "schema", "error", f"{name}: {where}: {message}",
-                trial_ids=[trial_id] if trial_id else [], record_files=[name],
-                sources=[source] if source else [], field=where, key=message,
-                evidence={"problem": message}))
+            loaded.findings.append(
+                finding(
+                    "record-structure",
+                    "schema",
+                    "error",
+                    f"{name}: {where}: {message}",
+                    trial_ids=[trial_id] if trial_id else [],
+                    record_files=[name],
+                    sources=[source] if source else [],
+                    field=where,
+                    key=message,
+                    evidence={"problem": message},
+                )
+            )
     progress.close()
     return loaded

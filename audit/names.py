@@ -2,7 +2,8 @@
 
 ``name_key`` folds case, accents, punctuation, titles and degrees and sorts the tokens, so
 "Zhongming Liu, MD", "liu zhongming" and "Dr. LIU Zhongming" share one key while their
-spellings stay visible elsewhere.
+spellings stay visible elsewhere. ``not_a_person`` recognizes entries that name no person
+(an organization, a role, a help desk, "TBD", a bare degree) from word lists.
 """
 
 from __future__ import annotations
@@ -10,29 +11,95 @@ from __future__ import annotations
 import re
 import unicodedata
 
-TITLES = {"dr", "doctor", "prof", "professor", "mr", "mrs", "ms", "miss", "sir", "madam", "mme",
-          "assoc", "associate", "assistant", "asst"}
-DEGREES = {
-    "md", "phd", "msc", "ms", "mph", "mba", "rn", "do", "bsc", "bs", "ba", "ma", "mbbs", "frcp",
-    "frcpc", "facp", "facs", "pharmd", "dds", "dmd", "dvm", "mbchb", "frcs", "mpharm", "bpharm",
-    "np", "pa", "psyd", "edd", "dnp", "msn", "bsn", "ccrc", "ccrp", "crc", "lpn", "otr", "pt",
-    "dpt", "mhs", "mhsc", "mscr", "mas", "ms", "drph", "scd", "dsc", "mmed", "mmsc", "mphil",
-    "dphil", "frcog", "mrcp", "frcr", "frca", "fracp", "mch", "ms-md", "msc-md", "med", "bm",
-    "bch", "mbbch", "mbbs", "fmedsci", "cnm", "fnp", "aprn", "crnp", "pac", "dr.med", "prof.dr",
-}
-_SPLIT = re.compile(r"[\s,;./()\-_'’]+")
+TITLES = set(
+    (
+        "dr doctor prof professor mr mrs ms miss sir madam mme assoc associate assistant asst "
+        "pr profesor professeur univprof"
+    ).split()
+)
+DEGREES = set(
+    (
+        "md phd msc ms mph mba rn do bsc bs ba ma mbbs frcp frcpc facp facs pharmd dds dmd "
+        "dvm mbchb frcs mpharm bpharm np pa psyd edd dnp msn bsn ccrc ccrp crc lpn otr pt dpt "
+        "mhs mhsc mscr mas drph scd dsc mmed mmsc mphil dphil frcog mrcp frcr frca fracp mch "
+        "ms-md msc-md med bm bch mbbch fmedsci cnm fnp aprn crnp pac dr.med prof.dr mdphd "
+        "dmsc msce kmd faan mrcpi frcsc fcps mres msw mrc fesc ffp bds dm dc nd lcgc cpnp mpa "
+        "mshs msba drmed drintmed dnsc msci bao fcfp cpi ccm rd ld fcp mb chb fams fscai sc "
+        "be mbiomede"
+    ).split()
+)
+# Degrees that are also common name words ("Ma Jun", "Do Van Thanh", "Thi-Bich Pa"): removed
+# only where a degree is expected (after a comma) or when written with dots ("M.A.").
+_AMBIGUOUS_DEGREES = set("do ma pa ba bs ms mas med bm pt np dm dc nd rd ld mb sc be".split())
+# Words that describe the person's job, written after the name ("Jane Roe, Study Nurse").
+_PROFESSIONS = set(
+    (
+        "nurse coordinator monitor physician pi co-investigator investigator postgraduate "
+        "post-doc postdoc master bachelor student resident fellow consultant registrar "
+        "specialist staff grade cand candidate lead overall study site senior junior lecturer "
+        "operator doc family pharm chiro clinical research principal head chief director"
+    ).split()
+)
+_PROFESSION_ENDINGS = ("ologist", "iatrist", "ician", "pist")
+_SPLIT = re.compile(r"[\s,;./()\-_'’‘`´\":]+")
+_LETTERS = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ı": "i", "þ": "th", "ð": "d"}
+)
+_PARENTHESES = re.compile(r"\([^()]*\)?")
 
 
 def fold(text: str) -> str:
     """Lower case without accents."""
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return (
+        "".join(c for c in decomposed if not unicodedata.combining(c)).lower().translate(_LETTERS)
+    )
+
+
+def _is_degree_word(word: str, *, strict: bool) -> bool:
+    """A degree or title written as one word ("Ph.D.", "MD", "Prof."); ambiguous ones such as
+    "Ma" count only when ``strict`` is off or they are written with dots ("M.A.")."""
+    compact = re.sub(r"[.\-/]", "", word)
+    if compact in TITLES:
+        return True
+    if compact not in DEGREES:
+        return False
+    return not strict or compact not in _AMBIGUOUS_DEGREES or "." in word
+
+
+def _is_suffix_part(part: str) -> bool:
+    """A comma part after the name that holds degrees, titles or a job ("MD PhD", "Nurse",
+    "Site 109", "Consultant Dermatologist"), not a name ("Liu, Zhongmin")."""
+    words = [w for w in re.split(r"[\s/&]+", part) if w]
+    if not words or re.sub(r"[^a-z]", "", part) in DEGREES:
+        return True
+    for word in words:
+        bare = word.strip(".-")
+        if not (
+            _is_degree_word(word, strict=False)
+            or bare.isdigit()
+            or bare in _PROFESSIONS
+            or any(piece in _PROFESSIONS for piece in bare.split("-"))
+            or bare.endswith(_PROFESSION_ENDINGS)
+            or re.fullmatch(r"[a-z]\.?", word)
+        ):
+            return False
+    return not all(re.fullmatch(r"[a-z]\.?", w) for w in words)
+
+
+def name_part(name: str) -> str:
+    """The folded name without parenthesized notes and trailing degree or job parts."""
+    text = _PARENTHESES.sub(" ", fold(name))
+    parts = [p.strip() for p in re.split(r"[,;]", text)]
+    kept = [parts[0]] + [p for p in parts[1:] if p and not _is_suffix_part(p)]
+    return " ".join(p for p in kept if p)
 
 
 def name_tokens(name: str) -> list[str]:
     """The name's words, without titles, degrees and punctuation, in their original order."""
-    words = [w for w in _SPLIT.split(fold(name)) if w]
-    return [w for w in words if w not in TITLES and w not in DEGREES]
+    words = [w for w in name_part(name).split() if not _is_degree_word(w, strict=True)]
+    tokens = [t for t in _SPLIT.split(" ".join(words)) if t]
+    return [t for t in tokens if t not in TITLES and (t not in DEGREES or t in _AMBIGUOUS_DEGREES)]
 
 
 def name_key(name: str) -> str:
@@ -44,3 +111,184 @@ def email_local(email: str | None) -> str | None:
     if not email or "@" not in email:
         return None
     return fold(email.split("@", 1)[0]).strip() or None
+
+
+def email_name_tokens(email: str | None) -> list[str]:
+    """The words of an email's local part when it reads as a name: at least two words of two
+    or more letters split by '.', '_' or '-', none a mailbox word ("liu.zhongmin" ->
+    [liu, zhongmin]); [] for "info", "jsmith2", "clinical.trials" or "a.b"."""
+    local = email_local(email)
+    if not local:
+        return []
+    words = [w for w in re.split(r"[._\-+]+", re.sub(r"\d+", "", local)) if w]
+    if len(words) < 2 or any(len(w) < 2 or not w.isalpha() for w in words):
+        return []
+    if any(w in _MAILBOX_WORDS or w in ORG_WORDS or w in ROLE_WORDS for w in words):
+        return []
+    return [w for w in words if w not in TITLES and w not in DEGREES] if len(words) > 2 else words
+
+
+# --- entries that name no person ----------------------------------------------------------
+
+# Words that make an entry an institution wherever they appear.
+INSTITUTION_WORDS = set(
+    (
+        "inc incorporated ltd limited llc llp plc gmbh ggmbh kgaa corp corporation company "
+        "chemical chemicals pharmaceuticals pharmaceutical pharma therapeutics biosciences "
+        "bioscience biotech biotechnology biopharma biologics laboratories laboratory labs "
+        "vaccines hospital hospitals hopital hospitalier ospedale klinik klinikum clinique "
+        "cliniques zentrum university universite universitat universidad universita "
+        "universiteit universitatsklinikum college school faculty institute institut "
+        "instituto istituto center centre centro clinic clinics unit department dept "
+        "departement departamento division direction section foundation fondation fundacion "
+        "fondazione stiftung group groupe association society network consortium registry "
+        "register studienregister office services service team committee agency ministry desk "
+        "helpline hotline helpdesk mailbox"
+    ).split()
+)
+# Words of department and job titles: the entry names no person unless two name words remain.
+DESCRIPTOR_WORDS = set(
+    (
+        "trials trial study studies research clinical medical healthcare health sciences "
+        "science operations management development products information enquiries inquiries "
+        "navigation program programme project international global worldwide transparency "
+        "support referral regulatory strategy affairs coordinating quality innovation "
+        "registration managing"
+    ).split()
+)
+ORG_WORDS = INSTITUTION_WORDS | DESCRIPTOR_WORDS
+ROLE_WORDS = set(
+    (
+        "coordinator coordinators director manager investigator investigators monitor contact "
+        "contacts officer administrator representative recruiter recruitment navigator "
+        "physician sponsor pi registrar vp"
+    ).split()
+)
+_PLACEHOLDER_WORDS = set(
+    (
+        "tbd tba na n/a none unknown not applicable available provided pending determined "
+        "announced nil null xxx same above use see refer to be site central public principal "
+        "responsible party investigative local institution nurse leader lead scientist staff "
+        "secretary chair chief head call line help email phone general main national of and "
+        "the for de la del di du des at in on via or us & - ? trust specialist name person "
+        "van der den von co fur y e et"
+    ).split()
+)
+# Sponsors whose names read like a person's ("Bristol-Myers Squibb", "Boehringer Ingelheim").
+COMPANIES = set(
+    (
+        "novartis pfizer gsk glaxosmithkline glaxo boehringer ingelheim squibb astrazeneca "
+        "sanofi genentech eisai astellas daiichi sankyo amgen gilead biogen abbvie celgene "
+        "nordisk servier ucb teva mylan medtronic regeneron incyte alexion bms msd tibotec "
+        "syndax hanmi genzyme allergan organon wyeth schering aventis novavax moderna "
+        "biontech sinovac sinopharm jnj lundbeck"
+    ).split()
+)
+_MAILBOX_WORDS = set(
+    (
+        "info admin contact office mail email noreply no reply enquiries inquiries help "
+        "support team medinfo registration participate this the in us dept"
+    ).split()
+)
+# Company forms that are also name syllables ("Sa", "Ag", "Co"): only in capitals or with dots.
+_ORG_ABBREVIATIONS = set("ag sa sas srl spa bv nv kk co lp ab as oy pty nhs r&d".split())
+_CAMEL = re.compile(r"[A-Z][a-z]{2,}")
+
+
+def _glued_organization(word: str) -> bool:
+    """CamelCase words glued from three words or ending in an institution word
+    ("StemCellUnit", "BioPharmaUnit"); "McCall", "VanHanh" and "DeLaCruz" stay names."""
+    parts = _CAMEL.findall(word)
+    if "".join(parts) != word or len(parts) < 2:
+        return False
+    return len(parts) >= 3 or fold(parts[-1]) in INSTITUTION_WORDS
+
+
+def _org_abbreviation(word: str, *, last: bool) -> bool:
+    """A company form such as "K.K.", "A/S", "R&D" anywhere, or "AG", "NV" ending the name
+    (not "Peter AG De Smet", whose "AG" is two initials)."""
+    if re.sub(r"[.]", "", word).lower() not in _ORG_ABBREVIATIONS:
+        return False
+    return any(c in word for c in "./&") or (last and word.isupper())
+
+
+def _main_text(name: str) -> str:
+    """The name without parenthesized notes and trailing degree or job parts, case kept."""
+    parts = [p.strip() for p in re.split(r"[,;]", _PARENTHESES.sub(" ", name))]
+    return ", ".join([parts[0], *(p for p in parts[1:] if p and not _is_suffix_part(fold(p)))])
+
+
+def _several_people(name: str) -> bool:
+    """Several names in one entry ("Zhong Nanshan / Song Yuanlin / Qiu Haibo")."""
+    parts = [
+        p
+        for p in re.split(r"[/;]| and ", _PARENTHESES.sub(" ", name))
+        if p.strip() and not _is_suffix_part(fold(p.strip()))
+    ]
+    return len(parts) >= 2 and all(
+        len([t for t in name_tokens(p) if len(t) > 1]) >= 2 for p in parts
+    )
+
+
+def _word_kinds(text: str) -> dict[str, list[str]]:
+    """The words of a name sorted into institution, descriptor, role and other (name) words;
+    words with digits, titles, degrees, initials and placeholder words are left out."""
+    words = [w.strip(",:[]") for w in text.split() if not re.search(r"\d", w) and w.strip(".,:[]")]
+    found: dict[str, list[str]] = {"institution": [], "descriptor": [], "role": [], "other": []}
+    for index, word in enumerate(words):
+        compact = re.sub(r"[^a-z]", "", fold(word))
+        if (
+            compact in INSTITUTION_WORDS
+            or compact in COMPANIES
+            or word == "&"
+            or _org_abbreviation(word, last=index == len(words) - 1)
+            or _glued_organization(word)
+        ):
+            found["institution"].append(word)
+            continue
+        for token in [compact] if compact in ORG_WORDS | ROLE_WORDS else _SPLIT.split(fold(word)):
+            if token in INSTITUTION_WORDS or token in COMPANIES:
+                found["institution"].append(word)
+            elif token in DESCRIPTOR_WORDS:
+                found["descriptor"].append(token)
+            elif token in ROLE_WORDS:
+                found["role"].append(token)
+            elif len(token) > 1 and not ({token} & (_PLACEHOLDER_WORDS | TITLES | DEGREES)):
+                found["other"].append(token)
+    return found
+
+
+def not_a_person(name: str | None) -> tuple[str, str] | None:
+    """``(kind, words)`` when the entry names no person, else None. Kinds: "empty" (nothing
+    left after titles and degrees), "contact details" (a phone number, code, email or web
+    address), "several people", "organization", "role" (a job instead of a name) and
+    "placeholder" ("TBD", "Site 202"). A job title next to a real name ("Jatin Shah Chief
+    Medical Officer", "Project management, Diane Egger-Adam") is a person."""
+    if not isinstance(name, str) or not name_tokens(name):
+        return ("empty", (name or "").strip())
+    main = _main_text(name)
+    if re.search(r"@|https?:|www\.", main) or len(re.findall(r"\d", name)) >= 5:
+        return ("contact details", main.strip())
+    if _several_people(name):
+        return ("several people", "")
+    parts = [_word_kinds(p) for p in re.split(r"[,;]", main)]
+    if len(parts) > 1 and any(
+        len(p["other"]) >= 2 and len(p["other"]) == sum(map(len, p.values())) for p in parts
+    ):
+        return None
+    found = _word_kinds(main)
+    if found["institution"]:
+        return ("organization", _listed(found["institution"] + found["descriptor"]))
+    if found["role"] and len(found["other"]) >= 2:
+        return None
+    if found["role"]:
+        return ("role", _listed(found["role"]))
+    if found["descriptor"]:
+        return ("organization", _listed(found["descriptor"]))
+    if not found["other"]:
+        return ("placeholder", " ".join(name_tokens(main)))
+    return None
+
+
+def _listed(words: list[str]) -> str:
+    return ", ".join(dict.fromkeys(fold(w) for w in words))

@@ -60,8 +60,9 @@ def load_policy(path: Path) -> Policy:
             raise PolicyError(f"{path}: rules.{rule_id}: unknown settings {sorted(unknown)}")
         if "severity" in settings:
             if settings["severity"] not in SEVERITIES:
-                raise PolicyError(f"{path}: rules.{rule_id}.severity must be one of "
-                                  f"{', '.join(SEVERITIES)}")
+                raise PolicyError(
+                    f"{path}: rules.{rule_id}.severity must be one of {', '.join(SEVERITIES)}"
+                )
             policy.severity[str(rule_id)] = settings["severity"]
         if settings.get("enabled") is False:
             policy.disabled.add(str(rule_id))

@@ -1,4 +1,4 @@
-"""The normalized record: one JSON object per (trial, source), stored as ``records/<id>.<source>.json``.
+"""The normalized record: one JSON object per (trial, source), in ``records/<id>.<source>.json``.
 
 Its contract is ``audit/record.schema.json`` (JSON Schema 2020-12). Files are written with
 sorted keys, 2-space indent and a final newline so that pull-request diffs stay readable.
@@ -54,8 +54,12 @@ _EMPTY_RECORD: dict[str, Any] = {
     "sites": [],
     "outcomes": [],
     "eligibility": {
-        "sex": None, "min_age_years": None, "max_age_years": None,
-        "healthy_volunteers": None, "inclusion": [], "exclusion": [],
+        "sex": None,
+        "min_age_years": None,
+        "max_age_years": None,
+        "healthy_volunteers": None,
+        "inclusion": [],
+        "exclusion": [],
     },
     "descriptions": {"brief_summary": None, "detailed_description": None},
     "participant_flow": [],
@@ -76,22 +80,56 @@ def intervention(type_: str | None, name: str, description: str | None = None) -
     return {"type": type_, "name": name, "description": description}
 
 
-def arm(label: str, type_: str | None = None, description: str | None = None,
-        interventions: list[str] | None = None, planned_size: int | None = None) -> dict:
-    return {"label": label, "type": type_, "description": description,
-            "interventions": interventions or [], "planned_size": planned_size}
+def arm(
+    label: str,
+    type_: str | None = None,
+    description: str | None = None,
+    interventions: list[str] | None = None,
+    planned_size: int | None = None,
+) -> dict:
+    return {
+        "label": label,
+        "type": type_,
+        "description": description,
+        "interventions": interventions or [],
+        "planned_size": planned_size,
+    }
 
 
-def person(name: str, role: str, degrees: list[str] | None = None, email: str | None = None,
-           phone: str | None = None, affiliation: str | None = None) -> dict:
-    return {"name": name, "role": role, "degrees": degrees or [], "email": email,
-            "phone": phone, "affiliation": affiliation}
+def person(
+    name: str,
+    role: str,
+    degrees: list[str] | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    affiliation: str | None = None,
+) -> dict:
+    return {
+        "name": name,
+        "role": role,
+        "degrees": degrees or [],
+        "email": email,
+        "phone": phone,
+        "affiliation": affiliation,
+    }
 
 
-def site(facility: str | None, city: str | None = None, state: str | None = None,
-         zip_: str | None = None, country: str | None = None, status: str | None = None) -> dict:
-    return {"facility": facility, "city": city, "state": state, "zip": zip_,
-            "country": country, "status": status}
+def site(
+    facility: str | None,
+    city: str | None = None,
+    state: str | None = None,
+    zip_: str | None = None,
+    country: str | None = None,
+    status: str | None = None,
+) -> dict:
+    return {
+        "facility": facility,
+        "city": city,
+        "state": state,
+        "zip": zip_,
+        "country": country,
+        "status": status,
+    }
 
 
 def outcome(kind: str, measure: str, time_frame: str | None = None) -> dict:

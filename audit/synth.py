@@ -9,6 +9,7 @@ styles including family-name-first pinyin. Every injected defect is listed in
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections.abc import Callable
@@ -23,43 +24,181 @@ from audit.record import site as site_entry
 AS_OF = date(2026, 11, 22)
 
 # (value, weight) tables measured on the real corpus, rounded.
-STATUSES = (("COMPLETED", 48), ("RECRUITING", 30), ("TERMINATED", 7), ("WITHDRAWN", 3),
-            ("ACTIVE_NOT_RECRUITING", 6), ("NOT_YET_RECRUITING", 4), ("SUSPENDED", 1),
-            ("ENROLLING_BY_INVITATION", 1))
-PHASES = ((["PHASE2"], 15), (["PHASE3"], 11), (["NA"], 11), (["PHASE4"], 6), (["PHASE1"], 4),
-          (["PHASE2", "PHASE3"], 3), (["PHASE1", "PHASE2"], 3), (["EARLY_PHASE1"], 1), ([], 46))
+STATUSES = (
+    ("COMPLETED", 48),
+    ("RECRUITING", 30),
+    ("TERMINATED", 7),
+    ("WITHDRAWN", 3),
+    ("ACTIVE_NOT_RECRUITING", 6),
+    ("NOT_YET_RECRUITING", 4),
+    ("SUSPENDED", 1),
+    ("ENROLLING_BY_INVITATION", 1),
+)
+PHASES = (
+    (["PHASE2"], 15),
+    (["PHASE3"], 11),
+    (["NA"], 11),
+    (["PHASE4"], 6),
+    (["PHASE1"], 4),
+    (["PHASE2", "PHASE3"], 3),
+    (["PHASE1", "PHASE2"], 3),
+    (["EARLY_PHASE1"], 1),
+    ([], 46),
+)
 MASKINGS = (("NONE", 60), ("DOUBLE", 14), ("SINGLE", 10), ("QUADRUPLE", 10), ("TRIPLE", 6))
-ROLES_BY_MASKING = {"NONE": [], "SINGLE": ["PARTICIPANT"],
-                    "DOUBLE": ["PARTICIPANT", "INVESTIGATOR"],
-                    "TRIPLE": ["PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR"],
-                    "QUADRUPLE": ["PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR",
-                                  "OUTCOMES_ASSESSOR"]}
+ROLES_BY_MASKING = {
+    "NONE": [],
+    "SINGLE": ["PARTICIPANT"],
+    "DOUBLE": ["PARTICIPANT", "INVESTIGATOR"],
+    "TRIPLE": ["PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR"],
+    "QUADRUPLE": ["PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR", "OUTCOMES_ASSESSOR"],
+}
 ENROLLMENT_QUANTILES = (12, 20, 50, 115, 374, 1200, 3100)
 ARM_COUNTS = ((2, 55), (1, 30), (3, 9), (4, 4), (5, 2))
 SITE_COUNTS = ((1, 78), (2, 8), (3, 4), (5, 4), (10, 4), (25, 2))
-SOURCE_MIX = ((("ctgov-api",), 62), (("ctgov-api", "ictrp"), 20), (("ictrp",), 10),
-              (("ctgov-api", "veeva"), 4), (("ctgov-xml",), 3), (("ctgov-api", "medpath"), 1))
-PINYIN_FAMILY = ("wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou",
-                 "xu", "sun", "ma", "zhu", "hu", "guo", "he", "lin", "luo", "gao")
-PINYIN_GIVEN = ("wei", "fang", "min", "jing", "lei", "jun", "yan", "hui", "qiang", "ping",
-                "congrong", "zhongmin", "xiaoming", "yuting", "haoran", "jianguo", "lihua")
-WESTERN_GIVEN = ("Anna", "James", "Maria", "David", "Sofia", "Thomas", "Laura", "Daniel",
-                 "Emma", "Michael", "Julia", "Peter", "Sarah", "Lukas", "Elena", "Martin")
-WESTERN_FAMILY = ("Smith", "Garcia", "Muller", "Rossi", "Dubois", "Novak", "Jensen", "Silva",
-                  "Kowalski", "Andersen", "Moreau", "Fischer", "Bianchi", "Larsen", "Costa")
+SOURCE_MIX = (
+    (("ctgov-api",), 62),
+    (("ctgov-api", "ictrp"), 20),
+    (("ictrp",), 10),
+    (("ctgov-api", "veeva"), 4),
+    (("ctgov-xml",), 3),
+    (("ctgov-api", "medpath"), 1),
+)
+PINYIN_FAMILY = (
+    "wang",
+    "li",
+    "zhang",
+    "liu",
+    "chen",
+    "yang",
+    "huang",
+    "zhao",
+    "wu",
+    "zhou",
+    "xu",
+    "sun",
+    "ma",
+    "zhu",
+    "hu",
+    "guo",
+    "he",
+    "lin",
+    "luo",
+    "gao",
+)
+PINYIN_GIVEN = (
+    "wei",
+    "fang",
+    "min",
+    "jing",
+    "lei",
+    "jun",
+    "yan",
+    "hui",
+    "qiang",
+    "ping",
+    "congrong",
+    "zhongmin",
+    "xiaoming",
+    "yuting",
+    "haoran",
+    "jianguo",
+    "lihua",
+)
+WESTERN_GIVEN = (
+    "Anna",
+    "James",
+    "Maria",
+    "David",
+    "Sofia",
+    "Thomas",
+    "Laura",
+    "Daniel",
+    "Emma",
+    "Michael",
+    "Julia",
+    "Peter",
+    "Sarah",
+    "Lukas",
+    "Elena",
+    "Martin",
+)
+WESTERN_FAMILY = (
+    "Smith",
+    "Garcia",
+    "Muller",
+    "Rossi",
+    "Dubois",
+    "Novak",
+    "Jensen",
+    "Silva",
+    "Kowalski",
+    "Andersen",
+    "Moreau",
+    "Fischer",
+    "Bianchi",
+    "Larsen",
+    "Costa",
+)
 DEGREES = ((["MD"], 40), ([], 30), (["MD", "PhD"], 15), (["PhD"], 10), (["MSc"], 5))
-SPONSORS = tuple(f"{a} {b}" for a in ("Northfield", "Lakeside", "Shanghai East", "Qingdao",
-                                      "Riverside", "Hanover", "Coastal", "Meridian",
-                                      "Highland", "Van Hanh", "Tongji", "Valley")
-                 for b in ("University Hospital", "Medical Center", "Cancer Institute",
-                           "Research Foundation", "Pharmaceuticals"))
-CONDITIONS = ("Type 2 Diabetes", "Hypertension", "Asthma", "COVID-19", "Breast Cancer",
-              "Migraine", "Heart Failure", "Depression", "Obesity", "Psoriasis", "Leukemia")
-DRUGS = ("metformin", "aspirin", "atorvastatin", "placebo", "semaglutide", "lisinopril",
-         "hydroxychloroquine", "umbilical cord mesenchymal stem cells", "saline", "insulin")
-COUNTRIES = (("United States", "Boston", "Massachusetts"), ("China", "Shanghai", "Shanghai"),
-             ("Germany", "Berlin", None), ("Iran", "Tehran", None), ("Spain", "Madrid", None),
-             ("France", "Paris", None), ("Viet Nam", "Hanoi", None))
+SPONSORS = tuple(
+    f"{a} {b}"
+    for a in (
+        "Northfield",
+        "Lakeside",
+        "Shanghai East",
+        "Qingdao",
+        "Riverside",
+        "Hanover",
+        "Coastal",
+        "Meridian",
+        "Highland",
+        "Van Hanh",
+        "Tongji",
+        "Valley",
+    )
+    for b in (
+        "University Hospital",
+        "Medical Center",
+        "Cancer Institute",
+        "Research Foundation",
+        "Pharmaceuticals",
+    )
+)
+CONDITIONS = (
+    "Type 2 Diabetes",
+    "Hypertension",
+    "Asthma",
+    "COVID-19",
+    "Breast Cancer",
+    "Migraine",
+    "Heart Failure",
+    "Depression",
+    "Obesity",
+    "Psoriasis",
+    "Leukemia",
+)
+DRUGS = (
+    "metformin",
+    "aspirin",
+    "atorvastatin",
+    "placebo",
+    "semaglutide",
+    "lisinopril",
+    "hydroxychloroquine",
+    "umbilical cord mesenchymal stem cells",
+    "saline",
+    "insulin",
+)
+COUNTRIES = (
+    ("United States", "Boston", "Massachusetts"),
+    ("China", "Shanghai", "Shanghai"),
+    ("Germany", "Berlin", None),
+    ("Iran", "Tehran", None),
+    ("Spain", "Madrid", None),
+    ("France", "Paris", None),
+    ("Viet Nam", "Hanoi", None),
+)
 
 
 def pick(rng: random.Random, table: tuple) -> Any:
@@ -95,11 +234,14 @@ def clean_trial(rng: random.Random, number: int, as_of: date) -> Trial:
     phases = pick(rng, PHASES)
     masking = pick(rng, MASKINGS)
     arms_count = pick(rng, ARM_COUNTS)
-    low, high = rng.choice(list(zip(ENROLLMENT_QUANTILES, ENROLLMENT_QUANTILES[1:],
-                                    strict=False)))
+    low, high = rng.choice(list(itertools.pairwise(ENROLLMENT_QUANTILES)))
     enrollment = rng.randint(low, high) // arms_count * arms_count or arms_count
-    active = status in ("RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING",
-                        "ENROLLING_BY_INVITATION")
+    active = status in (
+        "RECRUITING",
+        "NOT_YET_RECRUITING",
+        "ACTIVE_NOT_RECRUITING",
+        "ENROLLING_BY_INVITATION",
+    )
     start = _date(rng, as_of - timedelta(days=3650), as_of - timedelta(days=400))
     if active:
         completion = _date(rng, as_of + timedelta(days=60), as_of + timedelta(days=1500))
@@ -111,47 +253,89 @@ def clean_trial(rng: random.Random, number: int, as_of: date) -> Trial:
     sponsor = rng.choice(SPONSORS)
     drugs = rng.sample(DRUGS, k=min(arms_count, 3))
     randomized = arms_count > 1 and rng.random() < 0.8
-    arms = [arm(f"Arm {chr(65 + i)}", "EXPERIMENTAL" if i == 0 else "ACTIVE_COMPARATOR",
-                f"Participants receive {drugs[i % len(drugs)]}.",
-                [f"Drug: {drugs[i % len(drugs)]}"]) for i in range(arms_count)]
+    arms = [
+        arm(
+            f"Arm {chr(65 + i)}",
+            "EXPERIMENTAL" if i == 0 else "ACTIVE_COMPARATOR",
+            f"Participants receive {drugs[i % len(drugs)]}.",
+            [f"Drug: {drugs[i % len(drugs)]}"],
+        )
+        for i in range(arms_count)
+    ]
     interventions = [intervention("DRUG", d, None) for d in drugs]
     people = []
     for role in ("OVERALL_OFFICIAL",) + ("CENTRAL_CONTACT",) * rng.choice((0, 1, 1, 2)):
         name, local = _name(rng)
         degrees = pick(rng, DEGREES)
-        people.append(person(name, role, list(degrees), f"{local}@example.org",
-                             f"+1-555-{rng.randint(1000, 9999)}", sponsor))
+        people.append(
+            person(
+                name,
+                role,
+                list(degrees),
+                f"{local}@example.org",
+                f"+1-555-{rng.randint(1000, 9999)}",
+                sponsor,
+            )
+        )
     country, city, state = rng.choice(COUNTRIES)
-    sites = [site_entry(f"{sponsor} site {i + 1}", city, state, None, country,
-                        "RECRUITING" if status == "RECRUITING" else None)
-             for i in range(pick(rng, SITE_COUNTS))]
+    sites = [
+        site_entry(
+            f"{sponsor} site {i + 1}",
+            city,
+            state,
+            None,
+            country,
+            "RECRUITING" if status == "RECRUITING" else None,
+        )
+        for i in range(pick(rng, SITE_COUNTS))
+    ]
     condition = rng.choice(CONDITIONS)
-    title = f"{rng.choice(('A Study of', 'Efficacy of', 'Safety and Efficacy of'))} " \
-            f"{drugs[0].title()} in {condition} ({trial_id[-5:]})"
+    title = (
+        f"{rng.choice(('A Study of', 'Efficacy of', 'Safety and Efficacy of'))} "
+        f"{drugs[0].title()} in {condition} ({trial_id[-5:]})"
+    )
     record = new_record(
-        trial_id=trial_id, nct_id=trial_id, secondary_ids=[f"{sponsor[:3].upper()}-{number}"],
-        source="ctgov-api", source_file=f"synthetic/{trial_id}.json", title=title,
+        trial_id=trial_id,
+        nct_id=trial_id,
+        secondary_ids=[f"{sponsor[:3].upper()}-{number}"],
+        source="ctgov-api",
+        source_file=f"synthetic/{trial_id}.json",
+        title=title,
         official_title=f"{title}: a {'randomized' if randomized else 'single-center'} trial",
-        overall_status=status, status_verified=verified.isoformat()[:7], phases=list(phases),
+        overall_status=status,
+        status_verified=verified.isoformat()[:7],
+        phases=list(phases),
         study_type="INTERVENTIONAL",
         allocation=("RANDOMIZED" if randomized else "NON_RANDOMIZED") if arms_count > 1 else "NA",
         intervention_model="PARALLEL" if arms_count > 1 else "SINGLE_GROUP",
-        masking=masking, who_masked=list(ROLES_BY_MASKING[masking]),
+        masking=masking,
+        who_masked=list(ROLES_BY_MASKING[masking]),
         primary_purpose="TREATMENT",
         enrollment={"count": enrollment, "type": "ESTIMATED" if active else "ACTUAL"},
         start_date={"date": start.isoformat(), "type": "ACTUAL"},
         primary_completion_date={"date": completion.isoformat(), "type": completion_type},
         completion_date={"date": completion.isoformat(), "type": completion_type},
         first_posted=(start - timedelta(days=30)).isoformat(),
-        last_update_posted=verified.isoformat(), sponsor=sponsor, conditions=[condition],
-        interventions=interventions, arms=arms, people=people, sites=sites,
+        last_update_posted=verified.isoformat(),
+        sponsor=sponsor,
+        conditions=[condition],
+        interventions=interventions,
+        arms=arms,
+        people=people,
+        sites=sites,
         outcomes=[outcome("primary", "Change in the primary measure", "12 weeks")],
-        eligibility={"sex": "ALL", "min_age_years": 18.0, "max_age_years": 75.0,
-                     "healthy_volunteers": False,
-                     "inclusion": ["Adults aged 18 to 75 years", f"Diagnosed with {condition}"],
-                     "exclusion": ["Pregnancy"]},
-        descriptions={"brief_summary": f"This study tests {drugs[0]} in {condition}.",
-                      "detailed_description": None},
+        eligibility={
+            "sex": "ALL",
+            "min_age_years": 18.0,
+            "max_age_years": 75.0,
+            "healthy_volunteers": False,
+            "inclusion": ["Adults aged 18 to 75 years", f"Diagnosed with {condition}"],
+            "exclusion": ["Pregnancy"],
+        },
+        descriptions={
+            "brief_summary": f"This study tests {drugs[0]} in {condition}.",
+            "detailed_description": None,
+        },
     )
     sources = pick(rng, SOURCE_MIX)
     return Trial(trial_id, [_copy_for(record, source) for source in sources])
@@ -167,8 +351,9 @@ def _copy_for(record: dict[str, Any], source: str) -> dict[str, Any]:
 Injector = Callable[[random.Random, Trial, date], dict[str, Any] | None]
 
 
-def write_corpus(out: Path, trials: int, seed: int, as_of: date = AS_OF,
-                 rate: float = 0.02) -> dict[str, Any]:
+def write_corpus(
+    out: Path, trials: int, seed: int, as_of: date = AS_OF, rate: float = 0.02
+) -> dict[str, Any]:
     """Write ``trials`` synthetic trials as records under ``out/records`` and the injected
     defects to ``out/ground_truth.json``; returns the ground truth."""
     rng = random.Random(seed)
@@ -182,7 +367,13 @@ def write_corpus(out: Path, trials: int, seed: int, as_of: date = AS_OF,
             (folder / record_filename(record)).write_text(dumps(record), encoding="utf-8")
             count += 1
         truth += trial.defects
-    summary = {"trials": trials, "records": count, "seed": seed, "as_of": as_of.isoformat(),
-               "rate": rate, "defects": truth}
+    summary = {
+        "trials": trials,
+        "records": count,
+        "seed": seed,
+        "as_of": as_of.isoformat(),
+        "rate": rate,
+        "defects": truth,
+    }
     (out / "ground_truth.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
     return summary

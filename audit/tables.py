@@ -82,54 +82,72 @@ def _study_row(record: dict[str, Any]) -> dict[str, Any]:
         dated = _dict(record.get(name))
         row[name] = _text(dated.get("date"))
         row[f"{name}_type"] = _text(dated.get("type"))
-    row.update({
-        "first_posted": _text(record.get("first_posted")),
-        "last_update_posted": _text(record.get("last_update_posted")),
-        "sponsor": _text(record.get("sponsor")),
-        "collaborators": _joined(record.get("collaborators")),
-        "conditions": _joined(record.get("conditions")),
-        "sex": _text(eligibility.get("sex")),
-        "min_age_years": _number(eligibility.get("min_age_years")),
-        "max_age_years": _number(eligibility.get("max_age_years")),
-        "healthy_volunteers": _flag(eligibility.get("healthy_volunteers")),
-        "inclusion": "\n".join(_texts(eligibility.get("inclusion"))) or None,
-        "exclusion": "\n".join(_texts(eligibility.get("exclusion"))) or None,
-        "brief_summary": _text(descriptions.get("brief_summary")),
-        "detailed_description": _text(descriptions.get("detailed_description")),
-        "arm_count": len(_items(record.get("arms"))),
-        "intervention_count": len(_items(record.get("interventions"))),
-        "flow_group_count": len(flow),
-        "flow_started_total": sum(c for c in flow if c is not None) if flow else None,
-    })
+    row.update(
+        {
+            "first_posted": _text(record.get("first_posted")),
+            "last_update_posted": _text(record.get("last_update_posted")),
+            "sponsor": _text(record.get("sponsor")),
+            "collaborators": _joined(record.get("collaborators")),
+            "conditions": _joined(record.get("conditions")),
+            "sex": _text(eligibility.get("sex")),
+            "min_age_years": _number(eligibility.get("min_age_years")),
+            "max_age_years": _number(eligibility.get("max_age_years")),
+            "healthy_volunteers": _flag(eligibility.get("healthy_volunteers")),
+            "inclusion": "\n".join(_texts(eligibility.get("inclusion"))) or None,
+            "exclusion": "\n".join(_texts(eligibility.get("exclusion"))) or None,
+            "brief_summary": _text(descriptions.get("brief_summary")),
+            "detailed_description": _text(descriptions.get("detailed_description")),
+            "arm_count": len(_items(record.get("arms"))),
+            "intervention_count": len(_items(record.get("interventions"))),
+            "flow_group_count": len(flow),
+            "flow_started_total": sum(c for c in flow if c is not None) if flow else None,
+        }
+    )
     return row
 
 
 def _arm_row(item: dict[str, Any]) -> dict[str, Any]:
-    return {"label": _text(item.get("label")), "type": _text(item.get("type")),
-            "description": _text(item.get("description")),
-            "interventions": _joined(item.get("interventions")),
-            "planned_size": _count(item.get("planned_size"))}
+    return {
+        "label": _text(item.get("label")),
+        "type": _text(item.get("type")),
+        "description": _text(item.get("description")),
+        "interventions": _joined(item.get("interventions")),
+        "planned_size": _count(item.get("planned_size")),
+    }
 
 
 def _intervention_row(item: dict[str, Any]) -> dict[str, Any]:
-    return {"type": _text(item.get("type")), "name": _text(item.get("name")),
-            "description": _text(item.get("description"))}
+    return {
+        "type": _text(item.get("type")),
+        "name": _text(item.get("name")),
+        "description": _text(item.get("description")),
+    }
 
 
 def _person_row(item: dict[str, Any]) -> dict[str, Any]:
-    return {"name": _text(item.get("name")), "role": _text(item.get("role")),
-            "degrees": _joined(item.get("degrees")), "email": _text(item.get("email")),
-            "phone": _text(item.get("phone")), "affiliation": _text(item.get("affiliation"))}
+    return {
+        "name": _text(item.get("name")),
+        "role": _text(item.get("role")),
+        "degrees": _joined(item.get("degrees")),
+        "email": _text(item.get("email")),
+        "phone": _text(item.get("phone")),
+        "affiliation": _text(item.get("affiliation")),
+    }
 
 
 def _site_row(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _text(item.get(name))
-            for name in ("facility", "city", "state", "zip", "country", "status")}
+    return {
+        name: _text(item.get(name))
+        for name in ("facility", "city", "state", "zip", "country", "status")
+    }
 
 
 def _outcome_row(item: dict[str, Any]) -> dict[str, Any]:
-    return {"kind": _text(item.get("kind")), "measure": _text(item.get("measure")),
-            "time_frame": _text(item.get("time_frame"))}
+    return {
+        "kind": _text(item.get("kind")),
+        "measure": _text(item.get("measure")),
+        "time_frame": _text(item.get("time_frame")),
+    }
 
 
 def _identifier_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -151,10 +169,17 @@ _ITEM_TABLES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] 
 }
 
 _COLUMN_TYPES = {
-    "stated_arm_count": "Int64", "enrollment_count": "Int64", "arm_count": "Int64",
-    "intervention_count": "Int64", "flow_group_count": "Int64", "flow_started_total": "Int64",
-    "planned_size": "Int64", "item": "Int64", "min_age_years": "Float64",
-    "max_age_years": "Float64", "healthy_volunteers": "boolean",
+    "stated_arm_count": "Int64",
+    "enrollment_count": "Int64",
+    "arm_count": "Int64",
+    "intervention_count": "Int64",
+    "flow_group_count": "Int64",
+    "flow_started_total": "Int64",
+    "planned_size": "Int64",
+    "item": "Int64",
+    "min_age_years": "Float64",
+    "max_age_years": "Float64",
+    "healthy_volunteers": "boolean",
 }
 
 
@@ -174,30 +199,42 @@ class Tables:
 
 
 def _frame(columns: dict[str, list[Any]]) -> pd.DataFrame:
-    return pd.DataFrame({name: pd.array(values, dtype=_COLUMN_TYPES.get(name, "string"))
-                         for name, values in columns.items()})
+    return pd.DataFrame(
+        {
+            name: pd.array(values, dtype=_COLUMN_TYPES.get(name, "string"))
+            for name, values in columns.items()
+        }
+    )
 
 
 _EMPTY_COLUMNS = {
     "studies": list(_study_row({})),
-    "arms": ["item", *_arm_row({})], "interventions": ["item", *_intervention_row({})],
-    "people": ["item", *_person_row({})], "sites": ["item", *_site_row({})],
-    "outcomes": ["item", *_outcome_row({})], "identifiers": ["identifier", "kind"],
+    "arms": ["item", *_arm_row({})],
+    "interventions": ["item", *_intervention_row({})],
+    "people": ["item", *_person_row({})],
+    "sites": ["item", *_site_row({})],
+    "outcomes": ["item", *_outcome_row({})],
+    "identifiers": ["identifier", "kind"],
 }
 
 
 def build_tables(records: Iterable[tuple[str, dict[str, Any]]]) -> Tables:
     """Tables from (record file, record) pairs; ``item`` is an entry's index within its record."""
-    columns = {name: {column: [] for column in (*KEY_COLUMNS, *_EMPTY_COLUMNS[name])}
-               for name in TABLE_NAMES}
+    columns = {
+        name: {column: [] for column in (*KEY_COLUMNS, *_EMPTY_COLUMNS[name])}
+        for name in TABLE_NAMES
+    }
 
     def add(table: str, row: dict[str, Any]) -> None:
         for column, values in columns[table].items():
             values.append(row[column])
 
     for record_file, record in records:
-        keys = {"record_file": record_file, "trial_id": _text(record.get("trial_id")),
-                "source": _text(record.get("source"))}
+        keys = {
+            "record_file": record_file,
+            "trial_id": _text(record.get("trial_id")),
+            "source": _text(record.get("source")),
+        }
         add("studies", keys | _study_row(record))
         for table, (field_name, to_row) in _ITEM_TABLES.items():
             for index, item in enumerate(_items(record.get(field_name))):

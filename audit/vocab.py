@@ -11,12 +11,26 @@ import re
 from datetime import date
 
 OVERALL_STATUSES = (
-    "ACTIVE_NOT_RECRUITING", "COMPLETED", "ENROLLING_BY_INVITATION", "NOT_YET_RECRUITING",
-    "RECRUITING", "SUSPENDED", "TERMINATED", "WITHDRAWN", "AVAILABLE", "NO_LONGER_AVAILABLE",
-    "TEMPORARILY_NOT_AVAILABLE", "APPROVED_FOR_MARKETING", "WITHHELD", "UNKNOWN",
+    "ACTIVE_NOT_RECRUITING",
+    "COMPLETED",
+    "ENROLLING_BY_INVITATION",
+    "NOT_YET_RECRUITING",
+    "RECRUITING",
+    "SUSPENDED",
+    "TERMINATED",
+    "WITHDRAWN",
+    "AVAILABLE",
+    "NO_LONGER_AVAILABLE",
+    "TEMPORARILY_NOT_AVAILABLE",
+    "APPROVED_FOR_MARKETING",
+    "WITHHELD",
+    "UNKNOWN",
 )
 ACTIVE_STATUSES = (
-    "RECRUITING", "NOT_YET_RECRUITING", "ACTIVE_NOT_RECRUITING", "ENROLLING_BY_INVITATION",
+    "RECRUITING",
+    "NOT_YET_RECRUITING",
+    "ACTIVE_NOT_RECRUITING",
+    "ENROLLING_BY_INVITATION",
 )
 PHASES = ("NA", "EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4")
 STUDY_TYPES = ("INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS")
@@ -25,22 +39,47 @@ INTERVENTION_MODELS = ("SINGLE_GROUP", "PARALLEL", "CROSSOVER", "FACTORIAL", "SE
 MASKINGS = ("NONE", "SINGLE", "DOUBLE", "TRIPLE", "QUADRUPLE")
 WHO_MASKED = ("PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR", "OUTCOMES_ASSESSOR")
 PRIMARY_PURPOSES = (
-    "TREATMENT", "PREVENTION", "DIAGNOSTIC", "ECT", "SUPPORTIVE_CARE", "SCREENING",
-    "HEALTH_SERVICES_RESEARCH", "BASIC_SCIENCE", "DEVICE_FEASIBILITY", "OTHER",
+    "TREATMENT",
+    "PREVENTION",
+    "DIAGNOSTIC",
+    "ECT",
+    "SUPPORTIVE_CARE",
+    "SCREENING",
+    "HEALTH_SERVICES_RESEARCH",
+    "BASIC_SCIENCE",
+    "DEVICE_FEASIBILITY",
+    "OTHER",
 )
 ARM_TYPES = (
-    "EXPERIMENTAL", "ACTIVE_COMPARATOR", "PLACEBO_COMPARATOR", "SHAM_COMPARATOR",
-    "NO_INTERVENTION", "OTHER",
+    "EXPERIMENTAL",
+    "ACTIVE_COMPARATOR",
+    "PLACEBO_COMPARATOR",
+    "SHAM_COMPARATOR",
+    "NO_INTERVENTION",
+    "OTHER",
 )
 INTERVENTION_TYPES = (
-    "BEHAVIORAL", "BIOLOGICAL", "COMBINATION_PRODUCT", "DEVICE", "DIAGNOSTIC_TEST",
-    "DIETARY_SUPPLEMENT", "DRUG", "GENETIC", "PROCEDURE", "RADIATION", "OTHER",
+    "BEHAVIORAL",
+    "BIOLOGICAL",
+    "COMBINATION_PRODUCT",
+    "DEVICE",
+    "DIAGNOSTIC_TEST",
+    "DIETARY_SUPPLEMENT",
+    "DRUG",
+    "GENETIC",
+    "PROCEDURE",
+    "RADIATION",
+    "OTHER",
 )
 COUNT_TYPES = ("ACTUAL", "ESTIMATED")
 SEXES = ("ALL", "FEMALE", "MALE")
 PEOPLE_ROLES = (
-    "CENTRAL_CONTACT", "OVERALL_OFFICIAL", "SITE_CONTACT", "SITE_INVESTIGATOR",
-    "PUBLIC_CONTACT", "SCIENTIFIC_CONTACT",
+    "CENTRAL_CONTACT",
+    "OVERALL_OFFICIAL",
+    "SITE_CONTACT",
+    "SITE_INVESTIGATOR",
+    "PUBLIC_CONTACT",
+    "SCIENTIFIC_CONTACT",
 )
 OUTCOME_KINDS = ("primary", "secondary", "other")
 SOURCES = ("ctgov-api", "ctgov-classic", "veeva", "medpath", "ictrp", "ctgov-xml")
@@ -58,43 +97,81 @@ _SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {
         "WITHDRAWN_PRIOR_TO_ENROLLMENT": "WITHDRAWN",
     },
     PHASES: {
-        "N_A": "NA", "NOT_APPLICABLE": "NA", "EARLY_PHASE_1": "EARLY_PHASE1",
-        "PHASE_0": "EARLY_PHASE1", "PHASE_1": "PHASE1", "PHASE_2": "PHASE2",
-        "PHASE_3": "PHASE3", "PHASE_4": "PHASE4", "PHASE_I": "PHASE1", "PHASE_II": "PHASE2",
-        "PHASE_III": "PHASE3", "PHASE_IV": "PHASE4",
+        "N_A": "NA",
+        "NOT_APPLICABLE": "NA",
+        "EARLY_PHASE_1": "EARLY_PHASE1",
+        "PHASE_0": "EARLY_PHASE1",
+        "PHASE_1": "PHASE1",
+        "PHASE_2": "PHASE2",
+        "PHASE_3": "PHASE3",
+        "PHASE_4": "PHASE4",
+        "PHASE_I": "PHASE1",
+        "PHASE_II": "PHASE2",
+        "PHASE_III": "PHASE3",
+        "PHASE_IV": "PHASE4",
     },
-    ALLOCATIONS: {"RANDOMISED": "RANDOMIZED", "NON_RANDOMISED": "NON_RANDOMIZED",
-                  "NONRANDOMIZED": "NON_RANDOMIZED", "N_A": "NA"},
+    ALLOCATIONS: {
+        "RANDOMISED": "RANDOMIZED",
+        "NON_RANDOMISED": "NON_RANDOMIZED",
+        "NONRANDOMIZED": "NON_RANDOMIZED",
+        "N_A": "NA",
+    },
     INTERVENTION_MODELS: {
-        "SINGLE_GROUP_ASSIGNMENT": "SINGLE_GROUP", "PARALLEL_ASSIGNMENT": "PARALLEL",
-        "CROSSOVER_ASSIGNMENT": "CROSSOVER", "FACTORIAL_ASSIGNMENT": "FACTORIAL",
+        "SINGLE_GROUP_ASSIGNMENT": "SINGLE_GROUP",
+        "PARALLEL_ASSIGNMENT": "PARALLEL",
+        "CROSSOVER_ASSIGNMENT": "CROSSOVER",
+        "FACTORIAL_ASSIGNMENT": "FACTORIAL",
         "SEQUENTIAL_ASSIGNMENT": "SEQUENTIAL",
     },
     MASKINGS: {
-        "NONE_OPEN_LABEL": "NONE", "OPEN_LABEL": "NONE", "SINGLE_BLIND": "SINGLE",
-        "DOUBLE_BLIND": "DOUBLE", "TRIPLE_BLIND": "TRIPLE", "QUADRUPLE_BLIND": "QUADRUPLE",
+        "NONE_OPEN_LABEL": "NONE",
+        "OPEN_LABEL": "NONE",
+        "SINGLE_BLIND": "SINGLE",
+        "DOUBLE_BLIND": "DOUBLE",
+        "TRIPLE_BLIND": "TRIPLE",
+        "QUADRUPLE_BLIND": "QUADRUPLE",
     },
-    WHO_MASKED: {"SUBJECT": "PARTICIPANT", "OUTCOMES_ASSESSOR": "OUTCOMES_ASSESSOR",
-                 "CAREGIVER": "CARE_PROVIDER"},
+    WHO_MASKED: {
+        "SUBJECT": "PARTICIPANT",
+        "OUTCOMES_ASSESSOR": "OUTCOMES_ASSESSOR",
+        "CAREGIVER": "CARE_PROVIDER",
+    },
     PRIMARY_PURPOSES: {
-        "EDUCATIONAL_COUNSELING_TRAINING": "ECT", "SUPPORTIVE": "SUPPORTIVE_CARE",
+        "EDUCATIONAL_COUNSELING_TRAINING": "ECT",
+        "SUPPORTIVE": "SUPPORTIVE_CARE",
         "HEALTH_SERVICES": "HEALTH_SERVICES_RESEARCH",
         "HEALTH_SERVICE_RESEARCH": "HEALTH_SERVICES_RESEARCH",
         "EDUCATIONAL_COUNSELLING_TRAINING": "ECT",
     },
     ARM_TYPES: {
-        "EXPERIMENTAL_GROUP": "EXPERIMENTAL", "ACTIVE_COMPARATOR_GROUP": "ACTIVE_COMPARATOR",
+        "EXPERIMENTAL_GROUP": "EXPERIMENTAL",
+        "ACTIVE_COMPARATOR_GROUP": "ACTIVE_COMPARATOR",
         "PLACEBO_COMPARATOR_GROUP": "PLACEBO_COMPARATOR",
-        "SHAM_COMPARATOR_GROUP": "SHAM_COMPARATOR", "NO_INTERVENTION_GROUP": "NO_INTERVENTION",
-        "OTHER_GROUP": "OTHER", "COMPARATOR": "ACTIVE_COMPARATOR",
-        "ACTIVE_CONTROL": "ACTIVE_COMPARATOR", "PLACEBO": "PLACEBO_COMPARATOR",
+        "SHAM_COMPARATOR_GROUP": "SHAM_COMPARATOR",
+        "NO_INTERVENTION_GROUP": "NO_INTERVENTION",
+        "OTHER_GROUP": "OTHER",
+        "COMPARATOR": "ACTIVE_COMPARATOR",
+        "ACTIVE_CONTROL": "ACTIVE_COMPARATOR",
+        "PLACEBO": "PLACEBO_COMPARATOR",
     },
-    INTERVENTION_TYPES: {"DIETARY_SUPPLEMENTS": "DIETARY_SUPPLEMENT",
-                         "COMBINATION": "COMBINATION_PRODUCT", "DIAGNOSTIC": "DIAGNOSTIC_TEST"},
+    INTERVENTION_TYPES: {
+        "DIETARY_SUPPLEMENTS": "DIETARY_SUPPLEMENT",
+        "COMBINATION": "COMBINATION_PRODUCT",
+        "DIAGNOSTIC": "DIAGNOSTIC_TEST",
+    },
     COUNT_TYPES: {"ANTICIPATED": "ESTIMATED", "EXPECTED": "ESTIMATED", "ESTIMATE": "ESTIMATED"},
-    SEXES: {"BOTH": "ALL", "FEMALES": "FEMALE", "MALES": "MALE", "WOMEN": "FEMALE",
-            "MEN": "MALE", "MALE_AND_FEMALE": "ALL", "FEMALE_AND_MALE": "ALL",
-            "BOTH_MALE_AND_FEMALE": "ALL", "BOTH_MALES_AND_FEMALES": "ALL", "MALE_FEMALE": "ALL"},
+    SEXES: {
+        "BOTH": "ALL",
+        "FEMALES": "FEMALE",
+        "MALES": "MALE",
+        "WOMEN": "FEMALE",
+        "MEN": "MALE",
+        "MALE_AND_FEMALE": "ALL",
+        "FEMALE_AND_MALE": "ALL",
+        "BOTH_MALE_AND_FEMALE": "ALL",
+        "BOTH_MALES_AND_FEMALES": "ALL",
+        "MALE_FEMALE": "ALL",
+    },
 }
 
 
@@ -122,9 +199,12 @@ def to_phases(text: str | None) -> list[str]:
     if re.search(r"\bEARLY[\s_]*PHASE[\s_]*1\b", upper):
         found.append("EARLY_PHASE1")
         upper = re.sub(r"\bEARLY[\s_]*PHASE[\s_]*1\b", " ", upper)
-    for match in re.finditer(r"PHASE[\s_]*([0-4]|IV|III|II|I)((?:\s*[/&,-]\s*(?:PHASE[\s_]*)?"
-                             r"(?:[0-4]|IV|III|II|I)\b)*)", upper):
-        numerals = [match.group(1)] + re.findall(r"([0-4]|IV|III|II|I)\b", match.group(2))
+    for match in re.finditer(
+        r"PHASE[\s_]*([0-4]|IV|III|II|I)((?:\s*[/&,-]\s*(?:PHASE[\s_]*)?"
+        r"(?:[0-4]|IV|III|II|I)\b)*)",
+        upper,
+    ):
+        numerals = [match.group(1), *re.findall(r"([0-4]|IV|III|II|I)\b", match.group(2))]
         for numeral in numerals:
             phase = to_enum(f"PHASE_{numeral}", PHASES)
             if phase and phase not in found:
@@ -134,8 +214,12 @@ def to_phases(text: str | None) -> list[str]:
     return sorted(found, key=PHASES.index)
 
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 
 
 def to_iso_date(text: str | None) -> str | None:
@@ -171,8 +255,11 @@ def to_iso_date(text: str | None) -> str | None:
             if month_number is None:
                 return None
             month = str(month_number)
-        return _iso(int(parts["y"]), int(month) if month else None,
-                    int(parts["d"]) if parts.get("d") else None)
+        return _iso(
+            int(parts["y"]),
+            int(month) if month else None,
+            int(parts["d"]) if parts.get("d") else None,
+        )
     return None
 
 
@@ -197,7 +284,9 @@ def to_years(text: str | None) -> float | None:
         return None
     match = re.fullmatch(
         r"\s*(\d+(?:\.\d+)?)\s*(years?|yrs?|y|months?|m|weeks?|w|days?|d|hours?|h)?\.?\s*",
-        str(text), re.IGNORECASE)
+        str(text),
+        re.IGNORECASE,
+    )
     if not match:
         return None
     number = float(match.group(1))

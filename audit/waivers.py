@@ -51,8 +51,12 @@ class Waiver:
         return self.fingerprint or f"{self.rule} for {self.trial}"
 
     def to_json(self) -> dict[str, str]:
-        return {"reason": self.reason, "approved_by": self.approved_by,
-                "expires": self.expires.isoformat(), "waiver": self.label()}
+        return {
+            "reason": self.reason,
+            "approved_by": self.approved_by,
+            "expires": self.expires.isoformat(),
+            "waiver": self.label(),
+        }
 
 
 def _entry(path: Path, index: int, entry: object) -> Waiver:
@@ -75,9 +79,14 @@ def _entry(path: Path, index: int, entry: object) -> Waiver:
             raise WaiverError(f"{where}: expires {expires!r} is not a date") from None
     if not isinstance(expires, date):
         raise WaiverError(f"{where}: expires must be a date (YYYY-MM-DD)")
-    return Waiver(reason=str(entry["reason"]), approved_by=str(entry["approved_by"]),
-                  expires=expires, fingerprint=_text(entry.get("fingerprint")),
-                  rule=_text(entry.get("rule")), trial=_text(entry.get("trial")))
+    return Waiver(
+        reason=str(entry["reason"]),
+        approved_by=str(entry["approved_by"]),
+        expires=expires,
+        fingerprint=_text(entry.get("fingerprint")),
+        rule=_text(entry.get("rule")),
+        trial=_text(entry.get("trial")),
+    )
 
 
 def _text(value: object) -> str | None:

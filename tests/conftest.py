@@ -41,8 +41,11 @@ def valid_record(trial_id: str = "NCT01234567", source: str = "ctgov-api", **fie
     from audit.record import new_record
 
     base = {
-        "title": f"Trial {trial_id}", "overall_status": "COMPLETED", "study_type": "INTERVENTIONAL",
-        "enrollment": {"count": 40, "type": "ACTUAL"}, "phases": ["PHASE2"],
+        "title": f"Trial {trial_id}",
+        "overall_status": "COMPLETED",
+        "study_type": "INTERVENTIONAL",
+        "enrollment": {"count": 40, "type": "ACTUAL"},
+        "phases": ["PHASE2"],
         "start_date": {"date": "2019-01-01", "type": "ACTUAL"},
         "completion_date": {"date": "2020-06-30", "type": "ACTUAL"},
         "nct_id": trial_id if trial_id.startswith("NCT") else None,
@@ -98,8 +101,14 @@ def real_tables(real_records):
     return build_tables(real_records)
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")

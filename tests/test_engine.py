@@ -7,9 +7,10 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+from conftest import ROOT, valid_record, write_records
+
 from audit.cli import main
 from audit.engine import run_audit
-from conftest import ROOT, valid_record, write_records
 
 AS_OF = date(2026, 11, 22)
 
@@ -42,7 +43,10 @@ def test_negative_enrollment(tmp_path):
     write_records(tmp_path, {"neg.json": valid_record(enrollment={"count": -5, "type": "ACTUAL"})})
     [found] = by_rule(audit(tmp_path), "schema-range")
     assert (found.field, found.evidence["value"], found.record_files) == (
-        "enrollment_count", -5, ("neg.json",))
+        "enrollment_count",
+        -5,
+        ("neg.json",),
+    )
 
 
 def test_unknown_status_word(tmp_path):
@@ -62,49 +66,72 @@ def test_missing_trial_id(tmp_path):
 
 
 def test_start_after_completion(tmp_path):
-    write_records(tmp_path, {"late.json": valid_record(
-        start_date={"date": "2021-03", "type": "ACTUAL"},
-        completion_date={"date": "2020-12-31", "type": "ACTUAL"})})
+    write_records(
+        tmp_path,
+        {
+            "late.json": valid_record(
+                start_date={"date": "2021-03", "type": "ACTUAL"},
+                completion_date={"date": "2020-12-31", "type": "ACTUAL"},
+            )
+        },
+    )
     [found] = by_rule(audit(tmp_path), "schema-date-order")
     assert found.record_files == ("late.json",)
     assert found.evidence["value"]["start_date"] == "2021-03"
 
 
 def test_partial_dates_compare_at_common_precision(tmp_path):
-    write_records(tmp_path, {"ok.json": valid_record(
-        start_date={"date": "2020-07", "type": "ACTUAL"},
-        completion_date={"date": "2020-07-01", "type": "ACTUAL"})})
+    write_records(
+        tmp_path,
+        {
+            "ok.json": valid_record(
+                start_date={"date": "2020-07", "type": "ACTUAL"},
+                completion_date={"date": "2020-07-01", "type": "ACTUAL"},
+            )
+        },
+    )
     assert by_rule(audit(tmp_path), "schema-date-order") == []
 
 
 def test_wrong_json_type_is_a_structure_finding(tmp_path):
-    write_records(tmp_path, {"t.json": valid_record(enrollment={"count": "several million",
-                                                                "type": "ACTUAL"})})
+    write_records(
+        tmp_path,
+        {"t.json": valid_record(enrollment={"count": "several million", "type": "ACTUAL"})},
+    )
     [found] = by_rule(audit(tmp_path), "record-structure")
     assert found.field == "enrollment.count"
     assert "several million" in found.message
 
 
 def test_gx_findings_name_offending_rows(tmp_path):
-    write_records(tmp_path, {
-        "one.json": valid_record(),
-        "two.json": valid_record(),  # same (trial_id, source) twice
-        "big.json": valid_record("NCT07654321", enrollment={"count": 5_000_000, "type": "ACTUAL"}),
-    })
+    write_records(
+        tmp_path,
+        {
+            "one.json": valid_record(),
+            "two.json": valid_record(),  # same (trial_id, source) twice
+            "big.json": valid_record(
+                "NCT07654321", enrollment={"count": 5_000_000, "type": "ACTUAL"}
+            ),
+        },
+    )
     result = audit(tmp_path)
     duplicates = by_rule(result, "duplicate-record")
     assert {f.record_files for f in duplicates} == {("one.json",), ("two.json",)}
     assert all(f.origin == "expectation" and f.severity == "error" for f in duplicates)
     [big] = by_rule(result, "implausible-enrollment")
     assert (big.record_files, big.trial_ids, big.evidence["value"]) == (
-        ("big.json",), ("NCT07654321",), 5_000_000)
+        ("big.json",),
+        ("NCT07654321",),
+        5_000_000,
+    )
     origins = {f.origin for f in result.findings}
     assert {"expectation"} <= origins
 
 
 def test_editing_a_suite_changes_the_result_without_code(tmp_path):
-    records = write_records(tmp_path / "records", {"a.json": valid_record(
-        enrollment={"count": 900, "type": "ACTUAL"})})
+    records = write_records(
+        tmp_path / "records", {"a.json": valid_record(enrollment={"count": 900, "type": "ACTUAL"})}
+    )
     suites = tmp_path / "expectations"
     shutil.copytree(ROOT / "expectations", suites)
     assert by_rule(audit(records, suites), "implausible-enrollment") == []
@@ -118,24 +145,38 @@ def test_editing_a_suite_changes_the_result_without_code(tmp_path):
 
 
 def test_policy_file_sets_severity_and_turns_rules_off(tmp_path):
-    records = write_records(tmp_path / "records", {"n.json": valid_record(
-        enrollment={"count": -1, "type": "ACTUAL"}, overall_status="NOPE")})
+    records = write_records(
+        tmp_path / "records",
+        {"n.json": valid_record(enrollment={"count": -1, "type": "ACTUAL"}, overall_status="NOPE")},
+    )
     suites = tmp_path / "expectations"
     shutil.copytree(ROOT / "expectations", suites)
     (suites / "rules.yaml").write_text(
-        "rules:\n  schema-range: {severity: info}\n  schema-enum: {enabled: false}\n")
+        "rules:\n  schema-range: {severity: info}\n  schema-enum: {enabled: false}\n"
+    )
     result = audit(records, suites)
     assert [f.severity for f in by_rule(result, "schema-range")] == ["info"]
     assert by_rule(result, "schema-enum") == []
 
 
 def test_two_runs_are_byte_identical(tmp_path):
-    write_records(tmp_path / "records", {
-        "a.json": valid_record("NCT123"), "b.json": valid_record(overall_status="X")})
+    write_records(
+        tmp_path / "records",
+        {"a.json": valid_record("NCT123"), "b.json": valid_record(overall_status="X")},
+    )
     outputs = []
     for run in ("first", "second"):
-        code = main(["run", "--records", str(tmp_path / "records"), "--as-of", "2026-11-22",
-                     "--out", str(tmp_path / run)])
+        code = main(
+            [
+                "run",
+                "--records",
+                str(tmp_path / "records"),
+                "--as-of",
+                "2026-11-22",
+                "--out",
+                str(tmp_path / run),
+            ]
+        )
         assert code == 1
         outputs.append((tmp_path / run / "findings.json").read_bytes())
     assert outputs[0] == outputs[1]
@@ -144,10 +185,16 @@ def test_two_runs_are_byte_identical(tmp_path):
 
 
 def test_fingerprints_survive_renames_and_unrelated_changes(tmp_path):
-    write_records(tmp_path / "v1", {"a.json": valid_record("NCT123"),
-                                     "b.json": valid_record("NCT07654321")})
-    write_records(tmp_path / "v2", {"zz-renamed.json": valid_record("NCT123"),
-                                     "b.json": valid_record("NCT07654321", title="Edited")})
+    write_records(
+        tmp_path / "v1", {"a.json": valid_record("NCT123"), "b.json": valid_record("NCT07654321")}
+    )
+    write_records(
+        tmp_path / "v2",
+        {
+            "zz-renamed.json": valid_record("NCT123"),
+            "b.json": valid_record("NCT07654321", title="Edited"),
+        },
+    )
     first = {f.fingerprint for f in audit(tmp_path / "v1").findings}
     second = {f.fingerprint for f in audit(tmp_path / "v2").findings}
     assert first and first == second
@@ -164,8 +211,10 @@ def test_exit_codes(tmp_path):
     assert main(["run", "--records", str(broken), "--out", out]) == 2
     unreadable = json.loads((tmp_path / "out" / "findings.json").read_text())
     assert unreadable["complete"] is False
-    assert any(f["rule"] == "record-unreadable" and f["record_files"] == ["b.json"]
-               for f in unreadable["findings"])
+    assert any(
+        f["rule"] == "record-unreadable" and f["record_files"] == ["b.json"]
+        for f in unreadable["findings"]
+    )
     assert main(["run", "--records", str(tmp_path / "missing"), "--out", out]) == 2
 
 

@@ -8,17 +8,18 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, valid_record
 
 from audit.cli import main
 from audit.record import dumps
-from conftest import ROOT, valid_record
 
 AS_OF = "2026-11-22"
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
@@ -32,8 +33,11 @@ def repo(tmp_path, monkeypatch) -> Path:
     git(repo, "config", "user.name", "Curator")
     write(repo, "NCT01111111.ctgov-api.json", valid_record("NCT01111111"))
     write(repo, "NCT02222222.ctgov-api.json", valid_record("NCT02222222"))
-    write(repo, "NCT03333333.ctgov-api.json", valid_record(
-        "NCT03333333", enrollment={"count": -3, "type": "ACTUAL"}))  # an existing error
+    write(
+        repo,
+        "NCT03333333.ctgov-api.json",
+        valid_record("NCT03333333", enrollment={"count": -3, "type": "ACTUAL"}),
+    )  # an existing error
     commit(repo, "base")
     git(repo, "checkout", "-q", "-b", "change")
     monkeypatch.chdir(repo)
@@ -79,7 +83,8 @@ def test_a_change_adding_an_error_fails_and_a_waiver_lets_it_pass(repo):
         f"  - fingerprint: {new['fingerprint']}\n"
         "    reason: registry wording confirmed with the sponsor\n"
         "    approved_by: reviewer\n"
-        "    expires: 2027-01-31\n")
+        "    expires: 2027-01-31\n"
+    )
     commit(repo, "waive it")
     assert gate() == 0
     findings = json.loads((repo / "reports" / "findings.json").read_text())["findings"]
@@ -97,7 +102,8 @@ def test_a_rule_and_trial_waiver_and_an_unmatched_waiver(repo):
         "  - {rule: schema-enum, trial: NCT04444444, reason: known, approved_by: r,"
         " expires: 2027-01-31}\n"
         "  - {rule: schema-enum, trial: NCT09999999, reason: stale, approved_by: r,"
-        " expires: 2027-01-31}\n")
+        " expires: 2027-01-31}\n"
+    )
     commit(repo, "waived change")
     assert gate() == 0
     assert any("matches no finding" in reason for reason in verdict(repo)["reasons"])
@@ -106,7 +112,8 @@ def test_a_rule_and_trial_waiver_and_an_unmatched_waiver(repo):
 def test_editing_an_unrelated_record_adds_no_new_findings(repo):
     write(repo, "NCT02222222.ctgov-api.json", valid_record("NCT02222222", title="New title"))
     (repo / "records" / "NCT03333333.ctgov-api.json").rename(
-        repo / "records" / "renamed-problem.json")
+        repo / "records" / "renamed-problem.json"
+    )
     commit(repo, "edit one record, rename another")
     assert gate() == 0
     assert verdict(repo)["new"] == [] and verdict(repo)["fixed"] == []
@@ -131,8 +138,11 @@ def test_a_missing_base_cannot_pass(repo):
 
 
 def test_a_stricter_threshold_fails_on_new_warnings(repo):
-    write(repo, "NCT04444444.ctgov-api.json", valid_record(
-        "NCT04444444", enrollment={"count": 2_000_000, "type": "ACTUAL"}))
+    write(
+        repo,
+        "NCT04444444.ctgov-api.json",
+        valid_record("NCT04444444", enrollment={"count": 2_000_000, "type": "ACTUAL"}),
+    )
     commit(repo, "implausible enrollment (a warning)")
     assert gate() == 0
     assert gate("--fail-on", "warning") == 1

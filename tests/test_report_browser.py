@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import ROOT, valid_record, write_records
 
 from audit.engine import run_audit, write_findings
 from audit.report import write_reports
-from conftest import ROOT, valid_record, write_records
 
 AS_OF = date(2026, 11, 22)
 
@@ -16,10 +16,15 @@ AS_OF = date(2026, 11, 22)
 def second_source_of_nct04441658() -> dict:
     """The Veeva seed trial as another source would state it, disagreeing on two fields."""
     return valid_record(
-        "NCT04441658", "ctgov-api", overall_status="UNKNOWN", masking="DOUBLE",
-        enrollment={"count": 40, "type": "ACTUAL"}, captured="2026-01-15",
+        "NCT04441658",
+        "ctgov-api",
+        overall_status="UNKNOWN",
+        masking="DOUBLE",
+        enrollment={"count": 40, "type": "ACTUAL"},
+        captured="2026-01-15",
         title="Efficacy and Safety of Umbilical Cord Mesenchymal Stem Cells Transplantation "
-              "in Patients With Type 2 Diabetes Mellitus")
+        "in Patients With Type 2 Diabetes Mellitus",
+    )
 
 
 @pytest.fixture

@@ -23,16 +23,24 @@ MAX_TRIAL_VIEWS = 20000
 
 
 def _environment() -> Environment:
-    return Environment(loader=PackageLoader("audit.report", "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True),
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("audit.report", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def script_json(data: Any) -> str:
     """JSON that is safe inside a <script> element: no '<', '>', '&' or line separators."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for raw, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(raw, escaped)
     return text
 
@@ -44,18 +52,29 @@ def _hash(script: str) -> str:
 def _bars(items: list[tuple[str, int]], width: int = 360, bar: int = 18) -> dict[str, Any]:
     """Geometry of a horizontal bar chart, drawn as inline SVG by the template."""
     top = max((count for _, count in items), default=0) or 1
-    rows = [{"label": label, "count": count, "y": i * (bar + 6),
-             "width": round(width * count / top, 1)} for i, (label, count) in enumerate(items)]
+    rows = [
+        {"label": label, "count": count, "y": i * (bar + 6), "width": round(width * count / top, 1)}
+        for i, (label, count) in enumerate(items)
+    ]
     return {"rows": rows, "height": len(items) * (bar + 6), "bar": bar, "width": width}
 
 
-def render_html(result: AuditResult, verdict: dict[str, Any] | None = None,
-                new: set[str] | None = None) -> str:
+def render_html(
+    result: AuditResult, verdict: dict[str, Any] | None = None, new: set[str] | None = None
+) -> str:
     overview = model.overview(result, verdict)
     trials = sorted({t for f in result.findings for t in f.trial_ids})
     if len(trials) < MAX_TRIAL_VIEWS:
-        trials = sorted({*trials, *(r.get("trial_id") for _, r in result.records
-                                    if isinstance(r.get("trial_id"), str))})[:MAX_TRIAL_VIEWS]
+        trials = sorted(
+            {
+                *trials,
+                *(
+                    r.get("trial_id")
+                    for _, r in result.records
+                    if isinstance(r.get("trial_id"), str)
+                ),
+            }
+        )[:MAX_TRIAL_VIEWS]
     data = {
         "findings": model.finding_rows(result.findings, new),
         "docs": model.rule_docs(),
@@ -64,7 +83,16 @@ def render_html(result: AuditResult, verdict: dict[str, Any] | None = None,
     }
     script = files("audit.report").joinpath("templates/report.js").read_text(encoding="utf-8")
     style = files("audit.report").joinpath("templates/report.css").read_text(encoding="utf-8")
-    return _environment().get_template("report.html.j2").render(
-        overview=overview, data_json=script_json(data), script=script, style=style,
-        script_hash=_hash(script), rule_chart=_bars(overview["by_rule"][:15]),
-        age_chart=_bars(overview["verification_ages"]))
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            overview=overview,
+            data_json=script_json(data),
+            script=script,
+            style=style,
+            script_hash=_hash(script),
+            rule_chart=_bars(overview["by_rule"][:15]),
+            age_chart=_bars(overview["verification_ages"]),
+        )
+    )

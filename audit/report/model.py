@@ -17,24 +17,44 @@ from audit.rules.common import months_between, to_date
 
 # Fields shown side by side in the trial view, in this order: (label, getter path).
 TRIAL_FIELDS = (
-    ("title", ("title",)), ("overall status", ("overall_status",)),
-    ("last known status", ("last_known_status",)), ("status verified", ("status_verified",)),
-    ("phases", ("phases",)), ("study type", ("study_type",)), ("allocation", ("allocation",)),
-    ("intervention model", ("intervention_model",)), ("masking", ("masking",)),
-    ("who masked", ("who_masked",)), ("enrollment", ("enrollment",)),
-    ("start date", ("start_date",)), ("primary completion", ("primary_completion_date",)),
-    ("completion date", ("completion_date",)), ("first posted", ("first_posted",)),
-    ("last update posted", ("last_update_posted",)), ("sponsor", ("sponsor",)),
-    ("arms", ("arms",)), ("interventions", ("interventions",)),
-    ("sex", ("eligibility", "sex")), ("min age (years)", ("eligibility", "min_age_years")),
-    ("max age (years)", ("eligibility", "max_age_years")), ("sites", ("sites",)),
-    ("captured", ("captured",)), ("source file", ("source_file",)),
+    ("title", ("title",)),
+    ("overall status", ("overall_status",)),
+    ("last known status", ("last_known_status",)),
+    ("status verified", ("status_verified",)),
+    ("phases", ("phases",)),
+    ("study type", ("study_type",)),
+    ("allocation", ("allocation",)),
+    ("intervention model", ("intervention_model",)),
+    ("masking", ("masking",)),
+    ("who masked", ("who_masked",)),
+    ("enrollment", ("enrollment",)),
+    ("start date", ("start_date",)),
+    ("primary completion", ("primary_completion_date",)),
+    ("completion date", ("completion_date",)),
+    ("first posted", ("first_posted",)),
+    ("last update posted", ("last_update_posted",)),
+    ("sponsor", ("sponsor",)),
+    ("arms", ("arms",)),
+    ("interventions", ("interventions",)),
+    ("sex", ("eligibility", "sex")),
+    ("min age (years)", ("eligibility", "min_age_years")),
+    ("max age (years)", ("eligibility", "max_age_years")),
+    ("sites", ("sites",)),
+    ("captured", ("captured",)),
+    ("source file", ("source_file",)),
 )
 # Record fields whose source line page importers remember, by trial-view label.
-_LINE_FIELDS = {"title": "title", "overall status": "overall_status", "phases": "phases",
-                "masking": "masking", "enrollment": "enrollment", "allocation": "allocation",
-                "start date": "start_date", "completion date": "completion_date",
-                "status verified": "status_verified"}
+_LINE_FIELDS = {
+    "title": "title",
+    "overall status": "overall_status",
+    "phases": "phases",
+    "masking": "masking",
+    "enrollment": "enrollment",
+    "allocation": "allocation",
+    "start date": "start_date",
+    "completion date": "completion_date",
+    "status verified": "status_verified",
+}
 MAX_TEXT = 2000
 
 
@@ -89,16 +109,24 @@ def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
             values = [_show(_get(record, path)) for _, record in entries]
             stated = {_normalized(v) for v in values if v}
             lines = [_line(record, label) for _, record in entries]
-            rows.append({"field": label, "values": values, "lines": lines,
-                         "conflict": label not in ("source file", "captured") and len(stated) > 1})
-        views.append({
-            "trial": trial,
-            "title": next((r.get("title") for _, r in entries if r.get("title")), ""),
-            "sources": [str(r.get("source")) for _, r in entries],
-            "files": [name for name, _ in entries],
-            "rows": rows,
-            "people": _people_variants(entries),
-        })
+            rows.append(
+                {
+                    "field": label,
+                    "values": values,
+                    "lines": lines,
+                    "conflict": label not in ("source file", "captured") and len(stated) > 1,
+                }
+            )
+        views.append(
+            {
+                "trial": trial,
+                "title": next((r.get("title") for _, r in entries if r.get("title")), ""),
+                "sources": [str(r.get("source")) for _, r in entries],
+                "files": [name for name, _ in entries],
+                "rows": rows,
+                "people": _people_variants(entries),
+            }
+        )
     return views
 
 
@@ -122,8 +150,14 @@ def _people_variants(entries: list[tuple[str, dict[str, Any]]]) -> list[dict[str
             group["spellings"].add(person["name"])
             group["roles"].add(str(person.get("role")))
             group["sources"].add(str(record.get("source")))
-    return [{"spellings": sorted(g["spellings"]), "roles": sorted(g["roles"]),
-             "sources": sorted(g["sources"])} for _, g in sorted(groups.items())]
+    return [
+        {
+            "spellings": sorted(g["spellings"]),
+            "roles": sorted(g["roles"]),
+            "sources": sorted(g["sources"]),
+        }
+        for _, g in sorted(groups.items())
+    ]
 
 
 def people_view(result: AuditResult) -> list[dict[str, Any]]:
@@ -154,7 +188,8 @@ def people_view(result: AuditResult) -> list[dict[str, Any]]:
                 if local_key and " " in local_key:
                     parent[find("n:" + local_key)] = find("n:" + key)
     clusters: dict[str, dict[str, set]] = defaultdict(
-        lambda: {"spellings": set(), "emails": set(), "trials": set(), "roles": set()})
+        lambda: {"spellings": set(), "emails": set(), "trials": set(), "roles": set()}
+    )
     for _, record, person in seen:
         cluster = clusters[find("n:" + name_key(person["name"]))]
         cluster["spellings"].add(person["name"])
@@ -196,8 +231,13 @@ def overview(result: AuditResult, verdict: dict[str, Any] | None) -> dict[str, A
 
 
 def _age_histogram(ages: list[int]) -> list[tuple[str, int]]:
-    bins = (("< 1 y", 0, 12), ("1-2 y", 12, 24), ("2-5 y", 24, 60), ("5-10 y", 60, 120),
-            ("> 10 y", 120, 10**6))
+    bins = (
+        ("< 1 y", 0, 12),
+        ("1-2 y", 12, 24),
+        ("2-5 y", 24, 60),
+        ("5-10 y", 60, 120),
+        ("> 10 y", 120, 10**6),
+    )
     return [(label, sum(low <= a < high for a in ages)) for label, low, high in bins]
 
 
@@ -209,10 +249,10 @@ def rule_docs() -> dict[str, str]:
 
 _CONTRACT_DOCS = {
     "record-unreadable": "A record file that could not be read as one JSON object. Fix the "
-                         "file (the message says what is wrong); the audit is incomplete "
-                         "until it can be read.",
+    "file (the message says what is wrong); the audit is incomplete "
+    "until it can be read.",
     "record-structure": "A record whose JSON structure breaks the record schema "
-                        "(audit/record.schema.json): a wrong type, a missing or unknown field.",
+    "(audit/record.schema.json): a wrong type, a missing or unknown field.",
 }
 
 
@@ -226,12 +266,23 @@ def finding_rows(findings: list[Finding], new: set[str] | None) -> dict[str, Any
     if new is not None:  # the gate's new findings first, then the rest
         findings = sorted(findings, key=lambda f: f.fingerprint not in new)
     for f in findings:
-        status = "waived" if f.waived else ("new" if new is not None and f.fingerprint in new
-                                            else "")
-        rows.append([
-            SEVERITIES.index(f.severity), rule_index[f.rule], f.origin, list(f.trial_ids),
-            [source_index[s] for s in f.sources], f.field or "", f.message,
-            list(f.record_files), f.evidence, f.fingerprint, status, f.waived or None,
-        ])
+        status = (
+            "waived" if f.waived else ("new" if new is not None and f.fingerprint in new else "")
+        )
+        rows.append(
+            [
+                SEVERITIES.index(f.severity),
+                rule_index[f.rule],
+                f.origin,
+                list(f.trial_ids),
+                [source_index[s] for s in f.sources],
+                f.field or "",
+                f.message,
+                list(f.record_files),
+                f.evidence,
+                f.fingerprint,
+                status,
+                f.waived or None,
+            ]
+        )
     return {"rules": rules, "sources": sources, "severities": list(SEVERITIES), "rows": rows}
-

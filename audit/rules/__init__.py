@@ -19,10 +19,17 @@ from audit.findings import SEVERITIES, Finding, finding
 from audit.tables import Tables
 
 RULE_MODULES = (
-    "contact_name_mismatch", "placeholder_contact", "stale_unknown_status",
-    "stale_active_status", "stale_estimated_date", "enrollment_arm_mismatch",
-    "source_conflict", "design_text_conflict", "eligibility_conflict",
-    "arm_intervention_mismatch", "duplicate_registration",
+    "contact_name_mismatch",
+    "placeholder_contact",
+    "stale_unknown_status",
+    "stale_active_status",
+    "stale_estimated_date",
+    "enrollment_arm_mismatch",
+    "source_conflict",
+    "design_text_conflict",
+    "eligibility_conflict",
+    "arm_intervention_mismatch",
+    "duplicate_registration",
 )
 
 

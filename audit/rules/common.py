@@ -41,10 +41,8 @@ def to_date(text: str | None, *, end: bool = False) -> date | None:
     try:
         year = int(parts[0])
         month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
-        if len(parts) > 2:
-            day = int(parts[2])
-        else:
-            day = calendar.monthrange(year, month)[1] if end else 1
+        last_day = calendar.monthrange(year, month)[1] if end else 1
+        day = int(parts[2]) if len(parts) > 2 else last_day
         return date(year, month, day)
     except (ValueError, IndexError):
         return None

@@ -35,8 +35,10 @@ def read_text(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise SourceError(
-            path, f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
-            "save the page as UTF-8") from error
+            path,
+            f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "save the page as UTF-8",
+        ) from error
 
 
 def importers() -> list[ModuleType]:
@@ -48,10 +50,11 @@ def importers() -> list[ModuleType]:
 
 def by_name(name: str) -> ModuleType:
     for module in importers():
-        if module.NAME == name:
+        if name == module.NAME:
             return module
-    raise SourceError(name, f"unknown source {name!r}; choose from "
-                      f"{', '.join(m.NAME for m in importers())}")
+    raise SourceError(
+        name, f"unknown source {name!r}; choose from {', '.join(m.NAME for m in importers())}"
+    )
 
 
 def detect(path: Path, text: str) -> ModuleType:
@@ -59,8 +62,11 @@ def detect(path: Path, text: str) -> ModuleType:
     for module in importers():
         if module.sniff(path, head):
             return module
-    raise SourceError(path, "format not recognized (not a ClinicalTrials.gov API v2 JSON, legacy "
-                      "XML, ICTRP CSV, Veeva, classic ClinicalTrials.gov or MedPath page)")
+    raise SourceError(
+        path,
+        "format not recognized (not a ClinicalTrials.gov API v2 JSON, legacy "
+        "XML, ICTRP CSV, Veeva, classic ClinicalTrials.gov or MedPath page)",
+    )
 
 
 def import_file(path: Path, source: str | None = None) -> list[dict]:

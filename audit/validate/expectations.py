@@ -34,8 +34,7 @@ def _quiet_gx() -> None:
 def load_suites(folder: Path) -> dict[str, dict[str, Any]]:
     """Suite JSON by table name, from every ``<table>.json`` in ``folder`` naming a table."""
     suites = {}
-    for name in ("studies", "arms", "interventions", "people", "sites", "outcomes",
-                 "identifiers"):
+    for name in ("studies", "arms", "interventions", "people", "sites", "outcomes", "identifiers"):
         path = folder / f"{name}.json"
         if not path.exists():
             continue
@@ -76,28 +75,41 @@ def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Findin
         if frame.empty:
             continue
         try:
-            suite = context.suites.add(ExpectationSuite(
-                name=table, expectations=suite_json["expectations"],
-                meta=suite_json.get("meta") or {}))
+            suite = context.suites.add(
+                ExpectationSuite(
+                    name=table,
+                    expectations=suite_json["expectations"],
+                    meta=suite_json.get("meta") or {},
+                )
+            )
         except Exception as error:  # GX raises many types for a bad expectation config
             raise SuiteError(f"expectations/{table}.json: {error}") from error
         batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("all")
         definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{table}-audit", data=batch, suite=suite))
+            gx.ValidationDefinition(name=f"{table}-audit", data=batch, suite=suite)
+        )
         index_columns = [*KEY_COLUMNS, *(["item"] if "item" in frame.columns else [])]
         outcome = definition.run(
             batch_parameters={"dataframe": frame.reset_index(drop=True)},
-            result_format={"result_format": "COMPLETE",
-                           "unexpected_index_column_names": index_columns})
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": index_columns,
+            },
+        )
         for result in outcome.results:
             if not result.success:
-                results += _findings(table, result.expectation_config.to_json_dict(),
-                                     result.result, result.exception_info)
+                results += _findings(
+                    table,
+                    result.expectation_config.to_json_dict(),
+                    result.result,
+                    result.exception_info,
+                )
     return results
 
 
-def _findings(table: str, config: dict[str, Any], result: dict[str, Any],
-              exception: dict[str, Any] | None) -> list[Finding]:
+def _findings(
+    table: str, config: dict[str, Any], result: dict[str, Any], exception: dict[str, Any] | None
+) -> list[Finding]:
     rule = _rule_id(table, config)
     meta = config.get("meta") or {}
     severity = meta.get("severity", DEFAULT_SEVERITY)
@@ -106,16 +118,32 @@ def _findings(table: str, config: dict[str, Any], result: dict[str, Any],
     rows = result.get("unexpected_index_list") or []
     described = _describe(config["type"], kwargs)
     if exception and exception.get("raised_exception"):
-        return [finding(rule, "expectation", "error",
-                        f"expectation {config['type']} on {table}.{column} could not run: "
-                        f"{exception.get('exception_message')}", field=f"{table}.{column}",
-                        evidence={"expectation": config["type"], "kwargs": kwargs})]
+        return [
+            finding(
+                rule,
+                "expectation",
+                "error",
+                f"expectation {config['type']} on {table}.{column} could not run: "
+                f"{exception.get('exception_message')}",
+                field=f"{table}.{column}",
+                evidence={"expectation": config["type"], "kwargs": kwargs},
+            )
+        ]
     if not rows:
-        return [finding(rule, "expectation", severity,
-                        f"{table}: expected {described}; observed {result.get('observed_value')}",
-                        field=f"{table}.{column}",
-                        evidence={"expectation": config["type"], "kwargs": kwargs,
-                                  "observed": result.get("observed_value")})]
+        return [
+            finding(
+                rule,
+                "expectation",
+                severity,
+                f"{table}: expected {described}; observed {result.get('observed_value')}",
+                field=f"{table}.{column}",
+                evidence={
+                    "expectation": config["type"],
+                    "kwargs": kwargs,
+                    "observed": result.get("observed_value"),
+                },
+            )
+        ]
     share = result.get("unexpected_percent")
     summary = f"{result.get('unexpected_count')} of {result.get('element_count')} rows"
     if share is not None:
@@ -127,15 +155,21 @@ def _findings(table: str, config: dict[str, Any], result: dict[str, Any],
             value = next(iter(value.values()))
         trial = row.get("trial_id")
         trial = trial if isinstance(trial, str) else None
-        findings.append(finding(
-            rule, "expectation", severity,
-            f"{row.get('record_file')}: {table}.{column} = {_show(value)}; expected {described} "
-            f"({summary} fail)",
-            trial_ids=[trial] if trial else [], record_files=[row.get("record_file")],
-            sources=[row.get("source")] if isinstance(row.get("source"), str) else [],
-            field=f"{table}[{row['item']}].{column}" if "item" in row else f"{table}.{column}",
-            evidence={"value": value, "expectation": config["type"], "kwargs": kwargs},
-            key=f"{row.get('record_file') if not trial else ''}|{_show(value)}"))
+        findings.append(
+            finding(
+                rule,
+                "expectation",
+                severity,
+                f"{row.get('record_file')}: {table}.{column} = {_show(value)}; "
+                f"expected {described} ({summary} fail)",
+                trial_ids=[trial] if trial else [],
+                record_files=[row.get("record_file")],
+                sources=[row.get("source")] if isinstance(row.get("source"), str) else [],
+                field=f"{table}[{row['item']}].{column}" if "item" in row else f"{table}.{column}",
+                evidence={"value": value, "expectation": config["type"], "kwargs": kwargs},
+                key=f"{row.get('record_file') if not trial else ''}|{_show(value)}",
+            )
+        )
     return findings
 
 

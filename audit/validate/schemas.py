@@ -26,7 +26,7 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 Text = Series[pd.StringDtype]
 
 
-def _optional(**checks) -> pa.Field:  # noqa: ANN003 - pandera Field keyword checks
+def _optional(**checks) -> pa.Field:
     return pa.Field(nullable=True, **checks)
 
 
@@ -64,7 +64,9 @@ class Studies(Keyed):
     overall_status: Text = _enum(vocab.OVERALL_STATUSES)
     last_known_status: Text = _enum(vocab.OVERALL_STATUSES)
     status_verified: Text = _optional(str_matches=YEAR_MONTH)
-    phases: Text = _optional(str_matches=rf"^({'|'.join(vocab.PHASES)})(\|({'|'.join(vocab.PHASES)}))*$")
+    phases: Text = _optional(
+        str_matches=rf"^({'|'.join(vocab.PHASES)})(\|({'|'.join(vocab.PHASES)}))*$"
+    )
     study_type: Text = _enum(vocab.STUDY_TYPES)
     allocation: Text = _enum(vocab.ALLOCATIONS)
     intervention_model: Text = _enum(vocab.INTERVENTION_MODELS)
@@ -89,9 +91,11 @@ class Studies(Keyed):
     @pa.dataframe_check(name="date_order")
     @classmethod
     def dates_in_order(cls, df: pd.DataFrame) -> pd.Series:
-        return (_earlier_or_equal(df["start_date"], df["completion_date"])
-                & _earlier_or_equal(df["start_date"], df["primary_completion_date"])
-                & _earlier_or_equal(df["primary_completion_date"], df["completion_date"]))
+        return (
+            _earlier_or_equal(df["start_date"], df["completion_date"])
+            & _earlier_or_equal(df["start_date"], df["primary_completion_date"])
+            & _earlier_or_equal(df["primary_completion_date"], df["completion_date"])
+        )
 
     @pa.dataframe_check(name="age_order")
     @classmethod
@@ -137,14 +141,23 @@ class Identifiers(Keyed):
 
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
-    "studies": Studies, "arms": Arms, "interventions": Interventions, "people": People,
-    "sites": Sites, "outcomes": Outcomes, "identifiers": Identifiers,
+    "studies": Studies,
+    "arms": Arms,
+    "interventions": Interventions,
+    "people": People,
+    "sites": Sites,
+    "outcomes": Outcomes,
+    "identifiers": Identifiers,
 }
 
 _RULE_BY_CHECK = {
-    "not_nullable": "schema-required", "isin": "schema-enum", "str_matches": "schema-format",
-    "greater_than_or_equal_to": "schema-range", "date_order": "schema-date-order",
-    "age_order": "schema-age-order", "ctgov_id": "schema-ctgov-id",
+    "not_nullable": "schema-required",
+    "isin": "schema-enum",
+    "str_matches": "schema-format",
+    "greater_than_or_equal_to": "schema-range",
+    "date_order": "schema-date-order",
+    "age_order": "schema-age-order",
+    "ctgov_id": "schema-ctgov-id",
 }
 
 _EXPLANATION = {
@@ -184,9 +197,16 @@ def validate_table(name: str, frame: pd.DataFrame) -> list[Finding]:
         rule = _rule_for(str(case.check))
         index = case.index
         if index is None or pd.isna(index) or index not in frame.index:
-            results.append(finding(rule, "schema", "error",
-                                   f"table {name}: {case.check} failed for column {case.column}",
-                                   field=f"{name}.{case.column}", key=str(case.check)))
+            results.append(
+                finding(
+                    rule,
+                    "schema",
+                    "error",
+                    f"table {name}: {case.check} failed for column {case.column}",
+                    field=f"{name}.{case.column}",
+                    key=str(case.check),
+                )
+            )
             continue
         row = frame.loc[index]
         column = str(case.column)
@@ -201,15 +221,25 @@ def validate_table(name: str, frame: pd.DataFrame) -> list[Finding]:
         item = f"[{row['item']}]" if "item" in row.index else ""
         field_name = f"{name}{item}.{column}" if name != "studies" else column
         trial = row["trial_id"] if isinstance(row["trial_id"], str) else None
-        results.append(finding(
-            rule, "schema", "error",
-            f"{row['record_file']}: {field_name} {_EXPLANATION.get(rule, 'failed ' + rule)}"
-            + (f": {value!r}" if rule not in ("schema-date-order", "schema-age-order",
-                                                "schema-required") else ""),
-            trial_ids=[trial] if trial else [], record_files=[row["record_file"]],
-            sources=[row["source"]] if isinstance(row["source"], str) else [],
-            field=field_name, evidence={"value": value, "check": str(case.check).split("(")[0]},
-            key=f"{row['record_file'] if not trial else ''}|{value}"))
+        results.append(
+            finding(
+                rule,
+                "schema",
+                "error",
+                f"{row['record_file']}: {field_name} {_EXPLANATION.get(rule, 'failed ' + rule)}"
+                + (
+                    f": {value!r}"
+                    if rule not in ("schema-date-order", "schema-age-order", "schema-required")
+                    else ""
+                ),
+                trial_ids=[trial] if trial else [],
+                record_files=[row["record_file"]],
+                sources=[row["source"]] if isinstance(row["source"], str) else [],
+                field=field_name,
+                evidence={"value": value, "check": str(case.check).split("(")[0]},
+                key=f"{row['record_file'] if not trial else ''}|{value}",
+            )
+        )
     return results
 
 
