@@ -3,38 +3,44 @@
 What it detects (at most one finding of each kind per record):
 
 * ``status``: the overall status is active (RECRUITING, NOT_YET_RECRUITING,
-  ACTIVE_NOT_RECRUITING or ENROLLING_BY_INVITATION) and either the status was last verified
-  more than 2 years before the audit date (ClinicalTrials.gov's own rule for turning a status
-  into Unknown), or the ESTIMATED completion date passed more than 12 months before it. When
-  the source gives no verification date, the last update date stands in for it.
+  ACTIVE_NOT_RECRUITING or ENROLLING_BY_INVITATION) but the record has not been kept up to
+  date: the status was last verified more than 2 years before the audit date
+  (ClinicalTrials.gov's own rule for turning such a status into Unknown), or an ESTIMATED
+  start, primary completion or completion date passed more than 12 months before it. One
+  finding per record gives every reason. A record without a verification date is judged on
+  its dates alone: a last-update date is not a verification (ICTRP's "last refreshed" date
+  only says when WHO harvested the record).
 * ``site-recruiting``: the overall status is not active (e.g. UNKNOWN, COMPLETED,
-  TERMINATED) but one or more sites still say RECRUITING, NOT_YET_RECRUITING or
+  TERMINATED, SUSPENDED) but one or more sites still say RECRUITING, NOT_YET_RECRUITING or
   ENROLLING_BY_INVITATION. The finding lists those sites.
 
 Dates of month or year precision count from the END of their period: "verified 2024-10" is
 more than 2 years old from 2026-11-01 on, and a completion estimate of "2025-07" is more than
-12 months past from 2026-08-01 on.
+12 months past from 2026-08-01 on. Exactly 2 years (or 12 months) is not yet stale.
 
-Who reports what: a passed ESTIMATED completion date on an active record is reported here,
-not by ``stale-estimated-date``, which reports the record's other passed estimates (start and
-primary completion). An UNKNOWN record itself is reported by ``stale-unknown-status``; its
-recruiting sites are a separate fact and are reported here.
+Who reports what: the passed estimates of an active record are reported here, in its one
+``status`` finding, and never also by ``stale-estimated-date`` (which still reports their
+placeholders and impossible ACTUAL dates). An UNKNOWN record is reported by
+``stale-unknown-status``; sites still enrolling under it are a different fact, reported here.
 
 Why it matters: patients and referring doctors contact trials and sites that say they are
 recruiting; a status nobody has confirmed for years, or a site left open after the trial
 ended, sends them to trials that no longer enrol.
 
-How to fix: confirm the current status with the sponsor and update it with a new
-verification date; replace a passed completion estimate with the actual date or a new
-estimate; close the sites (or set them to the trial's status) when the trial has ended.
+How to fix: confirm the current status with the sponsor and record it with a new
+verification date; replace passed estimates with the actual dates (or new estimates); close
+the sites, or give them the trial's status, when the trial has ended.
 
 Example: NCT04216849 is UNKNOWN but its site Shanghai East Hospital still says RECRUITING ->
 "overall status UNKNOWN but 1 site still says it is enrolling: Shanghai East Hospital
-(Shanghai, China): RECRUITING".
+(Shanghai, China): RECRUITING". A RECRUITING trial last verified 2023-03 and audited on
+2026-11-22 -> "status RECRUITING, but the record looks out of date: last verified 2023-03,
+3 years 8 months ago".
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,12 +49,16 @@ import pandas as pd
 from audit.findings import Finding
 from audit.rules import Context, rule
 from audit.rules.common import value, where
-from audit.rules.stale_estimated_date import (
-    GRACE_MONTHS,
+from audit.rules.dates import (
+    DATE_FIELDS,
     age_text,
+    date_columns,
     day_numbers,
+    flag,
+    label,
     months_before,
     months_since,
+    passed_estimates,
 )
 from audit.tables import Tables
 from audit.vocab import ACTIVE_STATUSES, OVERALL_STATUSES
@@ -62,73 +72,69 @@ SITES_IN_EVIDENCE = 50
 
 @rule("stale-active-status", severity="warning", scope="record")
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    yield from _stale_status(tables.studies, ctx)
+    yield from _stale_status(date_columns(tables), ctx)
     yield from _open_sites(tables, ctx)
 
 
 def _stale_status(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
-    studies = studies[studies["overall_status"].isin(ACTIVE_STATUSES).fillna(False)]
+    studies = studies[flag(studies["overall_status"].isin(ACTIVE_STATUSES))]
     if studies.empty:
         return
-    verified = studies["status_verified"].fillna(studies["last_update_posted"])
-    old_verification = (
-        day_numbers(verified, end=True) < months_before(ctx.as_of, VERIFIED_MONTHS).toordinal()
-    )
-    passed = (studies["completion_date_type"] == "ESTIMATED") & (
-        day_numbers(studies["completion_date"], end=True)
-        < months_before(ctx.as_of, GRACE_MONTHS).toordinal()
-    )
+    cutoff = months_before(ctx.as_of, VERIFIED_MONTHS).toordinal()
+    old = flag(day_numbers(studies["status_verified"], end=True) < cutoff)
+    passed = passed_estimates(studies, ctx.as_of)
+    stale = old | pd.concat(passed.values(), axis=1).any(axis=1)
     studies = studies.assign(
-        verified_or_updated=verified,
-        old_verification=old_verification.fillna(False),
-        completion_passed=passed.fillna(False),
+        old_verification=old, **{f"passed_{field}": passed[field] for field in DATE_FIELDS}
     )
-    for row in studies[studies["old_verification"] | studies["completion_passed"]].itertuples(
-        index=False
-    ):
-        day, completion = value(row.verified_or_updated), value(row.completion_date)
-        verified_months = months_since(day, ctx.as_of)
-        completion_months = months_since(completion, ctx.as_of) if row.completion_passed else None
-        what = "last verified" if value(row.status_verified) else "last updated"
+    for row in studies[stale].itertuples(index=False):
+        verified = value(row.status_verified)
+        months = months_since(verified, ctx.as_of)
         reasons = []
         if row.old_verification:
-            reasons.append(
-                f"{what} {day}, {age_text(verified_months or 0)} ago (more than "
-                "2 years: ClinicalTrials.gov would show it as Unknown)"
-            )
-        if row.completion_passed:
-            reasons.append(
-                f"estimated completion {completion} passed {age_text(completion_months or 0)} ago"
-            )
+            reasons.append(f"last verified {verified}, {age_text(months or 0)} ago")
+        estimates = {
+            field: value(getattr(row, field))
+            for field in DATE_FIELDS
+            if getattr(row, f"passed_{field}")
+        }
+        reasons += [
+            f"estimated {label(field)} {text} passed "
+            f"{age_text(months_since(text, ctx.as_of) or 0)} ago"
+            for field, text in estimates.items()
+        ]
         yield ctx.finding(
-            f"status {row.overall_status} looks stale: {'; '.join(reasons)}",
+            f"status {row.overall_status}, but the record looks out of date: {'; '.join(reasons)}",
             **where([row]),
             field="overall_status",
             key="status",
             evidence={
                 "overall_status": value(row.overall_status),
-                "status_verified": value(row.status_verified),
-                "last_update_posted": value(row.last_update_posted),
-                "months_since_verification": verified_months,
-                "completion_date": completion,
+                "status_verified": verified,
+                "months_since_verification": months,
+                "passed_estimates": estimates,
+                "completion_date": value(row.completion_date),
                 "completion_date_type": value(row.completion_date_type),
-                "months_since_completion": completion_months,
             },
         )
 
 
 def _open_sites(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    sites = tables.sites[tables.sites["status"].isin(OPEN_SITE_STATUSES).fillna(False)]
-    studies = tables.studies[tables.studies["overall_status"].isin(CLOSED_STATUSES).fillna(False)]
-    studies = studies[studies["record_file"].isin(sites["record_file"])]
+    sites = tables.sites[["record_file", "item", "facility", "city", "country", "status"]]
+    sites = sites[flag(sites["status"].isin(OPEN_SITE_STATUSES))]
+    studies = date_columns(tables)
+    studies = studies[flag(studies["overall_status"].isin(CLOSED_STATUSES))]
+    studies = studies[flag(studies["record_file"].isin(sites["record_file"]))]
     if studies.empty:
         return
-    sites = sites[sites["record_file"].isin(studies["record_file"])].sort_values(
+    sites = sites[flag(sites["record_file"].isin(studies["record_file"]))].sort_values(
         ["record_file", "item"]
     )
-    by_record = {name: group for name, group in sites.groupby("record_file", sort=False)}
+    by_record: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in sites.itertuples(index=False):
+        by_record[item.record_file].append(_site(item))
     for row in studies.itertuples(index=False):
-        listed = [_site(item) for item in by_record[row.record_file].itertuples(index=False)]
+        listed = by_record[row.record_file]
         shown = "; ".join(_site_text(s) for s in listed[:SITES_IN_MESSAGE])
         more = len(listed) - SITES_IN_MESSAGE
         count = (

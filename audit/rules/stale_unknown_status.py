@@ -17,9 +17,10 @@ Dates of month or year precision count from the END of their period, so "verifie
 is more than 5 years old from 2026-11-01 on, and a completion estimate of "2022-07" has
 passed from 2022-08-01 on.
 
-This rule owns everything that is stale about an UNKNOWN record: ``stale-estimated-date``
-does not also report its passed estimates. A site that still says RECRUITING under an
-UNKNOWN trial is a different fact and is reported by ``stale-active-status``.
+This rule owns what is stale about an UNKNOWN record: ``stale-estimated-date`` does not also
+report its passed estimates (only its placeholders and impossible ACTUAL dates). A site that
+still says RECRUITING under an UNKNOWN trial is a different fact, reported by
+``stale-active-status``.
 
 Why it matters: readers cannot tell whether an UNKNOWN trial finished, stopped or never
 started; counts of ongoing trials and results-reporting checks treat it as open forever.
@@ -40,7 +41,14 @@ from collections.abc import Iterator
 from audit.findings import Finding
 from audit.rules import Context, rule
 from audit.rules.common import value, where
-from audit.rules.stale_estimated_date import age_text, day_numbers, months_before, months_since
+from audit.rules.dates import (
+    age_text,
+    date_columns,
+    day_numbers,
+    flag,
+    months_before,
+    months_since,
+)
 from audit.tables import Tables
 
 ERROR_AFTER_MONTHS = 60
@@ -48,26 +56,28 @@ ERROR_AFTER_MONTHS = 60
 
 @rule("stale-unknown-status", severity="warning", scope="record")
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    studies = tables.studies[tables.studies["overall_status"] == "UNKNOWN"]
+    studies = date_columns(tables)
+    studies = studies[flag(studies["overall_status"] == "UNKNOWN")]
     if studies.empty:
         return
     old = months_before(ctx.as_of, ERROR_AFTER_MONTHS).toordinal()
     verified_end = day_numbers(studies["status_verified"], end=True)
     completion_end = day_numbers(studies["completion_date"], end=True)
-    estimated = studies["completion_date_type"] == "ESTIMATED"
+    estimated = flag(studies["completion_date_type"] == "ESTIMATED")
+    long_passed = estimated & flag(completion_end < old)
     studies = studies.assign(
-        completion_passed=(estimated & (completion_end < ctx.as_of.toordinal())).fillna(False),
-        is_error=(
-            (verified_end < old) | (verified_end.isna() & estimated & (completion_end < old))
-        ).fillna(False),
+        completion_passed=estimated & flag(completion_end < ctx.as_of.toordinal()),
+        is_error=flag(verified_end < old) | (verified_end.isna() & long_passed),
     )
 
     for row in studies.itertuples(index=False):
         verified, last_known = value(row.status_verified), value(row.last_known_status)
         completion, completion_type = value(row.completion_date), value(row.completion_date_type)
         months = months_since(verified, ctx.as_of)
-        if months is None:
+        if verified is None:
             verified_text = "the source gives no verification date"
+        elif months is None:
+            verified_text = f"verification date {verified!r} is not a date"
         else:
             verified_text = f"last verified {verified} ({age_text(months)} ago)"
         if completion is None:

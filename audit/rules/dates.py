@@ -1,0 +1,112 @@
+"""Date helpers shared by the time-based rules (stale-*): columns, day numbers, durations."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from audit.rules.common import months_between, to_date
+from audit.tables import Tables
+
+DATE_FIELDS = ("start_date", "primary_completion_date", "completion_date")
+GRACE_MONTHS = 12
+PLACEHOLDER_YEAR = 2099
+PLACEHOLDER_HORIZON_YEARS = 30
+PLACEHOLDER_DAYS = ("1900-01-01", "1970-01-01")
+# The studies columns the stale-* rules read (selected first: filtering is then cheap).
+COLUMNS = (
+    "record_file",
+    "trial_id",
+    "source",
+    "overall_status",
+    "last_known_status",
+    "status_verified",
+    "study_type",
+    *DATE_FIELDS,
+    *(f"{f}_type" for f in DATE_FIELDS),
+)
+
+
+def date_columns(tables: Tables) -> pd.DataFrame:
+    """The studies table cut down to ``COLUMNS``."""
+    return tables.studies[list(COLUMNS)]
+
+
+def _per_text(texts: pd.Series, convert: Callable[[str], int | None]) -> pd.Series:
+    """``convert`` applied once per distinct text; NA for missing texts and None results."""
+    codes, distinct = pd.factorize(texts)
+    results = np.array([*(convert(text) for text in distinct), None], dtype=float)
+    return pd.Series(results[codes], index=texts.index).astype("Int64")
+
+
+def day_numbers(texts: pd.Series, *, end: bool = False) -> pd.Series:
+    """Date texts of any precision as day numbers (``date.toordinal``): the first day of the
+    period, or its last with ``end=True``; NA where the text is no date."""
+    return _per_text(texts, lambda text: (day := to_date(text, end=end)) and day.toordinal())
+
+
+def years(texts: pd.Series) -> pd.Series:
+    """The year of each date text; NA where the text is no date."""
+    return _per_text(texts, lambda text: (day := to_date(text)) and day.year)
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` months earlier (the month's last day when it is shorter)."""
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def months_since(text: str | None, as_of: date) -> int | None:
+    """Whole months from the start of a date's period to ``as_of`` (None for no date)."""
+    day = to_date(text)
+    return months_between(day, as_of) if day else None
+
+
+def age_text(months: int) -> str:
+    """A duration in months for people: "5 months", "2 years", "6 years 5 months"."""
+    years, rest = divmod(abs(months), 12)
+    parts = [f"{years} year{'s' * (years != 1)}"] if years else []
+    if rest or not years:
+        parts.append(f"{rest} month{'s' * (rest != 1)}")
+    return " ".join(parts)
+
+
+def label(field: str) -> str:
+    """A date field for people: primary_completion_date -> "primary completion date"."""
+    return field.removesuffix("_date").replace("_", " ") + " date"
+
+
+def flag(mask: pd.Series) -> pd.Series:
+    """A comparison as plain booleans, a missing value counting as False."""
+    return mask.fillna(False).astype(bool)
+
+
+def placeholders(studies: pd.DataFrame, field: str, as_of: date) -> pd.Series:
+    """Which dates of ``field`` are placeholders: year 2099 on, 1900 or before, the epoch, or
+    (outside observational studies) more than 30 years after ``as_of``."""
+    texts = studies[field]
+    year = years(texts)
+    observational = flag(studies["study_type"] == "OBSERVATIONAL")
+    far = flag(year > as_of.year + PLACEHOLDER_HORIZON_YEARS) & ~observational
+    return (
+        flag(year >= PLACEHOLDER_YEAR)
+        | flag(year <= 1900)
+        | far
+        | flag(texts.isin(PLACEHOLDER_DAYS))
+    )
+
+
+def passed_estimates(studies: pd.DataFrame, as_of: date) -> dict[str, pd.Series]:
+    """Per date field: is it ESTIMATED, not a placeholder, and did its period end more than
+    ``GRACE_MONTHS`` before ``as_of``?"""
+    cutoff = months_before(as_of, GRACE_MONTHS).toordinal()
+    return {
+        field: flag(studies[f"{field}_type"] == "ESTIMATED")
+        & flag(day_numbers(studies[field], end=True) < cutoff)
+        & ~placeholders(studies, field, as_of)
+        for field in DATE_FIELDS
+    }

@@ -1,0 +1,211 @@
+"""stale-unknown-status: UNKNOWN records, their age, last known status and passed completion."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from conftest import valid_record
+
+from audit.cli import main
+from audit.load import load_records
+from audit.record import record_filename
+from audit.rules import Context, stale_active_status, stale_estimated_date, stale_unknown_status
+from audit.tables import Tables, build_tables
+
+RULE = "stale-unknown-status"
+AS_OF = date(2026, 11, 22)
+SEED_UNKNOWN = ["NCT01219465", "NCT03943940", "NCT04216849", "NCT04441658"]
+
+
+def tables_of(*records: dict) -> Tables:
+    return build_tables((record_filename(r), r) for r in records)
+
+
+def findings(*records: dict, as_of: date = AS_OF) -> list:
+    return list(stale_unknown_status.check(tables_of(*records), Context(as_of, RULE, "warning")))
+
+
+def unknown(**fields) -> dict:
+    fields.setdefault("completion_date", {"date": "2022-07-01", "type": "ESTIMATED"})
+    return valid_record(overall_status="UNKNOWN", **fields)
+
+
+def test_seed_like_record_gives_error_with_age_last_status_and_passed_completion():
+    [found] = findings(
+        unknown(
+            trial_id="NCT04216849",
+            source="ctgov-classic",
+            status_verified="2020-06",
+            last_known_status="RECRUITING",
+        )
+    )
+    assert found.severity == "error"
+    assert (found.field, found.trial_ids, found.sources) == (
+        "overall_status",
+        ("NCT04216849",),
+        ("ctgov-classic",),
+    )
+    assert found.record_files == ("NCT04216849.ctgov-classic.json",)
+    assert found.message == (
+        "status UNKNOWN, last verified 2020-06 (6 years 5 months ago); last known status "
+        "RECRUITING; estimated completion 2022-07-01 has passed"
+    )
+    assert found.evidence == {
+        "status_verified": "2020-06",
+        "months_since_verification": 77,
+        "last_known_status": "RECRUITING",
+        "completion_date": "2022-07-01",
+        "completion_date_type": "ESTIMATED",
+        "estimated_completion_passed": True,
+    }
+
+
+def test_recently_verified_unknown_is_a_warning():
+    [found] = findings(unknown(status_verified="2023-04", last_known_status="NOT_YET_RECRUITING"))
+    assert found.severity == "warning"
+    assert "3 years 7 months ago" in found.message
+    assert "NOT_YET_RECRUITING" in found.message
+
+
+@pytest.mark.parametrize(
+    ("verified", "as_of", "severity"),
+    [
+        ("2021-11", date(2026, 11, 22), "warning"),  # 5 years to the month: not more than 5
+        ("2021-11", date(2026, 11, 30), "warning"),  # the end of November 2021, to the day
+        ("2021-11", date(2026, 12, 1), "error"),
+        ("2021-10", date(2026, 11, 22), "error"),
+        ("2021-11-22", date(2026, 11, 22), "warning"),  # exactly 5 years
+        ("2021-11-21", date(2026, 11, 22), "error"),
+    ],
+)
+def test_five_year_boundary(verified, as_of, severity):
+    [found] = findings(unknown(status_verified=verified), as_of=as_of)
+    assert found.severity == severity
+
+
+def test_no_verification_date_is_said_and_judged_by_completion():
+    old = unknown(completion_date={"date": "2019-01", "type": "ESTIMATED"})
+    recent = unknown(
+        trial_id="NCT07654321", completion_date={"date": "2024-01", "type": "ESTIMATED"}
+    )
+    by_trial = {f.trial_ids[0]: f for f in findings(old, recent)}
+    assert "the source gives no verification date" in by_trial["NCT01234567"].message
+    assert by_trial["NCT01234567"].severity == "error"
+    assert by_trial["NCT07654321"].severity == "warning"
+    assert by_trial["NCT01234567"].evidence["months_since_verification"] is None
+
+
+def test_unreadable_verification_date_is_named_not_hidden():
+    [found] = findings(unknown(status_verified="June 2020"))
+    assert "verification date 'June 2020' is not a date" in found.message
+    assert found.evidence["months_since_verification"] is None
+
+
+def test_record_without_any_dates_gives_a_warning_and_no_crash():
+    record = valid_record(
+        overall_status="UNKNOWN",
+        start_date={"date": None, "type": None},
+        completion_date={"date": None, "type": None},
+    )
+    [found] = findings(record)
+    assert found.severity == "warning"
+    assert found.message == (
+        "status UNKNOWN, the source gives no verification date; last "
+        "known status not given; no completion date"
+    )
+
+
+@pytest.mark.parametrize(
+    ("as_of", "passed"),
+    [
+        (date(2026, 10, 31), False),  # "2026-10" counts as its last day
+        (date(2026, 11, 1), True),
+    ],
+)
+def test_partial_completion_date_passes_at_the_end_of_its_month(as_of, passed):
+    record = unknown(
+        status_verified="2024-01", completion_date={"date": "2026-10", "type": "ESTIMATED"}
+    )
+    [found] = findings(record, as_of=as_of)
+    assert found.evidence["estimated_completion_passed"] is passed
+    assert ("has passed" in found.message) is passed
+
+
+def test_actual_or_future_completion_is_not_called_passed():
+    actual = unknown(completion_date={"date": "2020-01", "type": "ACTUAL"})
+    future = unknown(
+        trial_id="NCT07654321", completion_date={"date": "2027-06", "type": "ESTIMATED"}
+    )
+    for found in findings(actual, future):
+        assert "has passed" not in found.message
+        assert found.evidence["estimated_completion_passed"] is False
+    assert "completion 2020-01 (ACTUAL)" in findings(actual)[0].message
+
+
+def test_other_statuses_give_nothing():
+    assert (
+        findings(
+            valid_record(),
+            valid_record("NCT07654321", overall_status="RECRUITING", status_verified="2015-01"),
+        )
+        == []
+    )
+
+
+def test_same_as_of_gives_same_findings_and_fingerprints_survive_a_month():
+    records = [unknown(status_verified="2020-06"), unknown(trial_id="NCT07654321")]
+    first, again = findings(*records), findings(*records)
+    assert [f.to_json() for f in first] == [f.to_json() for f in again]
+    later = findings(*records, as_of=date(2026, 12, 22))
+    assert [f.fingerprint for f in later] == [f.fingerprint for f in first]
+    assert later[0].message != first[0].message  # the age moved on, the identity did not
+
+
+def test_passed_estimates_of_an_unknown_record_are_not_reported_twice():
+    record = unknown(
+        status_verified="2020-06",
+        start_date={"date": "2020-07", "type": "ESTIMATED"},
+        primary_completion_date={"date": "2022-02-01", "type": "ESTIMATED"},
+    )
+    tables = tables_of(record)
+    assert len(findings(record)) == 1
+    assert (
+        list(stale_estimated_date.check(tables, Context(AS_OF, "stale-estimated-date", "warning")))
+        == []
+    )
+    assert (
+        list(stale_active_status.check(tables, Context(AS_OF, "stale-active-status", "warning")))
+        == []
+    )
+
+
+def test_docstring_is_curator_documentation():
+    doc = stale_unknown_status.__doc__
+    assert doc.splitlines()[0].endswith(".")
+    for part in ("What it detects", "Why it matters", "How to fix", "Example", "5 years"):
+        assert part in doc
+
+
+@pytest.mark.shared
+def test_seed_trials_normalized_with_the_cli(seeds, tmp_path, capsys):
+    assert main(["normalize", str(seeds), "--out", str(tmp_path)]) == 0
+    tables = build_tables(load_records(tmp_path).records)
+    unknown_findings = list(stale_unknown_status.check(tables, Context(AS_OF, RULE, "warning")))
+    assert sorted(t for f in unknown_findings for t in f.trial_ids) == SEED_UNKNOWN
+    by_trial = {f.trial_ids[0]: f for f in unknown_findings}
+    assert by_trial["NCT04216849"].severity == "error"
+    assert "last verified 2020-06" in by_trial["NCT04216849"].message
+    assert "the source gives no verification date" in by_trial["NCT04441658"].message
+    active = list(
+        stale_active_status.check(tables, Context(AS_OF, "stale-active-status", "warning"))
+    )
+    assert [(f.trial_ids, f.key) for f in active] == [(("NCT04216849",), "site-recruiting")]
+    assert "Shanghai East Hospital" in active[0].message
+
+
+@pytest.mark.shared
+def test_real_corpus_counts(real_tables):
+    found = list(stale_unknown_status.check(real_tables, Context(AS_OF, RULE, "warning")))
+    counts = {s: sum(f.severity == s for f in found) for s in ("error", "warning")}
+    assert counts == {"error": 163, "warning": 16}
