@@ -19,10 +19,13 @@ What it detects (one finding per kind of conflict and record):
   the masking is NONE (open label). Records whose text says "open-label placebo" are left
   alone: that is a real design.
 
-Mentions that are about other studies are ignored: plural references ("randomized
-controlled trials have shown") and mentions after "previous", "prior", "earlier", "parent",
-"preceding", "original", "completed" or "feeder" ("patients who completed the double-blind
-study").
+Mentions that do not state this study's design are ignored: other studies ("randomized
+controlled trials have shown", "compared with a previous double-blind trial", "patients who
+completed the double-blind study"), negations ("has never been studied in a double-blind
+trial"), a later or partial phase ("followed by an open-label extension", "open-label
+period") and events ("participants are unblinded at week 12", "sponsor unblinded").
+"Open-label" with only the outcomes assessor masked (masking SINGLE) is the usual PROBE
+design and is not reported.
 
 Why it matters: masking and allocation decide how a trial's evidence is graded; a record that
 contradicts itself is graded wrong by whichever part a reader or a pipeline trusts.
@@ -51,7 +54,7 @@ TEXT_FIELDS = ("title", "official_title", "brief_summary", "detailed_description
 
 _BLIND = r"[\s-]*(?:blind(?:ed)?|mask(?:ed|ing)?)\b"
 MASKING_PATTERNS = {
-    "NONE": rf"\bopen[\s-]*label(?:l?ed)?\b|\b(?:un|non)[\s-]?(?:blind(?:ed)?|masked)\b",
+    "NONE": r"\bopen[\s-]*label(?:l?ed)?\b|\b(?:un|non)[\s-]?(?:blind(?:ed)?|masked)\b",
     "SINGLE": rf"\bsingle{_BLIND}",
     "DOUBLE": rf"\bdouble{_BLIND}",
     "TRIPLE": rf"\btriple{_BLIND}",
@@ -59,9 +62,13 @@ MASKING_PATTERNS = {
 }
 _NEGATED_RANDOM = r"(?:non|not|quasi|pseudo)[\s-]*(?:(?:be|been)\s+)?|un"
 _RANDOM = re.compile(rf"\b({_NEGATED_RANDOM})?randomi[sz]ed\b", re.IGNORECASE)
-_MASKING = re.compile("|".join(f"(?P<{level}>{p})" for level, p in MASKING_PATTERNS.items()),
-                      re.IGNORECASE)
-_ANY_MASKING = "|".join(MASKING_PATTERNS.values())  # without groups, for pandas' filter
+_MASKING = re.compile(
+    "|".join(f"(?P<{level}>{p})" for level, p in MASKING_PATTERNS.items()), re.IGNORECASE
+)
+ALLOCATION_PATTERNS = {  # without groups, for pandas' filter
+    "RANDOMIZED": r"randomi[sz]ed",
+    "NON_RANDOMIZED": rf"\b(?:{_NEGATED_RANDOM})randomi[sz]ed",
+}
 _OPEN_PLACEBO = re.compile(r"\bopen[\s-]*label(?:l?ed)?\s+placebo", re.IGNORECASE)
 ROLES_PER_LEVEL = {"NONE": 0, "SINGLE": 1, "DOUBLE": 2, "TRIPLE": 3, "QUADRUPLE": 4}
 
@@ -73,18 +80,26 @@ _WORDS_BEFORE = r"\b(?:\W+[\w-]+){0,4}?\W*$"
 _OTHER_STUDY_BEFORE = re.compile(
     r"\b(?:previous(?:ly)?|prior|earlier|parent|preceding|original|completed?|feeder|"
     r"subsequent(?:ly)?|future|upcoming|larger|definitive|not|never|no|without|"
-    r"followed\s+by)" + _WORDS_BEFORE, re.IGNORECASE)
+    r"followed\s+by)" + _WORDS_BEFORE,
+    re.IGNORECASE,
+)
 _OTHER_STUDY_AFTER = re.compile(
     r"[^\w.;]*(?:[\w-]+[^\w.;]+){0,3}?(?:trials|studies|RCTs)\b"
     r"|[^.;]*?\b(?:(?:has|have)\s+(?:been\s+)?(?:shown|demonstrated|proven|reported|found)|"
-    r"showed|demonstrated|revealed)\b", re.IGNORECASE)
+    r"showed|demonstrated|revealed)\b",
+    re.IGNORECASE,
+)
 _PHASE_AFTER = re.compile(
     r"[^\w.;]*(?:[\w-]+[^\w.;]+){0,3}?(?:extension|period|part|portion|stage|follow[\s-]?up|run-in|"
-    r"lead-in|phase(?!\s*(?:[0-4]|I{1,3}|IV|[0-4]?[ab])\b))\b", re.IGNORECASE)
+    r"lead-in|phase(?!\s*(?:[0-4]|I{1,3}|IV|[0-4]?[ab])\b))\b",
+    re.IGNORECASE,
+)
 # "participants are unblinded after ...", "(sponsor unblinded)": an event or one role.
 _UNBLINDED_BEFORE = re.compile(
     r"(?:\b(?:is|are|was|were|be|been|being|remains?|get|got)|sponsor|party|statisticians?|"
-    r"pharmacists?|staff|team)\W*$", re.IGNORECASE)
+    r"pharmacists?|staff|team)\W*$",
+    re.IGNORECASE,
+)
 
 
 def _states_design(text: str, start: int, end: int, masking: str | None = None) -> bool:
@@ -112,8 +127,11 @@ def stated_masking(texts: dict[str, str]) -> dict[str, dict[str, str]]:
         for match in _MASKING.finditer(text):
             level = match.lastgroup
             if level not in found and _states_design(text, *match.span(), masking=level):
-                found[level] = {"phrase": match.group(0), "field": field,
-                                          "snippet": _snippet(text, *match.span())}
+                found[level] = {
+                    "phrase": match.group(0),
+                    "field": field,
+                    "snippet": _snippet(text, *match.span()),
+                }
     return found
 
 
@@ -124,8 +142,11 @@ def stated_allocation(texts: dict[str, str]) -> dict[str, dict[str, str]]:
         for match in _RANDOM.finditer(text):
             allocation = "NON_RANDOMIZED" if match.group(1) else "RANDOMIZED"
             if allocation not in found and _states_design(text, *match.span()):
-                found[allocation] = {"phrase": match.group(0), "field": field,
-                                     "snippet": _snippet(text, *match.span())}
+                found[allocation] = {
+                    "phrase": match.group(0),
+                    "field": field,
+                    "snippet": _snippet(text, *match.span()),
+                }
     return found
 
 
@@ -141,58 +162,99 @@ def _mentions(studies: pd.DataFrame, pattern: str) -> pd.Series:
     return hit.astype(bool)
 
 
+def _consistent_maskings(stated: dict[str, dict[str, str]], who_masked: object) -> set[str]:
+    """The structured maskings the text agrees with. "Open-label" with only the outcomes
+    assessor masked is the usual PROBE design (open label, blinded end-point): no conflict."""
+    levels = set(stated)
+    if "NONE" in levels and str(who_masked) == "OUTCOMES_ASSESSOR":
+        levels.add("SINGLE")
+    return levels
+
+
+def _may_contradict(studies: pd.DataFrame, column: str, patterns: dict[str, str]) -> pd.Series:
+    """Rows whose texts mention some value other than their structured one: only these can
+    conflict, so only these are parsed (a vectorized filter for large corpora)."""
+    hit = pd.Series(False, index=studies.index)
+    mentioned = studies[_mentions(studies, "|".join(patterns.values()))]
+    for value, pattern in patterns.items():
+        other = mentioned[mentioned[column].ne(value).fillna(True).astype(bool)]
+        hit[other.index[_mentions(other, pattern)]] = True
+    return hit
+
+
 def _text_conflicts(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
     masked = studies[studies["masking"].isin(list(ROLES_PER_LEVEL))]
-    masked = masked[_mentions(masked, _ANY_MASKING)]
+    masked = masked[_may_contradict(masked, "masking", MASKING_PATTERNS)]
     for row in masked.itertuples(index=False):
         stated = stated_masking(_texts(row))
-        if stated and row.masking not in stated:
+        if stated and row.masking not in _consistent_maskings(stated, row.who_masked):
             yield _conflict(ctx, row, "masking", stated, "masking-text")
 
-    allocated = studies[studies["allocation"].isin(["RANDOMIZED", "NON_RANDOMIZED"])]
-    allocated = allocated[_mentions(allocated, r"randomi[sz]ed")]
+    allocated = studies[studies["allocation"].isin(list(ALLOCATION_PATTERNS))]
+    allocated = allocated[_may_contradict(allocated, "allocation", ALLOCATION_PATTERNS)]
     for row in allocated.itertuples(index=False):
         stated = stated_allocation(_texts(row))
         if stated and row.allocation not in stated:
             yield _conflict(ctx, row, "allocation", stated, "allocation-text")
 
 
-def _conflict(ctx: Context, row: object, field: str, stated: dict[str, dict[str, str]],
-              key: str) -> Finding:
+def _conflict(
+    ctx: Context, row: object, field: str, stated: dict[str, dict[str, str]], key: str
+) -> Finding:
     structured = getattr(row, field)
     phrases = ", ".join(f'"{m["phrase"]}" ({m["field"]})' for m in stated.values())
-    return ctx.finding(f"text says {phrases} but {field} is {structured}",
-                       **where([row]), field=field, key=key,
-                       evidence={field: structured, "text": list(stated.values())})
+    return ctx.finding(
+        f"text says {phrases} but {field} is {structured}",
+        **where([row]),
+        field=field,
+        key=key,
+        evidence={field: structured, "text": list(stated.values())},
+    )
 
 
 def _role_conflicts(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
-    roles = studies["who_masked"].fillna("").map(lambda text: sorted(set(filter(None,
-                                                                         text.split("|")))))
+    roles = (
+        studies["who_masked"]
+        .fillna("")
+        .map(lambda text: sorted(set(filter(None, text.split("|")))))
+    )
     counts = roles.map(len)
     expected = studies["masking"].map(ROLES_PER_LEVEL)
     wrong = (counts > 0) & expected.notna() & (counts != expected)
     for row, named in zip(studies[wrong].itertuples(index=False), roles[wrong], strict=True):
         yield ctx.finding(
             f"masking is {row.masking} but {len(named)} roles are masked ({', '.join(named)})",
-            **where([row]), field="who_masked", key="masked-roles",
-            evidence={"masking": row.masking, "who_masked": named})
+            **where([row]),
+            field="who_masked",
+            key="masked-roles",
+            evidence={"masking": row.masking, "who_masked": named},
+        )
 
 
 def _placebo_conflicts(tables: Tables, ctx: Context) -> Iterator[Finding]:
     arms = tables.arms
-    placebo = arms[(arms["type"] == "PLACEBO_COMPARATOR")
-                   | arms["label"].str.contains("placebo", case=False).fillna(False)]
-    studies = tables.studies[tables.studies["masking"] == "NONE"]
-    studies = studies[studies["record_file"].isin(placebo["record_file"])]
-    texts = studies[list(TEXT_FIELDS)].fillna("").agg(" ".join, axis=1)
-    studies = studies[~texts.str.contains(_OPEN_PLACEBO.pattern, case=False, regex=True)]
+    arm_text = arms["label"].fillna("") + " " + arms["description"].fillna("")
+    placebo = arms[
+        (
+            (arms["type"] == "PLACEBO_COMPARATOR")
+            | arms["label"].str.contains("placebo", case=False).fillna(False)
+        )
+        & ~arm_text.str.contains(_OPEN_PLACEBO.pattern, case=False, regex=True)
+    ]
+    studies = tables.studies[
+        (tables.studies["masking"] == "NONE")
+        & tables.studies["record_file"].isin(placebo["record_file"])
+    ]
+    studies = studies[~_mentions(studies, _OPEN_PLACEBO.pattern)]
     labels = placebo.groupby("record_file")["label"].agg(lambda s: sorted(s.dropna()))
     for row in studies.itertuples(index=False):
         yield ctx.finding(
             f"placebo arm ({', '.join(labels[row.record_file])}) but masking is NONE",
-            **where([row]), field="masking", key="placebo-open",
-            evidence={"masking": row.masking, "placebo_arms": labels[row.record_file]})
+            **where([row]),
+            field="masking",
+            key="placebo-open",
+            evidence={"masking": row.masking, "placebo_arms": labels[row.record_file]},
+        )
 
 
 @rule("design-text-conflict", severity="warning", scope="record")

@@ -1,1 +1,319 @@
-"""Being written: registers no rule yet."""
+"""The inclusion criteria state ages or a sex that the structured eligibility fields contradict.
+
+What it detects: an inclusion criterion that states an age limit ("Aged 18-70", "age ≥ 18
+years", "18 years or older", "between the ages of 6 months and 17 years", "under 65 years of
+age") or a sex ("women only", "males and females") that differs from the structured minimum
+age, maximum age or sex. When several criteria state ages (cohorts of different ages), the
+lowest minimum and the highest maximum are compared. "> 18" may be written as 18 or 19 and
+"< 65" as 64 or 65. A record whose structured age is missing while its criteria state one
+gets an ``info`` finding: the registry may mean "no limit", but the criteria say otherwise,
+and the page may simply not have been captured.
+
+Only numbers tied to an age word are read ("age", "aged", "years old", "years of age",
+"or older", "younger than"): a BMI of 18-30, "HbA1c 7-10%" or "within 6 months" are never
+ages. Criteria about other people or other moments are skipped: the age of a caregiver,
+parent or donor, the age at diagnosis or onset, gestational age, conditional criteria ("for
+participants younger than 16 years ...") and age as one alternative among others ("age > 60
+or diabetes", "one of the following risk factors: age > 65, ..."). An open age group above a
+range ("aged 18-59, or 60 years and above") means no maximum. Exclusion criteria are not read.
+
+Why it matters: registry searches, eligibility screening tools and meta-analyses filter on
+the structured ages and sex; a record whose criteria admit 18-70 year olds but whose fields
+say 30-75 is found by the wrong patients.
+
+How to fix: compare the protocol's eligibility section with the structured fields and correct
+whichever is wrong; fill in missing structured ages from the criteria when they are the
+trial's real limits.
+
+Example: criteria "Males and females between age 18 and 70 years" with structured ages 18 to
+65 -> "criteria say a maximum age of 70 years, the record says 65".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+
+from audit.findings import Finding
+from audit.rules import Context, rule
+from audit.rules.common import value, where
+from audit.tables import Tables
+
+_AGE_WORD = r"\bage|\bold|older|younger|\byoa\b"  # a criterion that may state an age
+_UNIT = r"(?:years?|yrs?|y|yoa|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h)\b"
+
+
+def _number(name: str) -> str:
+    """A number (not a percentage or a ratio) and its optional unit, as named groups."""
+    return (
+        rf"(?P<{name}>\d{{1,3}}(?:\.\d+)?)(?![\d.]|\s*[%/])\)?\s*"
+        rf"(?P<{name}_unit>{_UNIT})?"
+    )
+
+
+_AGE_BEFORE = re.compile(
+    r"\bage[sd]?\b(?:\s*(?:is|of|:|=|was|must be|should be|range(?: of)?|between|from|and|or))*"
+    r"\W*$"
+)
+# "aged 18-59 years, or 60 years and above": a second age group after a first one.
+_AGE_LIST_BEFORE = re.compile(
+    r"\bage[sd]?\b[^.;]*\d\s*(?:years?|yrs?)(?:\s*old)?\s*,?\s*(?:or|and)\s*$"
+)
+_AGE_AFTER = re.compile(r"\s*(?:(?:years?|yrs?|y)\s*)?(?:old|of age|yoa|-old)\b")
+_ALTERNATIVE = re.compile(
+    r"\s*(?:(?:years?|yrs?)\s*)?(?:(?:old|of age)\s*)?(?:,?\s*or\s+"
+    r"(?!older|over|above|more|greater|younger|under|less|below|equal|elder|age|\d)|"
+    r"\)?\s*,?\s*(?:and|or)\s+(?:children|adolescents|infants|minors|pediatric))"
+)
+# "one of the following risk factors: age > 65, diabetes, ...": age is one risk among others.
+_RISK_BEFORE = re.compile(r"risk factor|comorbid|high[\s-]risk|\b(?:one|any|either) of\b")
+_LOWER_OP = (
+    r">=|>|greater than(?: or equal to)?|more than|older than|above|over|at least|"
+    r"minimum(?: of)?|from"
+)
+_UPPER_OP = (
+    r"<=|<|less than(?: or equal to)?|younger than|under|below|up to|"
+    r"not older than|no older than|maximum(?: of)?"
+)
+_AGE_WORDS = r"(?:the\s+)?(?:age[sd]?\s+(?:of\s+)?)?"
+_RANGE = re.compile(
+    rf"(?P<between>between\s+{_AGE_WORDS})?(?P<low_op>>=|>)?\s*{_number('low')}\s*(?:old\s*)?"
+    rf"(?P<sep>-|to|through|until|and)\s*(?P<high_op><=|<)?\s*{_number('high')}"
+)
+_LOWER = re.compile(
+    rf"(?P<op>{_LOWER_OP})\s*{_AGE_WORDS}{_number('n')}"
+    rf"|{_number('m')}\s*(?:old\s*|of age\s*)?"
+    r"(?:(?:or|and)\s+(?:older|over|above|more|greater)|\+)"
+)
+_UPPER = re.compile(
+    rf"(?P<op>{_UPPER_OP})\s*{_AGE_WORDS}{_number('n')}"
+    rf"|{_number('m')}\s*(?:old\s*|of age\s*)?"
+    r"(?:or|and)\s+(?:younger|under|less|below)(?!\s+than)"
+)
+# Criteria about someone else or another moment than enrolment.
+_OTHER_AGE = re.compile(
+    r"gestation|caregiver|care giver|parent|guardian|mother|father|partner|spouse|donor|"
+    r"sibling|child-?bearing|age-related|matched|bone age|onset|menarche|menopaus|any age|"
+    r"historical control|permitted|may be extended|local (?:law|regulation)|(?<![<>=!])=\s*\d|"
+    r"\b(?:at|of|since|before|after|by)\s+(?:the\s+)?(?:time\s+of\s+)?(?:first\s+|initial\s+)?"
+    r"(?:diagnos\w*|hsct|transplant\w*|symptom\w*)|"
+    r"\b(?:before|after|since|by)\s+(?:the\s+)?age|\bif\b|\bunless\b|"
+    r"\d\s*(?:years?|months?|weeks?|days?)\s+(?:prior|before|ago|after)\b|"
+    r"\b(?:for|in|when)\s+(?:the\s+)?(?:patients?|subjects?|participants?|children|those|"
+    r"women|men|individuals|adolescents|adults|females|males|girls|boys|people)'?\s+"
+    r"(?:who\s+(?:are|is)\s+)?\(?(?:aged?|<|>|less|younger|older|under|over|above|below|\d)|"
+    r"\d\s*(?:years?|y)\s+and\s+\d+\s*(?:months?|days?)"
+)
+_STRICT_OP = r"[<>]|(?:greater|more|older|less|younger) than|above|over|under|below"
+_PER_YEAR = {"y": 1.0, "m": 12.0, "w": 52.1775, "d": 365.25, "h": 8766.0}
+_TOLERANCE = 0.02  # years: rounding of months and days
+
+_SEX_PATTERNS = {
+    "FEMALE": r"\b(?:women|females?|girls)\s+only\b|\bonly\s+(?:women|females?|girls)\b",
+    "MALE": r"\b(?:men|males?|boys)\s+only\b|\bonly\s+(?:men|males?|boys)\b",
+    "ALL": r"\b(?:males?\s*(?:and|or|&|/)\s*females?|females?\s*(?:and|or|&|/)\s*males?|"
+    r"men\s*(?:and|or|&|/)\s*women|women\s*(?:and|or|&|/)\s*men|boys\s+(?:and|or)\s+girls|"
+    r"girls\s+(?:and|or)\s+boys|both\s+(?:sexes|genders)|either\s+(?:sex|gender)|"
+    r"(?:regardless|irrespective)\s+of\s+(?:sex|gender)|no\s+(?:gender|sex)\s+restriction)",
+}
+_OTHER_SEX = re.compile(
+    r"contracep|child-?bearing|pregnan|partner|lactat|breast-?feed|"
+    r"\b(?:for|in|if)\s+(?:the\s+)?(?:women|females?|men|males?)\b"
+)
+
+
+@dataclass(frozen=True)
+class Bound:
+    years: float
+    strict: bool
+    step: float  # one unit of the stated number, in years
+    phrase: str
+
+
+def _years(number: str, unit: str | None) -> tuple[float, float]:
+    letter = (unit or "y").lower()[0]
+    per_year = _PER_YEAR.get(letter, 1.0)
+    return round(float(number) / per_year, 4), round(1 / per_year, 4)
+
+
+def _normalized(item: str) -> str:
+    text = item.lower().replace("≥", ">=").replace("≤", "<=").replace("＞", ">")
+    text = text.replace("＜", "<")
+    text = re.sub(r"=\s*/?\s*>|>\s*/\s*=", ">=", text)
+    text = re.sub(r"=\s*/?\s*<|<\s*/\s*=", "<=", text)
+    return re.sub(r"[~～–—−]", "-", text)
+
+
+def _has_context(text: str, start: int, end: int, matched: str) -> bool:
+    """Is the number an age limit: an age word in or just around it, and not one alternative
+    of several ("age > 60 or diabetes")?"""
+    if _ALTERNATIVE.match(text, end) or _RISK_BEFORE.search(text, 0, start):
+        return False
+    return bool(
+        re.search(r"\bage[sd]?\b|older|younger", matched)
+        or _AGE_BEFORE.search(text[max(0, start - 40) : start])
+        or _AGE_LIST_BEFORE.search(text, 0, start)
+        or _AGE_AFTER.match(text, end)
+    )
+
+
+def age_bounds(item: str) -> tuple[list[Bound], list[Bound]]:
+    """(lower bounds, upper bounds) an inclusion criterion states for the participant's age."""
+    text = _normalized(item)
+    if _OTHER_AGE.search(text):
+        return [], []
+    lows: list[Bound] = []
+    highs: list[Bound] = []
+    taken: list[tuple[int, int]] = []
+    between = False
+    for match in _RANGE.finditer(text):
+        between = between or bool(match["between"])  # "between 18 and 55, or 65 and 85"
+        if match["sep"] == "and" and not between:
+            continue
+        if not _has_context(text, *match.span(), match.group(0)):
+            continue
+        low, low_step = _years(match["low"], match["low_unit"] or match["high_unit"])
+        high, high_step = _years(match["high"], match["high_unit"] or match["low_unit"])
+        if low < high:
+            phrase = match.group(0).strip().rstrip(")").strip()
+            # "between 18 and 65" may exclude both ends
+            lows.append(Bound(low, between or match["low_op"] == ">", low_step, phrase))
+            highs.append(Bound(high, between or match["high_op"] == "<", high_step, phrase))
+            taken.append(match.span())
+    for pattern, found in ((_LOWER, lows), (_UPPER, highs)):
+        for match in pattern.finditer(text):
+            if any(start <= match.start() < end for start, end in taken):
+                continue
+            if not _has_context(text, *match.span(), match.group(0)):
+                continue
+            side = "n" if match["op"] else "m"
+            years, step = _years(match[side], match[f"{side}_unit"])
+            operator = match["op"] or ""
+            strict = bool(re.fullmatch(_STRICT_OP, operator))
+            found.append(Bound(years, strict, step, match.group(0).strip()))
+    return lows, highs
+
+
+def stated_sexes(inclusion: str) -> dict[str, str]:
+    """Sex -> the first criterion stating it, skipping criteria about contraception, pregnancy
+    or partners ("men and women of child-bearing potential") and "for women only, ..."."""
+    found: dict[str, str] = {}
+    for item in inclusion.split("\n"):
+        lowered = item.lower()
+        if _OTHER_SEX.search(lowered):
+            continue
+        for sex, pattern in _SEX_PATTERNS.items():
+            if sex not in found and re.search(pattern, lowered):
+                found[sex] = item.strip()
+    return found
+
+
+def _agrees(structured: float, stated: Bound, lower: bool) -> bool:
+    """Equal, or one unit inside a strict limit; a fractional maximum ("17.99 years") may be
+    written as its whole years (17), since registries often cannot store fractions."""
+    difference = structured - stated.years if lower else stated.years - structured
+    allowed = stated.step + _TOLERANCE if stated.strict else _TOLERANCE
+    if not lower and stated.years != int(stated.years):
+        allowed = max(allowed, stated.years - int(stated.years) + _TOLERANCE)
+    return -_TOLERANCE <= difference <= allowed
+
+
+def stated_limits(lows: list[Bound], highs: list[Bound]) -> tuple[Bound | None, Bound | None]:
+    """The lowest minimum and highest maximum the criteria state. No minimum when an age
+    group lies below it ("< 2 months: ...; 2-12 months: ..."), no maximum when an open age
+    group lies above it ("aged 18-59, or 60 years and above")."""
+    lower = min(lows, key=lambda b: b.years) if lows else None
+    upper = max(highs, key=lambda b: b.years) if highs else None
+    if lower and highs and min(b.years for b in highs) <= lower.years:
+        lower = None
+    if upper and lows and max(b.years for b in lows) >= upper.years:
+        upper = None
+    return lower, upper
+
+
+def _inclusion_items(studies: pd.DataFrame) -> pd.DataFrame:
+    """One row per inclusion item, cut where an "Exclusion criteria" heading starts."""
+    text = studies["inclusion"].str.split(r"(?i)exclusion criteria", n=1, regex=True).str[0]
+    items = text.str.split("\n").explode().dropna()
+    return pd.DataFrame(
+        {"record_file": studies.loc[items.index, "record_file"], "item": items.astype("string")}
+    )
+
+
+def _years_text(years: float) -> str:
+    return f"{years:g} years"
+
+
+def _age_findings(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
+    items = _inclusion_items(studies)
+    text = items["item"]
+    items = items[text.str.contains(r"\d") & text.str.contains(_AGE_WORD, case=False)]
+    bounds: dict[str, tuple[list[Bound], list[Bound]]] = {}
+    for record_file, item in zip(items["record_file"], items["item"], strict=True):
+        lows, highs = age_bounds(item)
+        known = bounds.setdefault(record_file, ([], []))
+        known[0].extend(lows)
+        known[1].extend(highs)
+    rows = studies[studies["record_file"].isin([k for k, v in bounds.items() if v[0] or v[1]])]
+    for row in rows.itertuples(index=False):
+        low, high = stated_limits(*bounds[row.record_file])
+        for field, stated, lower, word in (
+            ("min_age_years", low, True, "minimum"),
+            ("max_age_years", high, False, "maximum"),
+        ):
+            if stated is None:
+                continue
+            structured = value(getattr(row, field))
+            evidence = {"criteria": stated.phrase, "stated_years": stated.years, field: structured}
+            if structured is None:
+                yield ctx.finding(
+                    f"criteria state a {word} age of {_years_text(stated.years)} "
+                    f'("{stated.phrase}"); the record has no {word} age',
+                    **where([row]),
+                    field=field,
+                    key="missing",
+                    severity="info",
+                    evidence=evidence,
+                )
+            elif not _agrees(structured, stated, lower):
+                yield ctx.finding(
+                    f"criteria say a {word} age of {_years_text(stated.years)} "
+                    f'("{stated.phrase}"), the record says {_years_text(structured)}',
+                    **where([row]),
+                    field=field,
+                    key="conflict",
+                    evidence=evidence,
+                )
+
+
+def _sex_findings(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
+    pattern = "|".join(_SEX_PATTERNS.values())
+    inclusion = studies["inclusion"].str.split(r"(?i)exclusion criteria", n=1, regex=True).str[0]
+    candidates = studies[
+        studies["sex"].isin(["ALL", "FEMALE", "MALE"])
+        & inclusion.str.contains(pattern, case=False, regex=True).fillna(False)
+    ]
+    for row, text in zip(
+        candidates.itertuples(index=False), inclusion[candidates.index], strict=True
+    ):
+        stated = stated_sexes(text)
+        if len(stated) == 1 and row.sex not in stated:
+            [(sex, criterion)] = stated.items()
+            admitted = "both sexes" if sex == "ALL" else f"{sex.lower()} participants only"
+            yield ctx.finding(
+                f'criteria admit {admitted} ("{criterion[:80]}"), the record says sex {row.sex}',
+                **where([row]),
+                field="sex",
+                key="conflict",
+                evidence={"criteria": criterion, "criteria_sex": sex, "sex": row.sex},
+            )
+
+
+@rule("eligibility-conflict", severity="warning", scope="record")
+def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
+    studies = tables.studies[tables.studies["inclusion"].notna()]
+    yield from _age_findings(studies, ctx)
+    yield from _sex_findings(studies, ctx)

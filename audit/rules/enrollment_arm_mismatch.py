@@ -12,7 +12,9 @@ What it detects (one finding per kind of mismatch and record):
   than the ACTUAL enrollment count.
 
 Records without arm sizes, without a stated group count, without arms or without results
-are not judged on that point.
+are not judged on that point. Arm sizes come from arm descriptions ("30 patients will be
+enrolled ...") and from ICTRP per-group target sizes ("experimental group:100;control
+group:100;"); the latter are summed into the enrollment on import, so they always agree.
 
 Why it matters: enrollment and arm sizes feed sample-size and pooling analyses; when they
 disagree, at least one of them is wrong and readers cannot tell which.
@@ -34,15 +36,16 @@ import pandas as pd
 
 from audit.findings import Finding
 from audit.rules import Context, rule
-from audit.rules.common import where
+from audit.rules.common import value, where
 from audit.tables import Tables
 
 
 def _planned_sums(arms: pd.DataFrame) -> pd.DataFrame:
     """Per record file: the sum of planned arm sizes, only where every arm states one."""
     grouped = arms.groupby("record_file", sort=False)["planned_size"]
-    sums = pd.DataFrame({"planned_sum": grouped.sum(), "stated": grouped.count(),
-                         "arms": grouped.size()})
+    sums = pd.DataFrame(
+        {"planned_sum": grouped.sum(), "stated": grouped.count(), "arms": grouped.size()}
+    )
     sums = sums[(sums["stated"] == sums["arms"]) & (sums["arms"] > 0)]
     return sums[["planned_sum"]].reset_index()
 
@@ -53,39 +56,64 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     count, arms = studies["enrollment_count"], studies["arm_count"]
     actual = studies["enrollment_type"] == "ACTUAL"
 
-    planned = studies[studies["planned_sum"].notna() & count.notna()
-                      & (studies["planned_sum"] != count)]
+    planned = studies[
+        studies["planned_sum"].notna() & count.notna() & (studies["planned_sum"] != count)
+    ]
     for row in planned.itertuples(index=False):
+        kind = value(row.enrollment_type)
         yield ctx.finding(
             f"planned arm sizes add up to {row.planned_sum}, enrollment is "
-            f"{row.enrollment_count} ({(row.enrollment_type or 'unknown type').lower()})",
-            **where([row]), field="enrollment_count", key="planned-sizes",
-            severity="info" if row.enrollment_type == "ACTUAL" else None,
-            evidence={"planned_sum": row.planned_sum, "enrollment_count": row.enrollment_count,
-                      "enrollment_type": row.enrollment_type})
+            f"{row.enrollment_count} ({(kind or 'type not given').lower()})",
+            **where([row]),
+            field="enrollment_count",
+            key="planned-sizes",
+            severity="info" if kind == "ACTUAL" else None,
+            evidence={
+                "planned_sum": row.planned_sum,
+                "enrollment_count": row.enrollment_count,
+                "enrollment_type": kind,
+            },
+        )
 
-    stated = studies[studies["stated_arm_count"].notna() & (arms > 0)
-                     & (studies["stated_arm_count"] != arms)]
+    stated = studies[
+        studies["stated_arm_count"].notna() & (arms > 0) & (studies["stated_arm_count"] != arms)
+    ]
     for row in stated.itertuples(index=False):
         yield ctx.finding(
             f"the record states {row.stated_arm_count} groups but lists {row.arm_count} arms",
-            **where([row]), field="stated_arm_count", key="stated-groups",
-            evidence={"stated_arm_count": row.stated_arm_count, "arm_count": row.arm_count})
+            **where([row]),
+            field="stated_arm_count",
+            key="stated-groups",
+            evidence={"stated_arm_count": row.stated_arm_count, "arm_count": row.arm_count},
+        )
 
     single = studies[(studies["intervention_model"] == "SINGLE_GROUP") & (arms > 1)]
     for row in single.itertuples(index=False):
         yield ctx.finding(
             f"intervention model is SINGLE_GROUP but the record lists {row.arm_count} arms",
-            **where([row]), field="intervention_model", key="single-group",
-            evidence={"intervention_model": row.intervention_model, "arm_count": row.arm_count})
+            **where([row]),
+            field="intervention_model",
+            key="single-group",
+            evidence={"intervention_model": row.intervention_model, "arm_count": row.arm_count},
+        )
 
-    flow = studies[actual & count.notna() & studies["flow_started_total"].notna()
-                   & (studies["flow_started_total"] != count)]
+    flow = studies[
+        actual
+        & count.notna()
+        & studies["flow_started_total"].notna()
+        & (studies["flow_started_total"] != count)
+    ]
     for row in flow.itertuples(index=False):
         yield ctx.finding(
             f"{row.flow_started_total} participants started (participant flow, "
-            f"{row.flow_group_count} groups), actual enrollment is {row.enrollment_count}",
-            **where([row]), field="enrollment_count", key="flow-started",
-            evidence={"flow_started_total": row.flow_started_total,
-                      "flow_group_count": row.flow_group_count,
-                      "enrollment_count": row.enrollment_count})
+            f"{row.flow_group_count} group{'s' if row.flow_group_count != 1 else ''}), "
+            f"actual enrollment is {row.enrollment_count}",
+            **where([row]),
+            field="enrollment_count",
+            key="flow-started",
+            evidence={
+                "flow_started_total": row.flow_started_total,
+                "flow_group_count": row.flow_group_count,
+                "enrollment_count": row.enrollment_count,
+            },
+        )

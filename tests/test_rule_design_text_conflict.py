@@ -1,0 +1,249 @@
+"""design-text-conflict: masking and allocation named in the text vs the structured design."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from conftest import valid_record
+
+from audit.cli import main
+from audit.load import load_records
+from audit.record import arm, record_filename
+from audit.rules import Context, design_text_conflict
+from audit.tables import build_tables
+
+RULE = "design-text-conflict"
+CONTEXT = Context(date(2026, 11, 22), RULE, "warning")
+
+
+def findings(*records: dict) -> list:
+    tables = build_tables((record_filename(r), r) for r in records)
+    return list(design_text_conflict.check(tables, CONTEXT))
+
+
+def described(summary: str, **fields) -> dict:
+    return valid_record(
+        descriptions={"brief_summary": summary, "detailed_description": None}, **fields
+    )
+
+
+def keys(*records: dict) -> list[str]:
+    return [f.key for f in findings(*records)]
+
+
+def test_seed_like_double_blind_summary_with_triple_masking():
+    # NCT04441658 on Veeva: "randomized, double-blind, placebo-controlled trial", Triple Blind.
+    record = described(
+        "This study is a 24-week single-center, randomized, double-blind, "
+        "placebo-controlled trial.",
+        trial_id="NCT04441658",
+        source="veeva",
+        masking="TRIPLE",
+        allocation="RANDOMIZED",
+    )
+    [found] = findings(record)
+    assert (found.field, found.key, found.severity) == ("masking", "masking-text", "warning")
+    assert found.message == 'text says "double-blind" (brief_summary) but masking is TRIPLE'
+    [mention] = found.evidence["text"]
+    assert mention["field"] == "brief_summary"
+    assert "randomized, double-blind, placebo-controlled" in mention["snippet"]
+
+
+@pytest.mark.parametrize(
+    ("text", "masking"),
+    [
+        ("A Double Blind Study of X", "SINGLE"),
+        ("A double-masked trial of X", "NONE"),
+        ("A double-blinded study of X", "QUADRUPLE"),
+        ("A single-blind study of X", "NONE"),
+        ("An open-label study of X", "DOUBLE"),
+        ("An Open Label Randomized Trial", "TRIPLE"),
+        ("An unblinded study of X", "QUADRUPLE"),
+        ("A triple-blind study of X", "QUADRUPLE"),
+    ],
+)
+def test_masking_named_in_the_title_unlike_the_structured_masking(text, masking):
+    assert keys(valid_record(official_title=text, masking=masking)) == ["masking-text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "masking"),
+    [
+        ("A Double-Blind Study of X", "DOUBLE"),
+        ("A single blinded study of X", "SINGLE"),
+        ("An open-label study of X", "NONE"),
+        ("A triple-blind study of X", "TRIPLE"),
+        ("A study of X", "QUADRUPLE"),
+        ("A double-blind study of X", None),
+    ],
+)
+def test_masking_text_agreeing_or_absent_gives_nothing(text, masking):
+    assert findings(valid_record(official_title=text, masking=masking)) == []
+
+
+def test_open_label_with_only_the_outcomes_assessor_masked_is_a_probe_design():
+    probe = described(
+        "A multicentre, open-label randomised controlled trial.",
+        masking="SINGLE",
+        who_masked=["OUTCOMES_ASSESSOR"],
+    )
+    assert findings(probe) == []
+    participant = described(
+        "A multicentre, open-label randomised controlled trial.",
+        masking="SINGLE",
+        who_masked=["PARTICIPANT"],
+    )
+    assert keys(participant) == ["masking-text"]
+
+
+def test_a_text_naming_two_phases_conflicts_only_with_a_third_masking():
+    text = "Cohort A is treated double-blind; cohort B is treated open label."
+    assert findings(described(text, masking="DOUBLE")) == []
+    assert findings(described(text, masking="NONE")) == []
+    assert keys(described(text, masking="QUADRUPLE")) == ["masking-text"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Results will be compared with a previous double-blind trial of the same drug.",
+        "Patients who completed the double-blind study may enroll.",
+        "This combination has never been studied in a double-blind trial.",
+        "An open-label single group trial has demonstrated the safety of X.",
+        "The 9-week phase will be followed by a 1-year open-label extension without placebo.",
+        "Participants and study staff are unblinded following the first challenge.",
+        "A Phase I, Investigator And Subject-Blind (Sponsor Unblinded), Dose Escalation Study.",
+    ],
+)
+def test_mentions_of_other_studies_phases_or_events_are_not_the_design(text):
+    assert findings(described(text, masking="DOUBLE")) == []
+
+
+def test_randomized_text_with_non_randomized_allocation():
+    [found] = findings(
+        valid_record(official_title="A Randomized Trial of X versus Y", allocation="NON_RANDOMIZED")
+    )
+    assert (found.field, found.key) == ("allocation", "allocation-text")
+    assert found.message == (
+        'text says "Randomized" (official_title) but allocation is NON_RANDOMIZED'
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "allocation"),
+    [
+        ("A non-randomized study of X", "RANDOMIZED"),
+        ("A nonrandomised study of X", "RANDOMIZED"),
+        ("Patients are not randomized.", "RANDOMIZED"),
+        ("A quasi-randomized design", "RANDOMIZED"),
+        ("A randomised trial of X", "NON_RANDOMIZED"),
+    ],
+)
+def test_allocation_conflicts(text, allocation):
+    assert keys(described(text, allocation=allocation)) == ["allocation-text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "allocation"),
+    [
+        ("A non-randomized study of X", "NON_RANDOMIZED"),
+        ("A Non-Randomized, Open Label Study", "NON_RANDOMIZED"),
+        ("Randomized controlled trials have shown that X works.", "NON_RANDOMIZED"),
+        ("The subsequent cluster-randomized trial will test X.", "NON_RANDOMIZED"),
+        ("A randomized trial of X", "RANDOMIZED"),
+        ("A randomized trial of X", "NA"),
+    ],
+)
+def test_allocation_agreeing_or_about_other_trials_gives_nothing(text, allocation):
+    assert findings(described(text, allocation=allocation)) == []
+
+
+def test_masking_level_unlike_the_number_of_masked_roles():
+    [found] = findings(
+        valid_record(
+            masking="DOUBLE", who_masked=["PARTICIPANT", "INVESTIGATOR", "OUTCOMES_ASSESSOR"]
+        )
+    )
+    assert (found.field, found.key) == ("who_masked", "masked-roles")
+    assert found.message == (
+        "masking is DOUBLE but 3 roles are masked (INVESTIGATOR, OUTCOMES_ASSESSOR, PARTICIPANT)"
+    )
+    assert keys(valid_record(masking="SINGLE", who_masked=["PARTICIPANT", "INVESTIGATOR"])) == [
+        "masked-roles"
+    ]
+    assert keys(valid_record(masking="NONE", who_masked=["PARTICIPANT"])) == ["masked-roles"]
+
+
+def test_matching_or_missing_roles_give_nothing():
+    four = ["PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR", "OUTCOMES_ASSESSOR"]
+    assert findings(valid_record(masking="QUADRUPLE", who_masked=four)) == []
+    assert findings(valid_record(masking="DOUBLE", who_masked=[])) == []
+
+
+def test_placebo_arm_with_open_label_masking():
+    by_type = valid_record(
+        masking="NONE", arms=[arm("Drug X", "EXPERIMENTAL"), arm("Control", "PLACEBO_COMPARATOR")]
+    )
+    [found] = findings(by_type)
+    assert (found.field, found.key) == ("masking", "placebo-open")
+    assert found.message == "placebo arm (Control) but masking is NONE"
+    by_label = valid_record(masking="NONE", arms=[arm("Placebo tablets", "OTHER")])
+    assert keys(by_label) == ["placebo-open"]
+
+
+def test_placebo_arm_when_masked_or_open_label_placebo_by_design_gives_nothing():
+    arms = [arm("Placebo", "PLACEBO_COMPARATOR")]
+    assert findings(valid_record(masking="DOUBLE", arms=arms)) == []
+    assert findings(valid_record(masking=None, arms=arms)) == []
+    assert (
+        findings(described("We test open-label placebo pills in IBS.", masking="NONE", arms=arms))
+        == []
+    )
+    assert (
+        findings(
+            valid_record(masking="NONE", arms=[arm("Open-label placebo", "PLACEBO_COMPARATOR")])
+        )
+        == []
+    )
+
+
+def test_docstring_is_curator_documentation():
+    doc = design_text_conflict.__doc__
+    assert doc.splitlines()[0].endswith(".")
+    for part in ("What it detects", "Why it matters", "How to fix", "Example"):
+        assert part in doc
+
+
+def test_seed_nct04441658_double_blind_text_vs_triple_masking(seeds, tmp_path):
+    assert main(["normalize", str(seeds), "--out", str(tmp_path)]) == 0
+    tables = build_tables(load_records(tmp_path).records)
+    found = list(design_text_conflict.check(tables, CONTEXT))
+    [seed] = [f for f in found if f.trial_ids == ("NCT04441658",)]
+    assert (seed.key, seed.evidence["masking"]) == ("masking-text", "TRIPLE")
+    assert "double-blind" in seed.message
+
+
+def test_real_corpus_counts(real_tables):
+    found = list(design_text_conflict.check(real_tables, CONTEXT))
+    counts = Counter((f.key, f.sources[0]) for f in found)
+    assert counts == {
+        ("masking-text", "ctgov-xml"): 101,
+        ("masking-text", "ctgov-api"): 44,
+        ("masking-text", "ictrp"): 133,
+        ("allocation-text", "ctgov-xml"): 5,
+        ("allocation-text", "ctgov-api"): 2,
+        ("allocation-text", "ictrp"): 2,
+        ("placebo-open", "ctgov-xml"): 4,
+        ("placebo-open", "ctgov-api"): 4,
+    }
+    # Most masking findings are "double-blind" texts on TRIPLE or QUADRUPLE records.
+    understated = [
+        f
+        for f in found
+        if f.key == "masking-text"
+        and f.evidence["masking"] in ("TRIPLE", "QUADRUPLE")
+        and all(m["phrase"].lower().startswith("double") for m in f.evidence["text"])
+    ]
+    assert len(understated) == 245

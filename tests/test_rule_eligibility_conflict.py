@@ -1,0 +1,250 @@
+"""eligibility-conflict: ages and sex stated in the inclusion criteria vs the structured fields."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from conftest import valid_record
+
+from audit.cli import main
+from audit.load import load_records
+from audit.record import record_filename
+from audit.rules import Context, eligibility_conflict
+from audit.tables import build_tables
+
+RULE = "eligibility-conflict"
+CONTEXT = Context(date(2026, 11, 22), RULE, "warning")
+
+
+def findings(*records: dict) -> list:
+    tables = build_tables((record_filename(r), r) for r in records)
+    return list(eligibility_conflict.check(tables, CONTEXT))
+
+
+def eligible(
+    inclusion: list[str],
+    min_age: float | None = 18,
+    max_age: float | None = 70,
+    sex: str | None = "ALL",
+    exclusion: list[str] | None = None,
+    **fields,
+) -> dict:
+    return valid_record(
+        eligibility={
+            "sex": sex,
+            "min_age_years": min_age,
+            "max_age_years": max_age,
+            "healthy_volunteers": None,
+            "inclusion": inclusion,
+            "exclusion": exclusion or [],
+        },
+        **fields,
+    )
+
+
+def summary(*records: dict) -> list[tuple[str | None, str, str]]:
+    return [(f.field, f.key, f.severity) for f in findings(*records)]
+
+
+def test_seed_like_ages_in_text_matching_the_structured_ages():
+    # NCT03943940 on Veeva: "Males and females between age 18 and 70 years", 18 to 70 years.
+    assert (
+        findings(
+            eligible(
+                [
+                    "Who is diagnosed with Type 2 Diabetes Mellitus",
+                    "Males and females between age 18 and 70 years at the screening.",
+                    "8% ≤ HbA1C ≤ 11%",
+                ],
+                trial_id="NCT03943940",
+            )
+        )
+        == []
+    )
+
+
+def test_seed_like_ages_only_in_text_are_info():
+    # NCT06751199 on MedPath: the page gives no structured ages, the criteria say 18-70.
+    record = eligible(
+        ["Aged 18-70, no gender restriction."],
+        min_age=None,
+        max_age=None,
+        trial_id="NCT06751199",
+        source="medpath",
+    )
+    minimum, maximum = findings(record)
+    assert (minimum.field, minimum.key, minimum.severity) == ("min_age_years", "missing", "info")
+    assert minimum.message == (
+        'criteria state a minimum age of 18 years ("18-70"); the record has no minimum age'
+    )
+    assert (maximum.field, maximum.evidence["stated_years"]) == ("max_age_years", 70.0)
+
+
+def test_maximum_age_conflict():
+    [found] = findings(eligible(["Aged 18-70"], max_age=65))
+    assert (found.field, found.key, found.severity) == ("max_age_years", "conflict", "warning")
+    assert found.message == (
+        'criteria say a maximum age of 70 years ("18-70"), the record says 65 years'
+    )
+    assert found.evidence == {"criteria": "18-70", "stated_years": 70.0, "max_age_years": 65.0}
+
+
+@pytest.mark.parametrize(
+    ("item", "min_age"),
+    [
+        ("age ≥ 18 years", 21),
+        ("18 years or older", 16),
+        ("Patients must be at least 18 years of age", 12),
+        ("Aged over 50", 18),
+        ("Age > 18 years", 20),
+        ("Children aged 6 months to 17 years", 6),
+    ],
+)
+def test_minimum_age_conflicts(item, min_age):
+    assert summary(eligible([item], min_age=min_age, max_age=17)) == [
+        ("min_age_years", "conflict", "warning")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("item", "min_age", "max_age"),
+    [
+        ("Age > 18 years", 18, None),
+        ("Age > 18 years", 19, None),
+        ("Age < 65 years", None, 64),
+        ("Age < 65 years", None, 65),
+        ("Be between the ages of 18 and 65", 19, 64),
+        ("Children aged 6 months to 17 years", 0.5, 17),
+        ("Males and females (age 9 - 17.99)", 9, 17),
+        ("Postnatal age < 48 hours", None, 0.0055),
+        ("Age ≥ 18 years", 18, 75),
+    ],
+)
+def test_agreeing_ages_give_nothing(item, min_age, max_age):
+    assert findings(eligible([item], min_age=min_age, max_age=max_age)) == []
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "BMI 18-30 kg/m2",
+        "Body mass index 18.5kg/m2 to 25 kg/m2",
+        "HbA1c 7-10%",
+        "Stable dose within 6 months",
+        "< 30 days since surgery",
+        "The course of diabetes is 5-15 years",
+        "Caregiver aged 18 years or older",
+        "Age at diagnosis ≤ 18 years",
+        "Gestational age 37-42 weeks",
+        "Lansky ≥ 50 for patients who are ≤ 16 years old",
+        "Age ≥ 60 years or diabetes or hypertension",
+        "One of the following risk factors: age > 65, obesity, diabetes",
+        "Adults (18 years and older) and children with confirmed infection",
+        "Age more than 21 if not married",
+        "Symptoms and one of three: dyspnea, age > 60, relevant comorbidity",
+    ],
+)
+def test_numbers_that_are_not_the_participants_age_limits(item):
+    assert findings(eligible([item], min_age=40, max_age=60)) == []
+
+
+def test_cohorts_compare_the_lowest_minimum_and_the_highest_maximum():
+    cohorts = ["Adults aged 18-65 years", "Adolescents aged 12-17 years"]
+    assert findings(eligible(cohorts, min_age=12, max_age=65)) == []
+    assert summary(eligible(cohorts, min_age=18, max_age=65)) == [
+        ("min_age_years", "conflict", "warning")
+    ]
+
+
+def test_open_age_group_above_a_range_states_no_maximum():
+    item = "Healthy adults aged 18-59 years, or 60 years and above with identity papers"
+    assert findings(eligible([item], min_age=18, max_age=80)) == []
+    item = "Age >=60 years OR age 18-59 years with one of the following conditions:"
+    assert findings(eligible([item], min_age=18, max_age=None)) == []
+
+
+def test_age_stated_before_a_list_of_risk_factors_is_read():
+    items = [
+        "Men age ≥55 years",
+        "Men age ≥45 years with at least one of the following cardiovascular risk factors",
+    ]
+    assert findings(eligible(items, min_age=45, max_age=None)) == []
+    assert summary(eligible(items, min_age=40, max_age=None)) == [
+        ("min_age_years", "conflict", "warning")
+    ]
+
+
+def test_exclusion_criteria_are_not_read():
+    assert findings(eligible(["Signed consent"], exclusion=["Age < 18 years"])) == []
+    merged = ["Age 20-65 years Exclusion Criteria: - Age > 80 years"]
+    assert findings(eligible(merged, min_age=20, max_age=65)) == []
+
+
+def test_sex_conflicts():
+    [found] = findings(eligible(["Women only, aged 18-70"], sex="ALL"))
+    assert (found.field, found.key) == ("sex", "conflict")
+    assert found.message == (
+        'criteria admit female participants only ("Women only, aged '
+        '18-70"), the record says sex ALL'
+    )
+    assert summary(eligible(["Males and females aged 18-70"], sex="FEMALE")) == [
+        ("sex", "conflict", "warning")
+    ]
+    assert summary(eligible(["Men only"], sex="FEMALE")) == [("sex", "conflict", "warning")]
+
+
+@pytest.mark.parametrize(
+    ("item", "sex"),
+    [
+        ("Males and females aged 18-70", "ALL"),
+        ("Aged 18-70, no gender restriction.", "ALL"),
+        ("Postmenopausal women only", "FEMALE"),
+        ("For women only: a negative pregnancy test", "ALL"),
+        ("Men and women of child-bearing potential must use contraception", "FEMALE"),
+        ("Women only; men and women over 70 may join the registry", "ALL"),
+    ],
+)
+def test_sex_agreeing_or_not_about_eligibility_gives_nothing(item, sex):
+    assert [f for f in findings(eligible([item], sex=sex)) if f.field == "sex"] == []
+
+
+def test_docstring_is_curator_documentation():
+    doc = eligibility_conflict.__doc__
+    assert doc.splitlines()[0].endswith(".")
+    for part in ("What it detects", "Why it matters", "How to fix", "Example"):
+        assert part in doc
+
+
+def test_seed_trials_normalized_with_the_cli(seeds, tmp_path):
+    assert main(["normalize", str(seeds), "--out", str(tmp_path)]) == 0
+    tables = build_tables(load_records(tmp_path).records)
+    found = list(eligibility_conflict.check(tables, CONTEXT))
+    assert [f for f in found if "NCT03943940" in f.trial_ids] == []
+    seed = sorted((f.field, f.key, f.severity) for f in found if "NCT06751199" in f.trial_ids)
+    assert seed == [("max_age_years", "missing", "info"), ("min_age_years", "missing", "info")]
+    assert [f for f in found if f.severity != "info"] == []
+
+
+def test_real_corpus_counts(real_tables):
+    found = list(eligibility_conflict.check(real_tables, CONTEXT))
+    counts = Counter((f.field, f.key, f.sources[0]) for f in found)
+    assert counts == {
+        ("min_age_years", "conflict", "ctgov-xml"): 13,
+        ("min_age_years", "conflict", "ctgov-api"): 3,
+        ("min_age_years", "conflict", "ictrp"): 35,
+        ("max_age_years", "conflict", "ctgov-xml"): 7,
+        ("max_age_years", "conflict", "ctgov-api"): 3,
+        ("max_age_years", "conflict", "ictrp"): 23,
+        ("sex", "conflict", "ctgov-xml"): 1,
+        ("sex", "conflict", "ctgov-api"): 1,
+        ("sex", "conflict", "ictrp"): 3,
+        # info: criteria state an age the record lacks (mostly EU CTR, CTRI, ChiCTR rows of ICTRP)
+        ("min_age_years", "missing", "ctgov-xml"): 3,
+        ("min_age_years", "missing", "ctgov-api"): 3,
+        ("min_age_years", "missing", "ictrp"): 267,
+        ("max_age_years", "missing", "ctgov-xml"): 6,
+        ("max_age_years", "missing", "ctgov-api"): 3,
+        ("max_age_years", "missing", "ictrp"): 117,
+    }

@@ -1,0 +1,158 @@
+"""enrollment-arm-mismatch: planned sizes, stated group count, SINGLE_GROUP, participant flow."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+from conftest import valid_record
+
+from audit.cli import main
+from audit.load import load_records
+from audit.record import arm, record_filename
+from audit.rules import Context, enrollment_arm_mismatch
+from audit.tables import build_tables
+
+RULE = "enrollment-arm-mismatch"
+CONTEXT = Context(date(2026, 11, 22), RULE, "warning")
+
+
+def findings(*records: dict, names: list[str] | None = None) -> list:
+    files = names or [record_filename(r) for r in records]
+    tables = build_tables(zip(files, records, strict=True))
+    return list(enrollment_arm_mismatch.check(tables, CONTEXT))
+
+
+def sized(*sizes: int | None) -> list[dict]:
+    return [arm(f"Arm {i}", "EXPERIMENTAL", planned_size=s) for i, s in enumerate(sizes)]
+
+
+def estimated(count: int) -> dict:
+    return {"count": count, "type": "ESTIMATED"}
+
+
+def test_seed_like_sizes_that_add_up_give_nothing():
+    # NCT03943940 on Veeva: "60 participants in 2 patient groups", arms of 30 and 30.
+    record = valid_record(
+        "NCT03943940",
+        "veeva",
+        arms=sized(30, 30),
+        enrollment=estimated(60),
+        stated_arm_count=2,
+        intervention_model="PARALLEL",
+    )
+    assert findings(record) == []
+
+
+def test_planned_sizes_not_adding_up_to_an_estimated_enrollment():
+    [found] = findings(valid_record(arms=sized(30, 30), enrollment=estimated(80)))
+    assert (found.severity, found.field, found.key) == (
+        "warning",
+        "enrollment_count",
+        "planned-sizes",
+    )
+    assert found.message == "planned arm sizes add up to 60, enrollment is 80 (estimated)"
+    assert found.evidence == {
+        "planned_sum": 60,
+        "enrollment_count": 80,
+        "enrollment_type": "ESTIMATED",
+    }
+
+
+def test_actual_enrollment_unlike_the_plan_is_only_info():
+    [found] = findings(valid_record(arms=sized(30, 30), enrollment={"count": 57, "type": "ACTUAL"}))
+    assert (found.severity, found.key) == ("info", "planned-sizes")
+
+
+def test_enrollment_without_a_type_is_judged_as_planned():
+    [found] = findings(valid_record(arms=sized(10, 10), enrollment={"count": 30, "type": None}))
+    assert (found.severity, found.message) == (
+        "warning",
+        "planned arm sizes add up to 20, enrollment is 30 (type not given)",
+    )
+
+
+def test_arms_without_a_size_or_no_enrollment_count_are_not_summed():
+    assert findings(valid_record(arms=sized(30, None), enrollment=estimated(80))) == []
+    assert (
+        findings(valid_record(arms=sized(30, 30), enrollment={"count": None, "type": None})) == []
+    )
+
+
+def test_stated_group_count_unlike_the_arms():
+    [found] = findings(valid_record(arms=sized(None, None), stated_arm_count=3))
+    assert (found.field, found.key) == ("stated_arm_count", "stated-groups")
+    assert found.message == "the record states 3 groups but lists 2 arms"
+
+
+def test_stated_group_count_without_listed_arms_gives_nothing():
+    assert findings(valid_record(stated_arm_count=3)) == []
+    assert findings(valid_record(arms=sized(None, None, None), stated_arm_count=3)) == []
+
+
+def test_single_group_model_with_several_arms():
+    [found] = findings(valid_record(arms=sized(None, None), intervention_model="SINGLE_GROUP"))
+    assert (found.field, found.key) == ("intervention_model", "single-group")
+    assert found.evidence == {"intervention_model": "SINGLE_GROUP", "arm_count": 2}
+    assert findings(valid_record(arms=sized(None), intervention_model="SINGLE_GROUP")) == []
+    assert findings(valid_record(arms=sized(None, None), intervention_model="PARALLEL")) == []
+
+
+def flow(*started: int | None) -> list[dict]:
+    return [{"group": f"Group {i}", "started": n} for i, n in enumerate(started)]
+
+
+def test_participant_flow_unlike_actual_enrollment():
+    [single] = findings(valid_record(participant_flow=flow(10)))
+    assert (
+        single.message == "10 participants started (participant flow, 1 group), actual "
+        "enrollment is 40"
+    )
+    [found] = findings(valid_record(participant_flow=flow(10, 12)))  # enrollment 40 ACTUAL
+    assert (found.field, found.key) == ("enrollment_count", "flow-started")
+    assert found.message == (
+        "22 participants started (participant flow, 2 groups), actual enrollment is 40"
+    )
+
+
+def test_participant_flow_agreeing_or_estimated_enrollment_gives_nothing():
+    assert findings(valid_record(participant_flow=flow(20, 20))) == []
+    assert findings(valid_record(participant_flow=flow(10), enrollment=estimated(40))) == []
+
+
+def test_fingerprint_does_not_depend_on_the_file_name():
+    record = valid_record(arms=sized(30, 30), enrollment=estimated(80))
+    [one] = findings(record, names=["a.json"])
+    [other] = findings(record, names=["renamed.json"])
+    assert one.fingerprint == other.fingerprint
+
+
+def test_docstring_is_curator_documentation():
+    doc = enrollment_arm_mismatch.__doc__
+    assert doc.splitlines()[0].endswith(".")
+    for part in ("What it detects", "Why it matters", "How to fix", "Example"):
+        assert part in doc
+
+
+def test_seed_nct03943940_sizes_add_up(seeds, tmp_path):
+    assert main(["normalize", str(seeds), "--out", str(tmp_path)]) == 0
+    tables = build_tables(load_records(tmp_path).records)
+    sizes = tables.arms[tables.arms["trial_id"] == "NCT03943940"]["planned_size"].tolist()
+    assert sizes == [30, 30]
+    found = list(enrollment_arm_mismatch.check(tables, CONTEXT))
+    assert [f for f in found if "NCT03943940" in f.trial_ids] == []
+
+
+def test_real_corpus_counts(real_tables):
+    found = list(enrollment_arm_mismatch.check(real_tables, CONTEXT))
+    counts = Counter((f.key, f.sources[0]) for f in found)
+    # ICTRP per-group target sizes are summed into the enrollment by the importer, so they
+    # never disagree; the real mismatches are SINGLE_GROUP designs with several arms and
+    # participant flows that started fewer or more participants than enrolled.
+    assert counts == {
+        ("single-group", "ctgov-xml"): 24,
+        ("single-group", "ctgov-api"): 14,
+        ("single-group", "ictrp"): 3,
+        ("flow-started", "ctgov-xml"): 42,
+        ("flow-started", "ctgov-api"): 5,
+    }
