@@ -10,35 +10,40 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from functools import lru_cache
+from itertools import permutations
 
-TITLES = set(
-    (
-        "dr doctor prof professor mr mrs ms miss sir madam mme assoc associate assistant asst "
-        "pr profesor professeur univprof"
-    ).split()
+from rapidfuzz import fuzz
+
+
+def word_set(text: str) -> frozenset[str]:
+    """A word list written as one string."""
+    return frozenset(text.split())
+
+
+TITLES = word_set(
+    "dr doctor prof professor mr mrs ms miss sir madam mme assoc associate assistant asst "
+    "pr profesor professeur univprof"
 )
-DEGREES = set(
-    (
-        "md phd msc ms mph mba rn do bsc bs ba ma mbbs frcp frcpc facp facs pharmd dds dmd "
-        "dvm mbchb frcs mpharm bpharm np pa psyd edd dnp msn bsn ccrc ccrp crc lpn otr pt dpt "
-        "mhs mhsc mscr mas drph scd dsc mmed mmsc mphil dphil frcog mrcp frcr frca fracp mch "
-        "ms-md msc-md med bm bch mbbch fmedsci cnm fnp aprn crnp pac dr.med prof.dr mdphd "
-        "dmsc msce kmd faan mrcpi frcsc fcps mres msw mrc fesc ffp bds dm dc nd lcgc cpnp mpa "
-        "mshs msba drmed drintmed dnsc msci bao fcfp cpi ccm rd ld fcp mb chb fams fscai sc "
-        "be mbiomede"
-    ).split()
+DEGREES = word_set(
+    "md phd msc ms mph mba rn do bsc bs ba ma mbbs frcp frcpc facp facs pharmd dds dmd "
+    "dvm mbchb frcs mpharm bpharm np pa psyd edd dnp msn bsn ccrc ccrp crc lpn otr pt dpt "
+    "mhs mhsc mscr mas drph scd dsc mmed mmsc mphil dphil frcog mrcp frcr frca fracp mch "
+    "ms-md msc-md med bm bch mbbch fmedsci cnm fnp aprn crnp pac dr.med prof.dr mdphd "
+    "dmsc msce kmd faan mrcpi frcsc fcps mres msw mrc fesc ffp bds dm dc nd lcgc cpnp mpa "
+    "mshs msba drmed drintmed dnsc msci bao fcfp cpi ccm rd ld fcp mb chb fams fscai sc "
+    "be mbiomede"
 )
 # Degrees that are also common name words ("Ma Jun", "Do Van Thanh", "Thi-Bich Pa"): removed
 # only where a degree is expected (after a comma) or when written with dots ("M.A.").
-_AMBIGUOUS_DEGREES = set("do ma pa ba bs ms mas med bm pt np dm dc nd rd ld mb sc be".split())
+_AMBIGUOUS_DEGREES = word_set("do ma pa ba bs ms mas med bm pt np dm dc nd rd ld mb sc be")
 # Words that describe the person's job, written after the name ("Jane Roe, Study Nurse").
-_PROFESSIONS = set(
-    (
-        "nurse coordinator monitor physician pi co-investigator investigator postgraduate "
-        "post-doc postdoc master bachelor student resident fellow consultant registrar "
-        "specialist staff grade cand candidate lead overall study site senior junior lecturer "
-        "operator doc family pharm chiro clinical research principal head chief director"
-    ).split()
+_PROFESSIONS = word_set(
+    "nurse coordinator monitor physician pi co-investigator investigator postgraduate "
+    "post-doc postdoc master bachelor student resident fellow consultant registrar "
+    "specialist staff grade cand candidate lead overall study site senior junior lecturer "
+    "operator doc family pharm chiro clinical research principal head chief director"
 )
 _PROFESSION_ENDINGS = ("ologist", "iatrist", "ician", "pist")
 _SPLIT = re.compile(r"[\s,;./()\-_'’‘`´\":]+")
@@ -97,9 +102,16 @@ def name_part(name: str) -> str:
 
 def name_tokens(name: str) -> list[str]:
     """The name's words, without titles, degrees and punctuation, in their original order."""
+    return list(_tokens(name))
+
+
+@lru_cache(maxsize=100_000)
+def _tokens(name: str) -> tuple[str, ...]:
     words = [w for w in name_part(name).split() if not _is_degree_word(w, strict=True)]
     tokens = [t for t in _SPLIT.split(" ".join(words)) if t]
-    return [t for t in tokens if t not in TITLES and (t not in DEGREES or t in _AMBIGUOUS_DEGREES)]
+    return tuple(
+        t for t in tokens if t not in TITLES and (t not in DEGREES or t in _AMBIGUOUS_DEGREES)
+    )
 
 
 def name_key(name: str) -> str:
@@ -120,78 +132,122 @@ def email_name_tokens(email: str | None) -> list[str]:
     local = email_local(email)
     if not local:
         return []
-    words = [w for w in re.split(r"[._\-+]+", re.sub(r"\d+", "", local)) if w]
-    if len(words) < 2 or any(len(w) < 2 or not w.isalpha() for w in words):
+    parts = [w for w in re.split(r"[._\-+]+", re.sub(r"\d+", "", local)) if w]
+    parts = [w for w in parts if w not in TITLES and w not in DEGREES]
+    if len(parts) < 2 or any(len(w) < 2 or not w.isalpha() for w in parts):
         return []
-    if any(w in _MAILBOX_WORDS or w in ORG_WORDS or w in ROLE_WORDS for w in words):
+    if any(w in _MAILBOX_WORDS or w in ORG_WORDS or w in ROLE_WORDS for w in parts):
         return []
-    return [w for w in words if w not in TITLES and w not in DEGREES] if len(words) > 2 else words
+    return parts
+
+
+# --- comparing two spellings --------------------------------------------------------------
+
+WORD_SIMILARITY = 80  # rapidfuzz ratio of the one differing word
+MIN_WORD_LENGTH = 4  # the longer of the two differing words
+SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+
+
+def _glued(tokens: tuple[str, ...]) -> set[str]:
+    orders = permutations(tokens) if len(tokens) <= 4 else [tokens, tuple(sorted(tokens))]
+    return {"".join(order) for order in orders}
+
+
+def same_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Equal up to order and spacing ("Mc Call" = "McCall", "wang congrong" = "Congrong Wang")."""
+    return sorted(a) == sorted(b) or bool(_glued(a) & _glued(b))
+
+
+def spelling_difference(
+    a: tuple[str, ...], b: tuple[str, ...], email: bool = False
+) -> tuple[str, str] | None:
+    """The one differing word of two spellings of a name, or None when they are the same name
+    (up to order, spacing, initials, Jr/Sr and German umlauts) or too different to be one person.
+    With ``email`` (``b`` read from an email address), two or more letters the address adds
+    before or after the word ("drjianxing", "bonnetccf") and doubled letters ("Lluís" as
+    "luis") are not a difference."""
+    core_a = tuple(t for t in a if len(t) > 1 and t not in SUFFIXES)
+    core_b = tuple(t for t in b if len(t) > 1 and t not in SUFFIXES)
+    if not core_a or not core_b or same_name(a, b) or same_name(core_a, core_b):
+        return None
+    common = Counter(core_a) & Counter(core_b)
+    rest_a = list((Counter(core_a) - common).elements())
+    rest_b = list((Counter(core_b) - common).elements())
+    if not common or len(rest_a) != 1 or len(rest_b) != 1:
+        return None
+    x, y = rest_a[0], rest_b[0]
+    if max(len(x), len(y)) < MIN_WORD_LENGTH or fuzz.ratio(x, y) < WORD_SIMILARITY:
+        return None
+    if _umlauts(x) == _umlauts(y):
+        return None
+    added = len(y) - len(x) >= 2 and (y.startswith(x) or y.endswith(x))
+    if email and (added or _single(x) == _single(y)):
+        return None
+    return (x, y)
+
+
+def _single(word: str) -> str:
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+def _umlauts(word: str) -> str:
+    """German spellings of umlauts folded ("woessmann", "wössmann" -> "wossmann")."""
+    return re.sub(r"([aou])e", r"\1", word.replace("ß", "ss"))
 
 
 # --- entries that name no person ----------------------------------------------------------
 
 # Words that make an entry an institution wherever they appear.
-INSTITUTION_WORDS = set(
-    (
-        "inc incorporated ltd limited llc llp plc gmbh ggmbh kgaa corp corporation company "
-        "chemical chemicals pharmaceuticals pharmaceutical pharma therapeutics biosciences "
-        "bioscience biotech biotechnology biopharma biologics laboratories laboratory labs "
-        "vaccines hospital hospitals hopital hospitalier ospedale klinik klinikum clinique "
-        "cliniques zentrum university universite universitat universidad universita "
-        "universiteit universitatsklinikum college school faculty institute institut "
-        "instituto istituto center centre centro clinic clinics unit department dept "
-        "departement departamento division direction section foundation fondation fundacion "
-        "fondazione stiftung group groupe association society network consortium registry "
-        "register studienregister office services service team committee agency ministry desk "
-        "helpline hotline helpdesk mailbox"
-    ).split()
+INSTITUTION_WORDS = word_set(
+    "inc incorporated ltd limited llc llp plc gmbh ggmbh kgaa corp corporation company "
+    "chemical chemicals pharmaceuticals pharmaceutical pharma therapeutics biosciences "
+    "bioscience biotech biotechnology biopharma biologics laboratories laboratory labs "
+    "vaccines hospital hospitals hopital hospitalier ospedale klinik klinikum clinique "
+    "cliniques zentrum university universite universitat universidad universita "
+    "universiteit universitatsklinikum college school faculty institute institut "
+    "instituto istituto center centre centro clinic clinics unit department dept "
+    "departement departamento division direction section foundation fondation fundacion "
+    "fondazione stiftung group groupe association society network consortium registry "
+    "register studienregister office services service team committee agency ministry desk "
+    "helpline hotline helpdesk mailbox"
 )
 # Words of department and job titles: the entry names no person unless two name words remain.
-DESCRIPTOR_WORDS = set(
-    (
-        "trials trial study studies research clinical medical healthcare health sciences "
-        "science operations management development products information enquiries inquiries "
-        "navigation program programme project international global worldwide transparency "
-        "support referral regulatory strategy affairs coordinating quality innovation "
-        "registration managing"
-    ).split()
+DESCRIPTOR_WORDS = word_set(
+    "trials trial study studies research clinical medical healthcare health sciences "
+    "science operations management development products information enquiries inquiries "
+    "navigation program programme project international global worldwide transparency "
+    "support referral regulatory strategy affairs coordinating quality innovation "
+    "registration managing"
 )
 ORG_WORDS = INSTITUTION_WORDS | DESCRIPTOR_WORDS
-ROLE_WORDS = set(
-    (
-        "coordinator coordinators director manager investigator investigators monitor contact "
-        "contacts officer administrator representative recruiter recruitment navigator "
-        "physician sponsor pi registrar vp"
-    ).split()
+ROLE_WORDS = word_set(
+    "coordinator coordinators director manager investigator investigators monitor contact "
+    "contacts officer administrator representative recruiter recruitment navigator "
+    "physician sponsor pi registrar vp"
 )
-_PLACEHOLDER_WORDS = set(
-    (
-        "tbd tba na n/a none unknown not applicable available provided pending determined "
-        "announced nil null xxx same above use see refer to be site central public principal "
-        "responsible party investigative local institution nurse leader lead scientist staff "
-        "secretary chair chief head call line help email phone general main national of and "
-        "the for de la del di du des at in on via or us & - ? trust specialist name person "
-        "van der den von co fur y e et"
-    ).split()
+_PLACEHOLDER_WORDS = word_set(
+    "tbd tba na n/a none unknown not applicable available provided pending determined "
+    "announced nil null xxx same above use see refer to be site central public principal "
+    "responsible party investigative local institution nurse leader lead scientist staff "
+    "secretary chair chief head call line help email phone general main national of and "
+    "the for de la del di du des at in on via or us & - ? trust specialist name person "
+    "van der den von co fur y e et"
 )
 # Sponsors whose names read like a person's ("Bristol-Myers Squibb", "Boehringer Ingelheim").
-COMPANIES = set(
-    (
-        "novartis pfizer gsk glaxosmithkline glaxo boehringer ingelheim squibb astrazeneca "
-        "sanofi genentech eisai astellas daiichi sankyo amgen gilead biogen abbvie celgene "
-        "nordisk servier ucb teva mylan medtronic regeneron incyte alexion bms msd tibotec "
-        "syndax hanmi genzyme allergan organon wyeth schering aventis novavax moderna "
-        "biontech sinovac sinopharm jnj lundbeck"
-    ).split()
+COMPANIES = word_set(
+    "novartis pfizer gsk glaxosmithkline glaxo boehringer ingelheim squibb astrazeneca "
+    "sanofi genentech eisai astellas daiichi sankyo amgen gilead biogen abbvie celgene "
+    "nordisk servier ucb teva mylan medtronic regeneron incyte alexion bms msd tibotec "
+    "syndax hanmi genzyme allergan organon wyeth schering aventis novavax moderna "
+    "biontech sinovac sinopharm jnj lundbeck"
 )
-_MAILBOX_WORDS = set(
-    (
-        "info admin contact office mail email noreply no reply enquiries inquiries help "
-        "support team medinfo registration participate this the in us dept"
-    ).split()
+_MAILBOX_WORDS = word_set(
+    "info admin contact office mail email noreply no reply enquiries inquiries help "
+    "support team medinfo registration participate this the in us dept"
 )
 # Company forms that are also name syllables ("Sa", "Ag", "Co"): only in capitals or with dots.
-_ORG_ABBREVIATIONS = set("ag sa sas srl spa bv nv kk co lp ab as oy pty nhs r&d".split())
+_ORG_ABBREVIATIONS = word_set("ag sa sas srl spa bv nv kk co lp ab as oy pty nhs r&d")
+_NOT_NAME_WORDS = _PLACEHOLDER_WORDS | TITLES | DEGREES
 _CAMEL = re.compile(r"[A-Z][a-z]{2,}")
 
 
@@ -253,11 +309,12 @@ def _word_kinds(text: str) -> dict[str, list[str]]:
                 found["descriptor"].append(token)
             elif token in ROLE_WORDS:
                 found["role"].append(token)
-            elif len(token) > 1 and not ({token} & (_PLACEHOLDER_WORDS | TITLES | DEGREES)):
+            elif len(token) > 1 and token not in _NOT_NAME_WORDS:
                 found["other"].append(token)
     return found
 
 
+@lru_cache(maxsize=100_000)
 def not_a_person(name: str | None) -> tuple[str, str] | None:
     """``(kind, words)`` when the entry names no person, else None. Kinds: "empty" (nothing
     left after titles and degrees), "contact details" (a phone number, code, email or web

@@ -44,7 +44,7 @@ def test_seed_like_double_blind_summary_with_triple_masking():
         allocation="RANDOMIZED",
     )
     [found] = findings(record)
-    assert (found.field, found.key, found.severity) == ("masking", "masking-text", "warning")
+    assert (found.field, found.key, found.severity) == ("masking", "masking-text", "info")
     assert found.message == 'text says "double-blind" (brief_summary) but masking is TRIPLE'
     [mention] = found.evidence["text"]
     assert mention["field"] == "brief_summary"
@@ -247,3 +247,5 @@ def test_real_corpus_counts(real_tables):
         and all(m["phrase"].lower().startswith("double") for m in f.evidence["text"])
     ]
     assert len(understated) == 245
+    assert all(f.severity == "info" for f in understated)
+    assert Counter(f.severity for f in found) == {"info": 254, "warning": 41}

@@ -34,6 +34,9 @@ How to fix: read the protocol section of the registry entry and correct whicheve
 the structured masking/allocation/roles or the sentence. If the text describes a different
 phase of the study, waive the finding with that reason.
 
+Severity: warning; info when the text only names fewer blinded roles than the structured
+masking ("double-blind" on TRIPLE or QUADRUPLE), a common shorthand worth a look, not an alarm.
+
 Example: NCT04441658 says "randomized, double-blind, placebo-controlled trial" in its summary
 and has masking TRIPLE -> 'text says "double-blind" (brief_summary) but masking is TRIPLE'.
 """
@@ -49,6 +52,7 @@ from audit.findings import Finding
 from audit.rules import Context, rule
 from audit.rules.common import where
 from audit.tables import Tables
+from audit.vocab import MASKINGS
 
 TEXT_FIELDS = ("title", "official_title", "brief_summary", "detailed_description")
 
@@ -188,7 +192,8 @@ def _text_conflicts(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
     for row in masked.itertuples(index=False):
         stated = stated_masking(_texts(row))
         if stated and row.masking not in _consistent_maskings(stated, row.who_masked):
-            yield _conflict(ctx, row, "masking", stated, "masking-text")
+            severity = "info" if _understates(stated, row.masking) else None
+            yield _conflict(ctx, row, "masking", stated, "masking-text", severity)
 
     allocated = studies[studies["allocation"].isin(list(ALLOCATION_PATTERNS))]
     allocated = allocated[_may_contradict(allocated, "allocation", ALLOCATION_PATTERNS)]
@@ -198,8 +203,20 @@ def _text_conflicts(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
             yield _conflict(ctx, row, "allocation", stated, "allocation-text")
 
 
+def _understates(stated: dict[str, dict[str, str]], masking: str) -> bool:
+    """The text names only blinded levels below the structured one ("double-blind" on
+    QUADRUPLE): common shorthand, so reported at info rather than warning severity."""
+    order = list(MASKINGS)
+    return all(0 < order.index(level) < order.index(masking) for level in stated)
+
+
 def _conflict(
-    ctx: Context, row: object, field: str, stated: dict[str, dict[str, str]], key: str
+    ctx: Context,
+    row: object,
+    field: str,
+    stated: dict[str, dict[str, str]],
+    key: str,
+    severity: str | None = None,
 ) -> Finding:
     structured = getattr(row, field)
     phrases = ", ".join(f'"{m["phrase"]}" ({m["field"]})' for m in stated.values())
@@ -208,6 +225,7 @@ def _conflict(
         **where([row]),
         field=field,
         key=key,
+        severity=severity,
         evidence={field: structured, "text": list(stated.values())},
     )
 

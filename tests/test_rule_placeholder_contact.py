@@ -1,0 +1,185 @@
+"""placeholder-contact: entries that name an organization, a role, a desk or nobody at all."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+
+import pytest
+from conftest import valid_record
+
+from audit.cli import main
+from audit.names import not_a_person
+from audit.record import person, record_filename
+from audit.rules import Context, placeholder_contact
+from audit.tables import Tables, build_tables
+
+RULE = "placeholder-contact"
+AS_OF = date(2026, 11, 22)
+
+
+def tables_of(*records: dict) -> Tables:
+    return build_tables((record_filename(r), r) for r in records)
+
+
+def findings(*records: dict) -> list:
+    return list(placeholder_contact.check(tables_of(*records), Context(AS_OF, RULE, "warning")))
+
+
+def with_people(*people: dict, sponsor: str = "Acme Hospital", **fields) -> dict:
+    return valid_record("NCT03943940", "veeva", sponsor=sponsor, people=list(people), **fields)
+
+
+def test_seed_stemcellunit_is_an_organization_and_phuong_le_a_person():
+    [found] = findings(
+        with_people(
+            person("StemCellUnit VanHanh", "CENTRAL_CONTACT"),
+            person("Phuong Thi-Bich Le", "CENTRAL_CONTACT", ["MSc-MD"]),
+            sponsor="Van Hanh General Hospital",
+        )
+    )
+    assert found.severity == "warning"  # no email or phone: nobody can be reached
+    assert found.message == (
+        'Central contact "StemCellUnit VanHanh" is an organization, not a person '
+        "(recognized by: stemcellunit)."
+    )
+    assert (found.trial_ids, found.sources, found.field) == (
+        ("NCT03943940",),
+        ("veeva",),
+        "people.name",
+    )
+    assert found.key == "CENTRAL_CONTACT|stemcellunit vanhanh"
+    assert found.evidence["items"] == [0]
+
+
+def test_seed_pages_normalized_with_the_cli(seeds, tmp_path):
+    assert main(["normalize", str(seeds), "--out", str(tmp_path)]) == 0
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(tmp_path.glob("*.json"))]
+    found = findings(*records)
+    assert [(f.trial_ids, f.evidence["name"]) for f in found] == [
+        (("NCT03943940",), "StemCellUnit VanHanh")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Bristol-Myers Squibb", "organization"),
+        ("Boehringer Ingelheim", "organization"),
+        ("GSK Clinical Trials", "organization"),
+        ("Novartis Pharmaceuticals", "organization"),
+        ("Pfizer CT.gov Call Center", "organization"),
+        ("Call Center", "organization"),
+        ("Clinical Trials Information Desk", "organization"),
+        ("Janssen-Cilag International NV Clinical Trial", "organization"),
+        ("Janssen Pharmaceutical K.K., Japan Clinical Trial", "organization"),
+        ("Medical Information", "organization"),
+        ("Study Director", "role"),
+        ("Bayer Study Director", "role"),
+        ("Site Contact", "role"),
+        ("Use Central Contact", "role"),
+        ("Central Contact", "role"),
+        ("Research Coordinator", "role"),
+        ("Study Coordinator", "role"),
+        ("ACT COVID-19 Study Coordinator", "role"),
+        ("Co-ordinating investigator", "role"),
+        ("TBD", "placeholder"),
+        ("N/A", "placeholder"),
+        ("Site 202", "placeholder"),
+        ("MD", "empty"),
+        ("Dr.", "empty"),
+        ("", "empty"),
+        ("Call 1-877-CTLILLY (1-877-285-4559) or 1-317-615-4559", "contact details"),
+        ("herbert.pichler@stanna.at", "contact details"),
+        ("Liu Hua/Wang Qian", "several people"),
+    ],
+)
+def test_entries_that_name_no_person(name, kind):
+    assert not_a_person(name)[0] == kind
+    [found] = findings(with_people(person(name, "OVERALL_OFFICIAL")))
+    assert (found.evidence["kind"], found.severity) == (kind, "warning")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Phuong Thi-Bich Le, MSc-MD",
+        "Tone Melan, Nurse",
+        "Pankit Vachhani, Site 109",
+        "Peter AG De Smet, PharmD, PhD",  # "AG" is two initials here, not a company form
+        "Georg Friedrich Hoffmann",  # a surname, not Hoffmann-La Roche
+        "Jatin Shah Chief Medical Officer",  # a job title next to a name
+        "Investigator Jonas Sundén-Cullberg",
+        "Project management, Diane Egger-Adam",
+        "EDUARDO INSIGNARES-CARRIONE, Research Direc.",
+        "Simone Schwank, PhD M.S. M.A. Msc. Clinical Ps",
+        "Gilles van Cutsem co-investigator), MBBS",
+        "Co-PI: Andreas M. Zeiher",
+        "David Mc Call",
+        "Ma Jun",
+        "Do Van Thanh",
+        "Liu, Zhongmin",
+        "Grisel GM Maver Militello, Monitor",
+        "Mary Jayne Kennedy, Pharm, D",
+        "Surender",
+    ],
+)
+def test_people_are_not_reported(name):
+    assert not_a_person(name) is None
+    assert findings(with_people(person(name, "OVERALL_OFFICIAL"))) == []
+
+
+def test_reachable_help_desk_contact_is_info_but_an_official_or_unreachable_one_a_warning():
+    found = findings(
+        with_people(
+            person("Study Coordinator", "SITE_CONTACT", phone="479-872-8130"),
+            person("Site Contact", "SITE_CONTACT"),
+            person("Study Director", "OVERALL_OFFICIAL", email="trials@acme.com"),
+            person("TBD", "CENTRAL_CONTACT", email="tbd@tbd.com"),
+        )
+    )
+    assert sorted((f.evidence["name"], f.severity) for f in found) == [
+        ("Site Contact", "warning"),
+        ("Study Coordinator", "info"),
+        ("Study Director", "warning"),
+        ("TBD", "warning"),
+    ]
+
+
+def test_identical_entries_of_one_record_make_one_finding():
+    coordinator = person("Study Coordinator", "SITE_CONTACT", phone="1")
+    [found] = findings(
+        with_people(coordinator, coordinator, person("Jane Roe", "SITE_CONTACT"), coordinator)
+    )
+    assert found.evidence["items"] == [0, 1, 3]
+    assert found.message.endswith("; the same entry appears 3 times in this record.")
+
+
+def test_one_word_name_repeating_an_organization_sponsor_but_not_a_person_sponsor():
+    [found] = findings(
+        with_people(person("Puma", "OVERALL_OFFICIAL"), sponsor="Puma Biotechnology Inc")
+    )
+    assert found.evidence["kind"] == "organization"
+    assert "the sponsor Puma Biotechnology Inc" in found.message
+    assert (
+        findings(with_people(person("Tian Yi Zhang", "OVERALL_OFFICIAL"), sponsor="Tian Yi Zhang"))
+        == []
+    )
+    assert (
+        findings(with_people(person("Zhang", "OVERALL_OFFICIAL", ["MD"]), sponsor="Zhang Clinic"))
+        == []
+    )
+
+
+def test_real_corpus_counts_and_speed(real_tables):
+    start = time.perf_counter()
+    found = list(placeholder_contact.check(real_tables, Context(AS_OF, RULE, "warning")))
+    assert time.perf_counter() - start < 20
+    severities = [f.severity for f in found]
+    assert (len(found), severities.count("warning"), severities.count("info")) == (473, 301, 172)
+    names = {f.evidence["name"] for f in found}
+    assert {"Bristol-Myers Squibb", "GSK Clinical Trials", "Study Coordinator", "MD"} <= names
+    assert not names & {"Georg Friedrich Hoffmann", "Peter AG De Smet, PharmD, PhD"}
+    # One trial read from two corpus files is one problem: the fingerprints agree.
+    assert len({(f.fingerprint, f.record_files) for f in found}) == len(found)
