@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -219,9 +220,9 @@ def _name(rng: random.Random) -> tuple[str, str]:
     """A display name and an email local part; pinyin names come family-name first."""
     if rng.random() < 0.35:
         family, given = rng.choice(PINYIN_FAMILY), rng.choice(PINYIN_GIVEN)
-        return f"{family} {given}", f"{family}.{given}{rng.randint(1, 999)}"
+        return f"{family} {given}", f"{family}.{given}.{rng.randint(1, 99999)}"
     given, family = rng.choice(WESTERN_GIVEN), rng.choice(WESTERN_FAMILY)
-    return f"{given} {family}", f"{given[0].lower()}.{family.lower()}{rng.randint(1, 999)}"
+    return f"{given} {family}", f"{given.lower()}.{family.lower()}.{rng.randint(1, 99999)}"
 
 
 def _date(rng: random.Random, start: date, end: date) -> date:
@@ -348,7 +349,145 @@ def _copy_for(record: dict[str, Any], source: str) -> dict[str, Any]:
     return copy
 
 
-Injector = Callable[[random.Random, Trial, date], dict[str, Any] | None]
+Injector = Callable[[random.Random, Trial, deque[Trial], date], list[str] | None]
+
+
+def _main(trial: Trial) -> dict[str, Any]:
+    return trial.records[0]
+
+
+def _each(trial: Trial, change: Callable[[dict[str, Any]], None]) -> None:
+    for record in trial.records:
+        change(record)
+
+
+def _misspelled_contact(rng: random.Random, trial: Trial, _: deque[Trial], __: date):
+    """The official again as a central contact with one letter more at the end of the longest
+    part of the name ("zhongmin" -> "zhongming"), under the same email."""
+    official = _main(trial)["people"][0]
+    words = official["name"].split()
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    word = words[longest]
+    if len(word) < 4:
+        return None
+    words[longest] = word + ("g" if word.endswith("n") else word[-1])
+    variant = person(
+        " ".join(words), "CENTRAL_CONTACT", [], official["email"], None, official["affiliation"]
+    )
+    _main(trial)["people"].append(variant)
+    return [trial.trial_id]
+
+
+def _placeholder_contact(rng: random.Random, trial: Trial, _: deque[Trial], __: date):
+    name = rng.choice(("Site Contact", "Use Central Contact", "Clinical Trials Desk", "TBD"))
+    _main(trial)["people"].append(person(name, "CENTRAL_CONTACT"))
+    return [trial.trial_id]
+
+
+def _unknown_status(rng: random.Random, trial: Trial, _: deque[Trial], as_of: date):
+    verified = as_of - timedelta(days=rng.randint(900, 3000))
+
+    def change(record: dict[str, Any]) -> None:
+        record["last_known_status"] = "RECRUITING"
+        record["overall_status"] = "UNKNOWN"
+        record["status_verified"] = verified.isoformat()[:7]
+        for entry in record["sites"]:
+            entry["status"] = None
+
+    _each(trial, change)
+    return [trial.trial_id]
+
+
+def _stale_active(rng: random.Random, trial: Trial, _: deque[Trial], as_of: date):
+    if _main(trial)["overall_status"] != "RECRUITING":
+        return None
+    verified = as_of - timedelta(days=rng.randint(800, 2000))
+    _each(trial, lambda r: r.update(status_verified=verified.isoformat()[:7]))
+    return [trial.trial_id]
+
+
+def _stale_estimate(rng: random.Random, trial: Trial, _: deque[Trial], as_of: date):
+    if _main(trial)["overall_status"] != "COMPLETED":
+        return None
+    start = date.fromisoformat(_main(trial)["start_date"]["date"])
+    passed = as_of - timedelta(days=rng.randint(500, 1500))
+    day = max(passed, start + timedelta(days=30)).isoformat()
+
+    def change(record: dict[str, Any]) -> None:
+        record["completion_date"] = {"date": day, "type": "ESTIMATED"}
+        record["primary_completion_date"] = {"date": day, "type": "ESTIMATED"}
+
+    _each(trial, change)
+    return [trial.trial_id]
+
+
+def _single_group_arms(rng: random.Random, trial: Trial, _: deque[Trial], __: date):
+    if len(_main(trial)["arms"]) < 2:
+        return None
+    _each(trial, lambda r: r.update(intervention_model="SINGLE_GROUP"))
+    return [trial.trial_id]
+
+
+def _source_conflict(rng: random.Random, trial: Trial, _: deque[Trial], __: date):
+    if len(trial.records) < 2:
+        return None
+    other = trial.records[1]
+    other["enrollment"] = dict(other["enrollment"], count=other["enrollment"]["count"] * 2 + 10)
+    return [trial.trial_id]
+
+
+def _open_label_text(rng: random.Random, trial: Trial, _: deque[Trial], __: date):
+    if _main(trial)["masking"] in ("NONE", "SINGLE"):
+        return None
+    sentence = "This is an open-label study."
+    _each(
+        trial,
+        lambda r: r["descriptions"].update(
+            brief_summary=f"{r['descriptions']['brief_summary']} {sentence}"
+        ),
+    )
+    return [trial.trial_id]
+
+
+def _age_text(rng: random.Random, trial: Trial, _: deque[Trial], __: date):
+    low = rng.choice((30, 40, 50))
+    _each(
+        trial,
+        lambda r: r["eligibility"].update(
+            inclusion=[f"Adults aged {low} to 75 years", *r["eligibility"]["inclusion"][1:]]
+        ),
+    )
+    return [trial.trial_id]
+
+
+def _unlisted_intervention(rng: random.Random, trial: Trial, _: deque[Trial], __: date):
+    _main(trial)["arms"][0]["interventions"].append("Drug: zoledronic acid")
+    return [trial.trial_id]
+
+
+def _secondary_id_of_another(rng: random.Random, trial: Trial, done: deque[Trial], __: date):
+    if not done:
+        return None
+    other = rng.choice(done)
+    if other.defects:
+        return None
+    _main(trial)["secondary_ids"].append(other.trial_id)
+    return [trial.trial_id, other.trial_id]
+
+
+INJECTORS: dict[str, Injector] = {
+    "contact-name-mismatch": _misspelled_contact,
+    "placeholder-contact": _placeholder_contact,
+    "stale-unknown-status": _unknown_status,
+    "stale-active-status": _stale_active,
+    "stale-estimated-date": _stale_estimate,
+    "enrollment-arm-mismatch": _single_group_arms,
+    "source-conflict": _source_conflict,
+    "design-text-conflict": _open_label_text,
+    "eligibility-conflict": _age_text,
+    "arm-intervention-mismatch": _unlisted_intervention,
+    "duplicate-registration": _secondary_id_of_another,
+}
 
 
 def write_corpus(
@@ -361,8 +500,17 @@ def write_corpus(
     folder.mkdir(parents=True, exist_ok=True)
     truth: list[dict[str, Any]] = []
     count = 0
+    recent: deque[Trial] = deque(maxlen=1000)
+    rules = list(INJECTORS)
     for number in range(trials):
         trial = clean_trial(rng, number, as_of)
+        draw = rng.random() / rate
+        if draw < len(rules):
+            rule = rules[int(draw)]
+            trial_ids = INJECTORS[rule](rng, trial, recent, as_of)
+            if trial_ids:
+                trial.defects.append({"rule": rule, "trial_ids": trial_ids})
+        recent.append(trial)
         for record in trial.records:
             (folder / record_filename(record)).write_text(dumps(record), encoding="utf-8")
             count += 1
