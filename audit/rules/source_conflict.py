@@ -1,1 +1,396 @@
-"""Being written: registers no rule yet."""
+"""Two sources disagree about one trial: status, enrollment, design, dates, sponsor or contacts.
+
+What it detects: records of one trial from two or more different sources (ctgov-api,
+ctgov-classic, ictrp ...) that disagree. Records meet by trial id and by NCT id, so an ICTRP
+row of NCT04345991 is compared with the ClinicalTrials.gov records of NCT04345991. Records of
+one source are never compared with each other. One finding per trial and field; its evidence
+lists each record's value, file, capture date and last update. A value missing in one
+source is never a conflict.
+
+* Overall status, phases, masking, allocation must be equal. ICTRP says only "Recruiting" or
+  "Not recruiting", so its "Recruiting" agrees with ENROLLING_BY_INVITATION.
+* Enrollment: counts of the same type (or of an unknown type) must be equal. An ESTIMATED
+  (planned) and an ACTUAL count differ legitimately and are not compared.
+* Start, primary completion and completion dates are compared at the precision both state
+  ("2020-07" agrees with "2020-07-01"). An ICTRP date on the 1st counts as month-only: its
+  spreadsheet export writes "April 2020" as 2020-04-01.
+* Sponsor names are compared without case, accents and punctuation, allowing small spelling
+  differences and acronyms ("APHP" = "Assistance Publique - Hôpitaux de Paris"). Names where
+  one contains the other ("Johns Hopkins University" / "Sidney Kimmel Cancer Center at Johns
+  Hopkins"), or where one source names the other's sponsor as a collaborator, are info.
+* People are compared per trial-level role (overall official, central, public, scientific
+  contact), only when both sources list someone in that role and nobody matches (names
+  compared without titles, degrees, order or accents). Someone listed by one source only is
+  not a conflict: sources show different roles and sites.
+
+Values change over time, and a newer capture superseding an older one is expected. So the
+finding is info when the newer record's last update was posted on or after the day the older
+one was captured (ICTRP's "Last Refreshed on" counts as its capture). It is a warning when the
+newer record's last update predates the older capture, so both show the same version of the
+registry entry, or when the dates do not tell. Records without update dates count as
+superseded when captured more than 3 months apart.
+
+Why it matters: a reader or a pipeline that trusts one source sees a different trial than one
+that trusts the other; at least one of them is wrong or out of date.
+
+How to fix: check the registry entry; correct the record that is wrong, or re-capture the
+older source. If both are right (e.g. a national registration differs on purpose), waive the
+finding with that reason.
+
+Example: "NCT04256395: overall status RECRUITING in ictrp (last update 2020-05-04) vs
+COMPLETED in ctgov-classic (captured 2020-07-09, last update 2020-07-07); ctgov-classic is
+newer and was updated since the ictrp record" (info).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from audit.findings import Finding
+from audit.names import fold, name_key
+from audit.rules import Context, rule
+from audit.rules.common import months_between, to_date, value
+from audit.tables import Tables
+
+#: studies column -> words used in messages.
+FIELDS = {
+    "overall_status": "overall status",
+    "enrollment_count": "enrollment",
+    "phases": "phases",
+    "masking": "masking",
+    "allocation": "allocation",
+    "start_date": "start date",
+    "primary_completion_date": "primary completion date",
+    "completion_date": "completion date",
+    "sponsor": "sponsor",
+}
+#: People roles that belong to the trial (site contacts differ with the sites a source lists).
+TRIAL_ROLES = ("OVERALL_OFFICIAL", "CENTRAL_CONTACT", "PUBLIC_CONTACT", "SCIENTIFIC_CONTACT")
+#: Values a source cannot tell apart, mapped to the value it states instead.
+COARSER = {"ictrp": {"overall_status": {"ENROLLING_BY_INVITATION": "RECRUITING"}}}
+#: Sources whose first-of-month dates may be month-only dates (ICTRP's spreadsheet export
+#: writes ClinicalTrials.gov's "April 2020" as 2020-04-01 00:00:00).
+DAY_ONE_MAY_BE_MONTH = {"ictrp"}
+#: With no update dates, captures further apart than this are taken to be different versions.
+SUPERSEDED_MONTHS = 3
+
+
+@dataclass(frozen=True)
+class Version:
+    """One record's value of one field, and the dates that say how current it is."""
+
+    record_file: str
+    trial_id: str
+    source: str
+    value: Any
+    captured: str | None
+    last_update: str | None
+    kind: str | None = None  # the enrollment count's type
+    collaborators: tuple[str, ...] = ()
+
+    @property
+    def seen(self) -> str | None:
+        """The last date the value is known to hold: the capture, else the last update."""
+        return self.captured or self.last_update
+
+    def dates(self) -> str:
+        parts = [
+            f"captured {self.captured}" if self.captured else "",
+            f"last update {self.last_update}" if self.last_update else "",
+        ]
+        return ", ".join(p for p in parts if p) or "no dates"
+
+    def evidence(self) -> dict[str, Any]:
+        item = {
+            "source": self.source,
+            "value": self.value,
+            "record_file": self.record_file,
+            "trial_id": self.trial_id,
+            "captured": self.captured,
+            "last_update_posted": self.last_update,
+        }
+        return item | ({"count_type": self.kind} if self.kind else {})
+
+
+# --- comparing values ----------------------------------------------------------------------
+
+#: Words that do not tell organisations apart.
+_GENERIC_TEXT = (
+    "the of and for de la del di des du y e a an university universitaire universitario "
+    "hospital hospitals hopital hospitalier medical center centre centro college school "
+    "institute clinic inc ltd llc co gmbh sa ag bv nv plc corp corporation company limited "
+    "foundation trust nhs group"
+)
+_GENERIC = set(_GENERIC_TEXT.split())
+_FOLD_EXTRA = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae"})
+
+
+def org_tokens(name: str) -> list[str]:
+    """An organisation name as lower-case ASCII-ish words ("Uşak Üniversitesi" -> usak ...)."""
+    return re.findall(r"[a-z0-9]+", fold(name.translate(_FOLD_EXTRA)).translate(_FOLD_EXTRA))
+
+
+def _acronym(tokens: list[str]) -> str:
+    return "".join(t[0] for t in tokens if t not in {"of", "the", "and", "de", "la", "des"})
+
+
+def same_org(a: str, b: str) -> bool:
+    """Equal up to case, accents, punctuation, word order and small spelling differences,
+    or one is the other's acronym ("APHP" / "Assistance Publique Hopitaux de Paris")."""
+    ta, tb = org_tokens(a), org_tokens(b)
+    if not ta or not tb:
+        return False
+    if fuzz.token_sort_ratio(" ".join(ta), " ".join(tb)) >= 90:
+        return True
+    short, _ = sorted(("".join(ta), "".join(tb)), key=len)
+    return len(short) >= 3 and len(ta) != len(tb) and short in (_acronym(ta), _acronym(tb))
+
+
+def related_org(a: str, b: str) -> bool:
+    """One name's distinctive words all appear in the other ("Tongji University" /
+    "Shanghai East Hospital of Tongji University")."""
+    da = {t for t in org_tokens(a) if t not in _GENERIC}
+    db = {t for t in org_tokens(b) if t not in _GENERIC}
+    return bool(da and db) and (da <= db or db <= da)
+
+
+def _same_date(a: str, b: str) -> bool:
+    common = min(len(a), len(b))
+    return a[:common] == b[:common]
+
+
+def _coarse(version: Version, field: str, other_source: str) -> Any:
+    """The value as the coarser of the two sources could state it (both sides are mapped, so
+    ENROLLING_BY_INVITATION in ictrp still agrees with ENROLLING_BY_INVITATION elsewhere)."""
+    item = version.value
+    if field.endswith("_date") and version.source in DAY_ONE_MAY_BE_MONTH:
+        item = re.sub(r"^(\d{4}-\d{2})-01$", r"\1", item)
+    for source in (version.source, other_source):
+        item = COARSER.get(source, {}).get(field, {}).get(item, item)
+    return item
+
+
+def agree(field: str, a: Version, b: Version) -> bool:
+    """Do two versions state the same value (or values that cannot be compared)?"""
+    if field == "enrollment_count" and a.kind and b.kind and a.kind != b.kind:
+        return True
+    va, vb = _coarse(a, field, b.source), _coarse(b, field, a.source)
+    if field.endswith("_date"):
+        return _same_date(va, vb)
+    if field == "sponsor":
+        return same_org(va, vb)
+    if field == "people":
+        return any(same_person(x, y) for x in va for y in vb)
+    return va == vb
+
+
+def same_person(a: str, b: str) -> bool:
+    """Same name up to titles, degrees, order, accents and small spelling differences."""
+    ka, kb = name_key(a), name_key(b)
+    if not ka or not kb:
+        return False
+    sa, sb = set(ka.split()), set(kb.split())
+    if len(sa) >= 2 and len(sb) >= 2 and (sa <= sb or sb <= sa):
+        return True
+    return fuzz.token_sort_ratio(ka, kb) >= 90
+
+
+# --- time ------------------------------------------------------------------------------------
+
+
+def newer(a: Version, b: Version) -> Version | None:
+    """The version seen later (then: updated later); None when the dates do not tell."""
+    if not a.seen or not b.seen:
+        return None
+    keys = [(v.seen, v.last_update or "") for v in (a, b)]
+    return None if keys[0] == keys[1] else a if keys[0] > keys[1] else b
+
+
+def superseded(a: Version, b: Version) -> tuple[bool, str]:
+    """Was the entry updated between the two captures, so that the older value may simply be
+    out of date? Also says why, for the message. An update posted on the day of the other
+    capture counts (it may have come after it); ICTRP's "Last Refreshed on" (its
+    last_update_posted) is the weekly refresh that brought the entry's last change."""
+    later = newer(a, b)
+    if later is None:
+        return False, "the dates do not tell which is newer"
+    earlier = b if later is a else a
+    if later.last_update:
+        start, end = to_date(later.last_update, end=True), to_date(earlier.seen)
+        if start and end and start >= end:
+            return True, (
+                f"{later.source} is newer and was updated since the {earlier.source} record"
+            )
+        return False, (
+            f"{later.source} is newer, but its last update ({later.last_update}) "
+            f"predates the {earlier.source} record ({earlier.seen})"
+        )
+    start, end = to_date(earlier.seen), to_date(later.seen)
+    if start and end and months_between(start, end) > SUPERSEDED_MONTHS:
+        return True, (
+            f"{later.source} is newer, captured more than {SUPERSEDED_MONTHS} "
+            f"months after {earlier.source}"
+        )
+    return False, (
+        f"{later.source} is newer, but captured within {SUPERSEDED_MONTHS} "
+        f"months of {earlier.source}"
+    )
+
+
+def explained(field: str, a: Version, b: Version) -> tuple[bool, str]:
+    """Is the disagreement explained (by an update in between, or by related sponsors)?"""
+    done, why = superseded(a, b)
+    if (
+        field == "sponsor"
+        and not done
+        and (
+            related_org(a.value, b.value)
+            or any(same_org(a.value, c) for c in b.collaborators)
+            or any(same_org(b.value, c) for c in a.collaborators)
+        )
+    ):
+        return True, f"{why}; the two may be related organisations"
+    return done, why
+
+
+# --- grouping records of one trial ------------------------------------------------------------
+
+
+def trial_groups(records: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Records sharing a trial id or an NCT id (directly or through another record) grouped
+    together, keyed by the NCT id when one of them has it, else the smallest trial id."""
+    parent: dict[str, str] = {}
+
+    def find(item: str) -> str:
+        while parent.setdefault(item, item) != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    for record in records:
+        if record["nct_id"]:
+            parent[find(record["nct_id"])] = find(record["trial_id"])
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        groups.setdefault(find(record["trial_id"]), []).append(record)
+    labelled = {}
+    for members in groups.values():
+        ncts = sorted({r["nct_id"] for r in members if r["nct_id"]})
+        labelled[ncts[0] if ncts else min(r["trial_id"] for r in members)] = members
+    return labelled
+
+
+def _shown(field: str, item: Any) -> str:
+    if field == "people":
+        return "; ".join(item)
+    if field == "phases":
+        return "/".join(str(item).split("|"))
+    return str(item)
+
+
+# --- the rule ---------------------------------------------------------------------------------
+
+
+def _conflict(
+    field: str, label: str, versions: list[Version], key: str, ctx: Context
+) -> Finding | None:
+    pairs = [
+        (a, b)
+        for a, b in combinations(versions, 2)
+        if a.source != b.source and not agree(field, a, b)
+    ]
+    if not pairs:
+        return None
+    judged = [(pair, *explained(field, *pair)) for pair in pairs]
+    open_pairs = [item for item in judged if not item[1]]
+    (a, b), _, why = (open_pairs or judged)[0]
+    a, b = sorted((a, b), key=lambda v: (v.seen or "", v.last_update or ""))
+    words = FIELDS.get(field) or key.lower().replace("_", " ")
+    message = (
+        f"{label}: {words} {_shown(field, a.value)} in {a.source} ({a.dates()}) vs "
+        f"{_shown(field, b.value)} in {b.source} ({b.dates()}); {why}"
+    )
+    involved = {v for pair in pairs for v in pair}
+    if len(involved) > 2:
+        message += f" ({len(involved)} records disagree, see evidence)"
+    ordered = sorted(involved, key=lambda v: (v.source, v.record_file))
+    return ctx.finding(
+        message,
+        severity="warning" if open_pairs else "info",
+        trial_ids=[v.trial_id for v in ordered],
+        record_files=[v.record_file for v in ordered],
+        sources=[v.source for v in ordered],
+        field=field,
+        key=key,
+        evidence={
+            "values": [v.evidence() for v in ordered],
+            "newer": later.source if (later := newer(a, b)) else None,
+            "superseded": not open_pairs,
+        },
+    )
+
+
+def _versions(records: list[dict[str, Any]], field: str, values: list[Any]) -> list[Version]:
+    versions = [
+        Version(
+            r["record_file"],
+            r["trial_id"],
+            r["source"],
+            item,
+            r["captured"],
+            r["last_update_posted"],
+            r["enrollment_type"] if field == "enrollment_count" else None,
+            tuple((r["collaborators"] or "").split("|")) if field == "sponsor" else (),
+        )
+        for r, item in zip(records, values, strict=True)
+        if item not in (None, ())
+    ]
+    return sorted(versions, key=lambda v: (v.source, v.record_file))
+
+
+_COLUMNS = [
+    "record_file",
+    "trial_id",
+    "nct_id",
+    "source",
+    "captured",
+    "last_update_posted",
+    "enrollment_type",
+    "collaborators",
+    *FIELDS,
+]
+
+
+@rule("source-conflict", severity="warning", scope="trial")
+def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
+    studies = tables.studies[tables.studies["trial_id"].notna()][_COLUMNS]
+    records = [{k: value(v) for k, v in row.items()} for row in studies.to_dict("records")]
+    groups = {
+        label: members
+        for label, members in trial_groups(records).items()
+        if len({r["source"] for r in members}) > 1
+    }
+    files = {r["record_file"] for members in groups.values() for r in members}
+    people = tables.people[
+        tables.people["record_file"].isin(files) & tables.people["role"].isin(TRIAL_ROLES)
+    ]
+    names: dict[tuple[str, str], list[str]] = {}
+    for file, role, name in zip(people["record_file"], people["role"], people["name"], strict=True):
+        if value(name) and name_key(name) and name not in names.setdefault((file, role), []):
+            names[(file, role)].append(name)
+    for label, members in sorted(groups.items()):
+        for field in FIELDS:
+            versions = _versions(members, field, [r[field] for r in members])
+            if (found := _conflict(field, label, versions, "", ctx)) is not None:
+                yield found
+        for role in TRIAL_ROLES:
+            listed = [tuple(sorted(names.get((r["record_file"], role), []))) for r in members]
+            versions = _versions(members, "people", listed)
+            if (found := _conflict("people", label, versions, role, ctx)) is not None:
+                yield found

@@ -21,6 +21,16 @@ class SourceError(Exception):
         self.reason = reason
 
 
+MAX_DIGITS = 15
+
+
+def whole_number(digits: str | None) -> int | None:
+    """A count from a run of digits ("1,200" -> 1200); None for anything else and for runs too
+    long to be a count, so that hostile input never yields giant integers."""
+    digits = (digits or "").strip().replace(",", "")
+    return int(digits) if digits.isdecimal() and len(digits) <= MAX_DIGITS else None
+
+
 def read_text(path: Path) -> str:
     """The file's text as UTF-8 (a BOM is allowed); any other encoding is a clear error."""
     try:
@@ -48,13 +58,15 @@ def importers() -> list[ModuleType]:
     return [ctgov_api, ctgov_xml, ictrp, veeva, ctgov_tsv, ctgov_classic, medpath]
 
 
-def by_name(name: str) -> ModuleType:
-    for module in importers():
-        if name == module.NAME:
-            return module
-    raise SourceError(
-        name, f"unknown source {name!r}; choose from {', '.join(m.NAME for m in importers())}"
-    )
+def by_name(name: str, path: Path, text: str) -> ModuleType:
+    """The importer of source ``name``; of a source with two formats (ctgov-classic: page or
+    search export), the one that recognizes the file, else the last (the page format)."""
+    named = [module for module in importers() if module.NAME == name]
+    if not named:
+        names = sorted({m.NAME for m in importers()})
+        raise SourceError(name, f"unknown source {name!r}; choose from {', '.join(names)}")
+    head = text[:65536]
+    return next((module for module in named if module.sniff(path, head)), named[-1])
 
 
 def detect(path: Path, text: str) -> ModuleType:
@@ -64,13 +76,14 @@ def detect(path: Path, text: str) -> ModuleType:
             return module
     raise SourceError(
         path,
-        "format not recognized (not a ClinicalTrials.gov API v2 JSON, legacy "
-        "XML, ICTRP CSV, Veeva, classic ClinicalTrials.gov or MedPath page)",
+        "format not recognized (not a ClinicalTrials.gov API v2 JSON, legacy XML, ICTRP CSV, "
+        "classic ClinicalTrials.gov search export, or a Veeva, classic ClinicalTrials.gov or "
+        "MedPath page)",
     )
 
 
 def import_file(path: Path, source: str | None = None) -> list[dict]:
     """Records from one file, with the importer named by ``source`` or detected from the text."""
     text = read_text(path)
-    module = by_name(source) if source else detect(path, text)
+    module = by_name(source, path, text) if source else detect(path, text)
     return module.parse(path, text)

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from audit.record import intervention, new_record, site
-from audit.sources import SourceError
+from audit.sources import SourceError, whole_number
 from audit.vocab import (
     ALLOCATIONS,
     INTERVENTION_MODELS,
@@ -43,17 +43,36 @@ NAME = "ctgov-classic"
 # The columns the importer reads; the others (Rank, Acronym, Study Results, Outcome Measures,
 # Funded Bys, Results First Posted, Study Documents, URL) may be missing.
 COLUMNS = (
-    "NCT Number", "Title", "Status", "Conditions", "Interventions", "Sponsor/Collaborators",
-    "Gender", "Age", "Phases", "Enrollment", "Study Type", "Study Designs", "Other IDs",
-    "Start Date", "Primary Completion Date", "Completion Date", "First Posted",
-    "Last Update Posted", "Locations",
+    "NCT Number",
+    "Title",
+    "Status",
+    "Conditions",
+    "Interventions",
+    "Sponsor/Collaborators",
+    "Gender",
+    "Age",
+    "Phases",
+    "Enrollment",
+    "Study Type",
+    "Study Designs",
+    "Other IDs",
+    "Start Date",
+    "Primary Completion Date",
+    "Completion Date",
+    "First Posted",
+    "Last Update Posted",
+    "Locations",
 )
 _FILE_DATE = re.compile(r"(?<!\d)(20\d{2})-?([01]\d)-?([0-3]\d)(?!\d)")
-_AGE = re.compile(r"^(?:(?P<min>.+?) and older|(?P<low>.+?) to (?P<high>.+?)|up to (?P<max>.+?))"
-                  r"\s*(?:\(.*\))?$")
-_COMMA_COUNTRY = re.compile(r"^(?:The |Islamic |Democratic |Bolivarian |Plurinational |"
-                            r"Former |Federated |United )?.*\b(?:Republic|State|States|Province)"
-                            r" of(?: the)?$")
+_AGE = re.compile(
+    r"^(?:(?P<min>.+?) and older|(?P<low>.+?) to (?P<high>.+?)|up to (?P<max>.+?))"
+    r"\s*(?:\(.*\))?$"
+)
+_COMMA_COUNTRY = re.compile(
+    r"^(?:The |Islamic |Democratic |Bolivarian |Plurinational |"
+    r"Former |Federated |United )?.*\b(?:Republic|State|States|Province)"
+    r" of(?: the)?$"
+)
 _FACILITY_WORDS = re.compile(
     r"\b(?:hospital\w*|h[oô]pita\w*|ospedal\w*|presidio|universit\w*|univ|clinic\w*|"
     r"cl[ií]nica|centre|center|centro|institut\w*|inc|llc|ltd|gmbh|s\.?a|s\.?p\.?a|site|unit|"
@@ -89,7 +108,7 @@ def _captured(path: Path) -> str | None:
 
 
 def _designs(text: str | None) -> dict[str, str]:
-    """"Allocation: Randomized|Masking: None (Open Label)|…" -> {"Allocation": "Randomized", …}."""
+    """ "Allocation: Randomized|Masking: None (Open Label)|…" -> {"Allocation": "Randomized", …}."""
     found = {}
     for part in _list(text):
         label, _, value = part.partition(":")
@@ -99,7 +118,7 @@ def _designs(text: str | None) -> dict[str, str]:
 
 
 def _masking(text: str | None) -> tuple[str | None, list[str]]:
-    """"Triple (Participant, Care Provider, Investigator)" -> TRIPLE and who was masked."""
+    """ "Triple (Participant, Care Provider, Investigator)" -> TRIPLE and who was masked."""
     if not text:
         return None, []
     level, _, who = text.partition("(")
@@ -108,7 +127,7 @@ def _masking(text: str | None) -> tuple[str | None, list[str]]:
 
 
 def _ages(text: str | None) -> tuple[float | None, float | None]:
-    """"18 Years and older (Adult, Older Adult)", "18 Years to 80 Years (…)", "up to 28 Days
+    """ "18 Years and older (Adult, Older Adult)", "18 Years to 80 Years (…)", "up to 28 Days
     (Child)"; age groups alone ("Child, Adult, Older Adult") give no ages."""
     match = _AGE.match(_cell(text) or "")
     if not match:
@@ -117,7 +136,7 @@ def _ages(text: str | None) -> tuple[float | None, float | None]:
 
 
 def _interventions(text: str | None) -> list[dict]:
-    """"Drug: Duvelisib|Procedure: Peripheral blood draw" -> typed interventions."""
+    """ "Drug: Duvelisib|Procedure: Peripheral blood draw" -> typed interventions."""
     found = []
     for item in _list(text):
         kind, sep, name = item.partition(": ")
@@ -127,7 +146,7 @@ def _interventions(text: str | None) -> list[dict]:
 
 
 def _site(text: str) -> dict:
-    """"Facility, City[, State], Country" with what the format allows to tell apart.
+    """ "Facility, City[, State], Country" with what the format allows to tell apart.
 
     The country is the last part ("Korea, Republic of" kept whole). In the United States the
     state is always given, so the parts before it are city and facility. Elsewhere three parts
@@ -140,8 +159,9 @@ def _site(text: str) -> dict:
         parts[-2:] = [f"{parts[-2]}, {parts[-1]}"]
     country = parts.pop() or None
     state = None
-    if parts and (country == "United States" or (
-            len(parts) >= 3 and not _FACILITY_WORDS.search(parts[-2]))):
+    if parts and (
+        country == "United States" or (len(parts) >= 3 and not _FACILITY_WORDS.search(parts[-2]))
+    ):
         state = parts.pop()
     city = parts.pop() if parts else None
     return site(", ".join(parts) or None, city or None, state or None, None, country)
@@ -173,11 +193,12 @@ def _row_record(path: Path, row: dict[str, str], line: int, captured: str | None
         masking=masking,
         who_masked=who_masked,
         primary_purpose=to_enum(designs.get("Primary Purpose"), PRIMARY_PURPOSES),
-        enrollment={"count": int(enrollment) if enrollment and enrollment.isdigit() else None,
-                    "type": None},
+        enrollment={"count": whole_number(enrollment), "type": None},
         start_date={"date": to_iso_date(_cell(row["Start Date"])), "type": None},
         primary_completion_date={
-            "date": to_iso_date(_cell(row["Primary Completion Date"])), "type": None},
+            "date": to_iso_date(_cell(row["Primary Completion Date"])),
+            "type": None,
+        },
         completion_date={"date": to_iso_date(_cell(row["Completion Date"])), "type": None},
         first_posted=to_iso_date(_cell(row["First Posted"])),
         last_update_posted=to_iso_date(_cell(row["Last Update Posted"])),
@@ -187,14 +208,20 @@ def _row_record(path: Path, row: dict[str, str], line: int, captured: str | None
         interventions=_interventions(row["Interventions"]),
         sites=[_site(item) for item in _list(row["Locations"])],
         eligibility={
-            "sex": to_enum(_cell(row["Gender"]), SEXES), "min_age_years": min_age,
-            "max_age_years": max_age, "healthy_volunteers": None, "inclusion": [],
+            "sex": to_enum(_cell(row["Gender"]), SEXES),
+            "min_age_years": min_age,
+            "max_age_years": max_age,
+            "healthy_volunteers": None,
+            "inclusion": [],
             "exclusion": [],
         },
     )
     empty = new_record()
-    record["source_lines"] = {name: line for name, value in record.items()
-                              if value != empty[name] and name not in _NOT_FROM_ROW}
+    record["source_lines"] = {
+        name: line
+        for name, value in record.items()
+        if value != empty[name] and name not in _NOT_FROM_ROW
+    }
     return record
 
 
@@ -217,8 +244,9 @@ def parse(path: Path, text: str) -> list[dict]:
             continue
         cells = line.split("\t")
         if len(cells) != len(header):
-            raise SourceError(path, f"line {number}: {len(cells)} cells, the header has "
-                              f"{len(header)}")
+            raise SourceError(
+                path, f"line {number}: {len(cells)} cells, the header has {len(header)}"
+            )
         row = dict(zip(header, cells, strict=True))
         nct = _cell(row["NCT Number"])
         if not nct or not re.fullmatch(r"NCT\d{8}", nct):
