@@ -65,6 +65,8 @@ SOURCE_MIX = (
     (("ctgov-xml",), 3),
     (("ctgov-api", "medpath"), 1),
 )
+# Family names are few in China and many elsewhere; given names are built from syllables so
+# that, as in a real registry, most people's names are rare and some are very common.
 PINYIN_FAMILY = (
     "wang",
     "li",
@@ -86,8 +88,25 @@ PINYIN_FAMILY = (
     "lin",
     "luo",
     "gao",
+    "zheng",
+    "liang",
+    "xie",
+    "song",
+    "tang",
+    "han",
+    "feng",
+    "deng",
+    "cao",
+    "peng",
+    "zeng",
+    "xiao",
+    "tian",
+    "dong",
+    "pan",
+    "yuan",
+    "cai",
 )
-PINYIN_GIVEN = (
+PINYIN_SYLLABLES = (
     "wei",
     "fang",
     "min",
@@ -98,13 +117,33 @@ PINYIN_GIVEN = (
     "hui",
     "qiang",
     "ping",
-    "congrong",
-    "zhongmin",
-    "xiaoming",
-    "yuting",
-    "haoran",
-    "jianguo",
-    "lihua",
+    "cong",
+    "rong",
+    "zhong",
+    "xiao",
+    "ming",
+    "yu",
+    "ting",
+    "hao",
+    "ran",
+    "jian",
+    "guo",
+    "li",
+    "hua",
+    "xin",
+    "yi",
+    "chen",
+    "lan",
+    "feng",
+    "bo",
+    "tao",
+    "kai",
+    "ning",
+    "shu",
+    "wen",
+    "jia",
+    "qi",
+    "zi",
 )
 WESTERN_GIVEN = (
     "Anna",
@@ -123,24 +162,46 @@ WESTERN_GIVEN = (
     "Lukas",
     "Elena",
     "Martin",
+    "Claire",
+    "Pablo",
+    "Ingrid",
+    "Omar",
+    "Fatima",
+    "Kenji",
+    "Aisha",
+    "Marco",
+    "Olga",
+    "Tomasz",
+    "Hannah",
+    "Ravi",
+    "Chloe",
+    "Samuel",
 )
-WESTERN_FAMILY = (
+WESTERN_STEMS = (
     "Smith",
-    "Garcia",
-    "Muller",
-    "Rossi",
-    "Dubois",
-    "Novak",
-    "Jensen",
-    "Silva",
-    "Kowalski",
-    "Andersen",
-    "Moreau",
-    "Fischer",
-    "Bianchi",
-    "Larsen",
-    "Costa",
+    "Garc",
+    "Mull",
+    "Ross",
+    "Dub",
+    "Nov",
+    "Jens",
+    "Silv",
+    "Kowal",
+    "Anders",
+    "Mor",
+    "Fisch",
+    "Bianch",
+    "Lars",
+    "Cost",
+    "Berg",
+    "Hald",
+    "Brandt",
+    "Pere",
+    "Olsz",
+    "Kar",
+    "Wint",
 )
+WESTERN_ENDINGS = ("", "er", "ini", "sen", "ova", "ez", "ski", "ard", "ton", "ley", "mann", "elli")
 DEGREES = ((["MD"], 40), ([], 30), (["MD", "PhD"], 15), (["PhD"], 10), (["MSc"], 5))
 SPONSORS = tuple(
     f"{a} {b}"
@@ -219,9 +280,11 @@ class Trial:
 def _name(rng: random.Random) -> tuple[str, str]:
     """A display name and an email local part; pinyin names come family-name first."""
     if rng.random() < 0.35:
-        family, given = rng.choice(PINYIN_FAMILY), rng.choice(PINYIN_GIVEN)
+        family = rng.choice(PINYIN_FAMILY)
+        given = "".join(rng.choices(PINYIN_SYLLABLES, k=rng.choice((1, 2, 2))))
         return f"{family} {given}", f"{family}.{given}.{rng.randint(1, 99999)}"
-    given, family = rng.choice(WESTERN_GIVEN), rng.choice(WESTERN_FAMILY)
+    given = rng.choice(WESTERN_GIVEN)
+    family = rng.choice(WESTERN_STEMS) + rng.choice(WESTERN_ENDINGS)
     return f"{given} {family}", f"{given.lower()}.{family.lower()}.{rng.randint(1, 99999)}"
 
 
