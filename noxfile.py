@@ -54,16 +54,8 @@ def normalize(session: nox.Session) -> None:
 def audit(session: nox.Session) -> None:
     """The main job: audit records/ and write reports/ (exit 0 or 1 both mean a report)."""
     _install(session)
-    session.run(
-        "audit",
-        "run",
-        "--records",
-        "records",
-        "--out",
-        "reports",
-        *session.posargs,
-        success_codes=[0, 1],
-    )
+    args = ["--records", "records", "--out", "reports", "--cache", ".audit-cache/tables"]
+    session.run("audit", "run", *args, *session.posargs, success_codes=[0, 1])
 
 
 @nox.session(python=PYTHON)
@@ -74,3 +66,11 @@ def gate(session: nox.Session) -> None:
     _install(session)
     args = session.posargs or ["--base", os.environ.get("AUDIT_BASE_REF", "origin/main")]
     session.run("audit", "gate", "--records", "records", "--out", "reports", *args)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks at 10k, 100k and 500k synthetic trials (pass other scales after --)."""
+    _install(session)
+    scales = session.posargs or ["10000", "100000", "500000"]
+    session.run("python", "-m", "audit.bench", "--scales", *scales, "--out", "reports/bench")

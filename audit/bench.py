@@ -77,7 +77,7 @@ def run_one(corpus: Path, out: Path) -> dict[str, Any]:
     findings = [f.to_json() for f in result.findings]
     return {
         "trials": truth["trials"],
-        "records": len(result.records),
+        "records": len(result.record_files),
         "findings": len(findings),
         "complete": result.complete,
         "problems": result.problems,

@@ -27,57 +27,86 @@ def _date(text: str) -> date:
 
 
 def _input_files(paths: list[Path]) -> Iterator[Path]:
+    """The named files, and every file or symbolic link (reported, never followed) in the
+    named folders, hidden ones excepted."""
     for path in paths:
         if path.is_dir():
             yield from sorted(
                 p
                 for p in path.rglob("*")
-                if p.is_file()
+                if (p.is_file() or p.is_symlink())
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         else:
             yield path
 
 
+def _import(path: Path, args: argparse.Namespace) -> list[dict]:
+    if path.is_symlink() and path not in args.paths:
+        raise SourceError(path, "is a symbolic link; links inside folders are not followed")
+    return import_file(path, args.source)
+
+
 def cmd_normalize(args: argparse.Namespace) -> int:
-    written: dict[str, str] = {}
-    failures = 0
+    """Import every file; a file that fails is reported and the run goes on (exit 1), and an
+    importer crash on one file is reported the same way but makes the run exit 2."""
+    written: dict[str, tuple[str, str]] = {}  # file name -> (trial and source, input file)
+    failures = crashes = 0
     for path in _input_files(args.paths):
         try:
-            records = import_file(path, args.source)
+            records = _import(path, args)
         except SourceError as error:
             print(f"error: {error}", file=sys.stderr)
             failures += 1
             continue
+        except Exception as error:  # an importer bug must neither stop the run nor pass
+            detail = "".join(traceback.format_exception_only(error)).strip()[:300]
+            print(
+                f"error: {path}: the importer crashed ({detail}); please report this file",
+                file=sys.stderr,
+            )
+            crashes += 1
+            continue
         for record in records:
             if args.captured and not record.get("captured"):
                 record["captured"] = args.captured.isoformat()
-            name = record_filename(record)
+            name, label = record_filename(record), f"{record['trial_id']} ({record['source']})"
             if name in written:
+                first, source = written[name]
+                what = "was already written" if first == label else f"has the file name of {first}"
                 print(
-                    f"error: {path}: {record['trial_id']} ({record['source']}) was already "
-                    f"written from {written[name]} in this run; not overwriting",
+                    f"error: {path}: {label} {what} from {source} in this run ({name}); "
+                    "not overwriting",
                     file=sys.stderr,
                 )
                 failures += 1
                 continue
-            write_record(record, args.out)
-            written[name] = str(path)
-    print(f"normalize: {len(written)} records written to {args.out}, {failures} failed")
-    return 1 if failures else 0
+            try:
+                write_record(record, args.out)
+            except ValueError as error:  # e.g. a non-finite number, which JSON cannot hold
+                print(
+                    f"error: {path}: {label} cannot be written as JSON ({error})", file=sys.stderr
+                )
+                failures += 1
+                continue
+            written[name] = (label, str(path))
+    print(f"normalize: {len(written)} records written to {args.out}, {failures + crashes} failed")
+    return EXIT_INCOMPLETE if crashes else 1 if failures else 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    result = run_audit(args.records, args.expectations, args.as_of)
-    write_findings(result, args.out)
     from audit.report import write_reports
 
+    result = run_audit(args.records, args.expectations, args.as_of, args.cache)
+    # write_reports renders every report before it replaces any, and findings.json comes last:
+    # a failure while rendering leaves the previous run's files as they were.
     write_reports(result, args.out)
+    write_findings(result, args.out)
     counts = {
         s: sum(1 for f in result.findings if f.severity == s) for s in ("error", "warning", "info")
     }
     print(
-        f"audit: {len(result.records)} records, {len(result.findings)} findings "
+        f"audit: {len(result.record_files)} records, {len(result.findings)} findings "
         f"({counts['error']} error, {counts['warning']} warning, {counts['info']} info) "
         f"as of {result.as_of}; report in {args.out}/index.html"
     )
@@ -105,12 +134,12 @@ def cmd_gate(args: argparse.Namespace) -> int:
     except BaseUnavailable as error:
         print(f"gate: cannot decide: {error}", file=sys.stderr)
         return EXIT_INCOMPLETE
+    write_reports(result, args.out, verdict.to_json(), verdict.new_fingerprints)
     write_findings(result, args.out)
     atomic_write(
         args.out / "gate.json",
         json.dumps(verdict.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n",
     )
-    write_reports(result, args.out, verdict.to_json(), verdict.new_fingerprints)
     print(f"gate: {'PASS' if verdict.passed else 'FAIL'}: {verdict.summary}")
     for reason in verdict.reasons:
         print(f"  - {reason}")
@@ -152,6 +181,9 @@ def parser() -> argparse.ArgumentParser:
         help="date time-based rules measure from (default: today)",
     )
     run.add_argument("--out", type=Path, default=Path("reports"))
+    run.add_argument(
+        "--cache", type=Path, metavar="DIR", help="incremental table cache folder (off by default)"
+    )
     run.set_defaults(handler=cmd_run)
 
     gate = commands.add_parser("gate", help="fail when a change adds findings to its base")

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from audit import __version__
+from audit.corpus import load_corpus
 from audit.findings import Finding, finding, sorted_findings
-from audit.load import load_records
+from audit.load import RecordError, parse_record
 from audit.policy import PolicyError, load_policy
 from audit.progress import MIN_ITEMS
 from audit.record import atomic_write
 from audit.rules import all_rules, run_rules
-from audit.tables import Tables, build_tables
+from audit.tables import Tables
 from audit.validate.expectations import SuiteError, load_suites, run_suites
 from audit.validate.schemas import validate_tables
 from audit.waivers import Waiver, WaiverError, WaiverOutcome, apply_waivers, load_waivers
@@ -35,7 +36,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE = 0, 1, 2
 @dataclass
 class AuditResult:
     as_of: date
-    records: list[tuple[str, dict[str, Any]]]
+    record_files: list[str]
     tables: Tables
     findings: list[Finding]
     problems: list[str] = field(default_factory=list)
@@ -47,6 +48,15 @@ class AuditResult:
     @property
     def complete(self) -> bool:
         return not self.problems
+
+    def record(self, name: str) -> dict[str, Any] | None:
+        """One loaded record, read again from its file (records are not kept in memory)."""
+        if self.records_dir is None:
+            return None
+        try:
+            return parse_record(self.records_dir / name)
+        except RecordError:
+            return None
 
     @property
     def errors(self) -> list[Finding]:
@@ -62,7 +72,7 @@ class AuditResult:
         return {
             "as_of": self.as_of.isoformat(),
             "tool_version": __version__,
-            "record_count": len(self.records),
+            "record_count": len(self.record_files),
             "complete": self.complete,
             "problems": self.problems,
             "expired_waivers": [w.to_json() for w in self.expired_waivers],
@@ -82,14 +92,17 @@ def _timed(timings: dict[str, float], stage: str, step: Callable[[], Any]) -> An
             print(f"audit: {stage} done in {timings[stage]:.1f} s", file=sys.stderr, flush=True)
 
 
-def run_audit(records_dir: Path, expectations_dir: Path, as_of: date) -> AuditResult:
+def run_audit(
+    records_dir: Path, expectations_dir: Path, as_of: date, cache: Path | None = None
+) -> AuditResult:
+    """Audit ``records_dir``; ``cache`` is a folder for the incremental table cache."""
     timings: dict[str, float] = {}
     problems: list[str] = []
-    loaded = _timed(timings, "load", lambda: load_records(records_dir))
-    if len(loaded.records) >= MIN_ITEMS:
+    loaded = _timed(timings, "load", lambda: load_corpus(records_dir, cache))
+    if len(loaded.files) >= MIN_ITEMS:
         timings["announce"] = 1
     problems += [f"unreadable record file: {name}" for name in loaded.unreadable]
-    tables = _timed(timings, "tables", lambda: build_tables(loaded.records))
+    tables = loaded.tables
     findings = list(loaded.findings)
     findings += _timed(timings, "pandera", lambda: validate_tables(tables))
     try:
@@ -113,7 +126,7 @@ def run_audit(records_dir: Path, expectations_dir: Path, as_of: date) -> AuditRe
     timings.pop("announce", None)
     return AuditResult(
         as_of,
-        loaded.records,
+        loaded.files,
         tables,
         sorted_findings(waived.findings),
         problems,

@@ -218,27 +218,44 @@ _EMPTY_COLUMNS = {
 }
 
 
-def build_tables(records: Iterable[tuple[str, dict[str, Any]]]) -> Tables:
-    """Tables from (record file, record) pairs; ``item`` is an entry's index within its record."""
-    columns = {
-        name: {column: [] for column in (*KEY_COLUMNS, *_EMPTY_COLUMNS[name])}
-        for name in TABLE_NAMES
-    }
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame with the tables' column types (after a round trip through Parquet, say)."""
+    return frame.astype({name: _COLUMN_TYPES.get(name, "string") for name in frame.columns})
 
-    def add(table: str, row: dict[str, Any]) -> None:
-        for column, values in columns[table].items():
+
+class TableBuilder:
+    """Collects table rows one record at a time, so records need not stay in memory."""
+
+    def __init__(self) -> None:
+        self.columns = {
+            name: {column: [] for column in (*KEY_COLUMNS, *_EMPTY_COLUMNS[name])}
+            for name in TABLE_NAMES
+        }
+
+    def _append(self, table: str, row: dict[str, Any]) -> None:
+        for column, values in self.columns[table].items():
             values.append(row[column])
 
-    for record_file, record in records:
+    def add(self, record_file: str, record: dict[str, Any]) -> None:
         keys = {
             "record_file": record_file,
             "trial_id": _text(record.get("trial_id")),
             "source": _text(record.get("source")),
         }
-        add("studies", keys | _study_row(record))
+        self._append("studies", keys | _study_row(record))
         for table, (field_name, to_row) in _ITEM_TABLES.items():
             for index, item in enumerate(_items(record.get(field_name))):
-                add(table, keys | {"item": index} | to_row(item))
+                self._append(table, keys | {"item": index} | to_row(item))
         for row in _identifier_rows(record):
-            add("identifiers", keys | row)
-    return Tables(**{name: _frame(columns[name]) for name in TABLE_NAMES})
+            self._append("identifiers", keys | row)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {name: _frame(self.columns[name]) for name in TABLE_NAMES}
+
+
+def build_tables(records: Iterable[tuple[str, dict[str, Any]]]) -> Tables:
+    """Tables from (record file, record) pairs; ``item`` is an entry's index within its record."""
+    builder = TableBuilder()
+    for record_file, record in records:
+        builder.add(record_file, record)
+    return Tables(**builder.frames())

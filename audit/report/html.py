@@ -63,18 +63,9 @@ def render_html(
     result: AuditResult, verdict: dict[str, Any] | None = None, new: set[str] | None = None
 ) -> str:
     overview = model.overview(result, verdict)
-    trials = sorted({t for f in result.findings for t in f.trial_ids})
-    if len(trials) < MAX_TRIAL_VIEWS:
-        trials = sorted(
-            {
-                *trials,
-                *(
-                    r.get("trial_id")
-                    for _, r in result.records
-                    if isinstance(r.get("trial_id"), str)
-                ),
-            }
-        )[:MAX_TRIAL_VIEWS]
+    with_findings = sorted({t for f in result.findings for t in f.trial_ids})
+    others = sorted(set(result.tables.studies["trial_id"].dropna()) - set(with_findings))
+    trials = [*with_findings, *others][:MAX_TRIAL_VIEWS]
     data = {
         "findings": model.finding_rows(result.findings, new),
         "docs": model.rule_docs(),

@@ -52,10 +52,10 @@ def _headline(result: AuditResult, verdict: dict[str, Any] | None) -> list[str]:
         errors = len(result.errors)
         lines.append(f"## {'❌' if errors else '✅'} {_plural(errors, 'error finding')}")
     waived = sum(1 for f in result.findings if f.waived)
-    trials = {r.get("trial_id") for _, r in result.records if isinstance(r.get("trial_id"), str)}
+    trials = int(result.tables.studies["trial_id"].nunique())
     lines += [
         "",
-        f"{_plural(len(result.records), 'record')} ({_plural(len(trials), 'trial')}) "
+        f"{_plural(len(result.record_files), 'record')} ({_plural(trials, 'trial')}) "
         f"audited as of {result.as_of.isoformat()}"
         + (f"; {waived} waived" if waived else "")
         + ".",

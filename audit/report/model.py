@@ -95,11 +95,14 @@ def _normalized(text: str) -> str:
 
 
 def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
-    """Per trial: each source's values side by side, with disagreeing fields marked."""
+    """Per trial: each source's values side by side, with disagreeing fields marked (records
+    are read again from their files, only for the trials shown)."""
+    studies = result.tables.studies
+    chosen = studies[studies["trial_id"].isin(list(trials))]
     by_trial: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for name, record in result.records:
-        trial = record.get("trial_id")
-        if isinstance(trial, str) and trial in trials:
+    for name, trial in zip(chosen["record_file"], chosen["trial_id"], strict=True):
+        record = result.record(name)
+        if record is not None:
             by_trial[trial].append((name, record))
     views = []
     for trial in sorted(by_trial):
@@ -120,7 +123,7 @@ def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
         views.append(
             {
                 "trial": trial,
-                "title": next((r.get("title") for _, r in entries if r.get("title")), ""),
+                "title": _show(next((r.get("title") for _, r in entries if r.get("title")), "")),
                 "sources": [str(r.get("source")) for _, r in entries],
                 "files": [name for name, _ in entries],
                 "rows": rows,
@@ -170,56 +173,56 @@ def people_view(result: AuditResult) -> list[dict[str, Any]]:
             node = parent[node]
         return node
 
-    seen: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
-    for name, record in result.records:
-        for person in record.get("people") or []:
-            if not isinstance(person, dict) or not isinstance(person.get("name"), str):
-                continue
-            key = name_key(person["name"])
-            if not key:
-                continue
-            seen.append((name, record, person))
-            email = person.get("email") if isinstance(person.get("email"), str) else None
-            if email:
-                parent[find("n:" + key)] = find("e:" + email.lower())
-            local = email_local(email)
-            if local and name_key(local.replace(".", " ")) != key:
-                local_key = name_key(local.replace(".", " ").replace("_", " "))
-                if local_key and " " in local_key:
-                    parent[find("n:" + local_key)] = find("n:" + key)
+    people = result.tables.people
+    seen = []
+    for name, email, role, trial in zip(
+        people["name"], people["email"], people["role"], people["trial_id"], strict=True
+    ):
+        key = name_key(name) if isinstance(name, str) else ""
+        if not key:
+            continue
+        email = email if isinstance(email, str) else None
+        seen.append((key, name, email, role, trial))
+        if email:
+            parent[find("n:" + key)] = find("e:" + email.lower())
+        local = email_local(email)
+        local_key = name_key(local.replace(".", " ").replace("_", " ")) if local else ""
+        if local_key and local_key != key and " " in local_key:
+            parent[find("n:" + local_key)] = find("n:" + key)
     clusters: dict[str, dict[str, set]] = defaultdict(
         lambda: {"spellings": set(), "emails": set(), "trials": set(), "roles": set()}
     )
-    for _, record, person in seen:
-        cluster = clusters[find("n:" + name_key(person["name"]))]
-        cluster["spellings"].add(person["name"])
-        if isinstance(person.get("email"), str):
-            cluster["emails"].add(person["email"])
-        cluster["trials"].add(str(record.get("trial_id")))
-        cluster["roles"].add(str(person.get("role")))
-    people = [{key: sorted(values) for key, values in c.items()} for c in clusters.values()]
-    return sorted(people, key=lambda p: (-len(p["spellings"]), -len(p["trials"]), p["spellings"]))
+    for key, name, email, role, trial in seen:
+        cluster = clusters[find("n:" + key)]
+        cluster["spellings"].add(name)
+        if email:
+            cluster["emails"].add(email)
+        cluster["trials"].add(str(trial))
+        cluster["roles"].add(str(role))
+    resolved = [{key: sorted(values) for key, values in c.items()} for c in clusters.values()]
+    return sorted(resolved, key=lambda p: (-len(p["spellings"]), -len(p["trials"]), p["spellings"]))
 
 
 def verification_ages(result: AuditResult) -> list[int]:
     """Months from each record's last status verification to the as-of date."""
+    counts = result.tables.studies["status_verified"].value_counts()
     ages = []
-    for _, record in result.records:
-        verified = to_date(record.get("status_verified"))
+    for text, count in counts.items():
+        verified = to_date(text)
         if verified:
-            ages.append(max(0, months_between(verified, result.as_of)))
+            ages += [max(0, months_between(verified, result.as_of))] * int(count)
     return ages
 
 
 def overview(result: AuditResult, verdict: dict[str, Any] | None) -> dict[str, Any]:
-    trials = {r.get("trial_id") for _, r in result.records if isinstance(r.get("trial_id"), str)}
-    sources = Counter(str(r.get("source")) for _, r in result.records)
+    studies = result.tables.studies
+    sources = Counter(str(s) for s in studies["source"])
     by_severity = Counter(f.severity for f in result.findings)
     by_rule = Counter(f.rule for f in result.findings)
     return {
         "as_of": result.as_of.isoformat(),
-        "records": len(result.records),
-        "trials": len(trials),
+        "records": len(result.record_files),
+        "trials": int(studies["trial_id"].nunique()),
         "sources": dict(sorted(sources.items())),
         "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
         "by_rule": by_rule.most_common(),

@@ -18,7 +18,6 @@ from urllib.parse import quote
 from audit import __version__
 from audit.engine import AuditResult
 from audit.findings import SEVERITIES, Finding
-from audit.record import dumps
 from audit.report.model import rule_docs
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -114,11 +113,10 @@ def _child_line(lines: Sequence[str], start: int, indent: int, step: str | int) 
 
 
 class _RecordLines:
-    """Lines of record files, read once each from the records folder (or re-rendered)."""
+    """Lines of record files, read once each from the records folder."""
 
     def __init__(self, result: AuditResult) -> None:
         self.folder = result.records_dir
-        self.records = dict(result.records)
         self.cache: dict[str, list[str]] = {}
 
     def __call__(self, name: str) -> list[str]:
@@ -129,8 +127,6 @@ class _RecordLines:
                     lines = (Path(self.folder) / name).read_text(encoding="utf-8-sig").splitlines()
                 except (OSError, UnicodeDecodeError):
                     lines = []
-            if not lines and name in self.records:
-                lines = dumps(self.records[name]).splitlines()
             self.cache[name] = lines
         return self.cache[name]
 
@@ -222,7 +218,7 @@ def render_sarif(result: AuditResult, records_uri_base: str = "records/") -> str
         "properties": {
             "as_of": result.as_of.isoformat(),
             "complete": result.complete,
-            "record_count": len(result.records),
+            "record_count": len(result.record_files),
         },
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

@@ -1,0 +1,81 @@
+"""The incremental table cache: a warm run equals a cold run, re-reading only what changed."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+from audit.corpus import blob_id, load_corpus
+from audit.engine import findings_json, run_audit
+from conftest import ROOT, valid_record, write_records
+
+AS_OF = date(2026, 11, 22)
+
+
+def corpus(folder: Path, count: int = 30) -> Path:
+    records = {}
+    for number in range(count):
+        trial = f"NCT0{number:07d}"
+        fields = {"overall_status": "UNKNOWN"} if number % 3 == 0 else {}
+        records[f"{trial}.ctgov-api.json"] = valid_record(trial, **fields)
+    records["NCT00000001.ctgov-api.json"]["trial_id"] = "NCT1"  # a schema finding
+    return write_records(folder, records)
+
+
+def audit_json(records: Path, cache: Path | None) -> dict:
+    return json.loads(findings_json(run_audit(records, ROOT / "expectations", AS_OF, cache)))
+
+
+def test_blob_ids_are_gits():
+    assert blob_id(b"hello\n") == "ce013625030ba8dba906f756967f9e9ca394464a"
+
+
+def test_warm_run_equals_cold_run_after_changes(tmp_path):
+    records = corpus(tmp_path / "records")
+    cache = tmp_path / "cache"
+    first = load_corpus(records, cache)
+    assert first.reused == 0 and (cache / "studies.parquet").exists()
+
+    changed = records / "NCT00000004.ctgov-api.json"
+    changed.write_text(json.dumps(valid_record("NCT00000004", overall_status="Mystery")))
+    (records / "NCT00000005.ctgov-api.json").unlink()
+    write_records(records, {"NCT09999999.ctgov-api.json": valid_record("NCT09999999")})
+    (records / "broken.json").write_text("{not json")
+
+    warm = load_corpus(records, cache)
+    cold = load_corpus(records, None)
+    assert warm.reused == 28  # 30 files, one changed, one deleted
+    assert warm.files == cold.files and warm.unreadable == cold.unreadable == ["broken.json"]
+    for (name, frame), (_, expected) in zip(warm.tables.items(), cold.tables.items(), strict=True):
+        assert frame.equals(expected), name
+        assert list(frame.dtypes) == list(expected.dtypes), name
+    assert audit_json(records, cache) == audit_json(records, None)
+
+
+def test_touching_a_file_without_changing_it_reuses_its_rows(tmp_path):
+    records = corpus(tmp_path / "records", 5)
+    cache = tmp_path / "cache"
+    load_corpus(records, cache)
+    path = records / "NCT00000002.ctgov-api.json"
+    os.utime(path, ns=(1, 1))
+    assert load_corpus(records, cache).reused == 5
+
+
+def test_a_cache_for_another_folder_is_not_used(tmp_path):
+    first = corpus(tmp_path / "a", 5)
+    second = corpus(tmp_path / "b", 5)
+    cache = tmp_path / "cache"
+    load_corpus(first, cache)
+    assert load_corpus(second, cache).reused == 0
+    assert load_corpus(second, cache).reused == 5
+
+
+def test_a_corrupt_cache_index_means_a_cold_load(tmp_path):
+    records = corpus(tmp_path / "records", 5)
+    cache = tmp_path / "cache"
+    load_corpus(records, cache)
+    (cache / "index.json").write_text("{broken")
+    warm = load_corpus(records, cache)
+    assert warm.reused == 0 and len(warm.files) == 5
