@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from audit.progress import Progress
 from audit.record import validator
 
 MAX_RECORD_BYTES = 50 * 1024 * 1024
+MAX_DEPTH = 32  # a record nests 4 levels; deeper JSON is refused before any check recurses
 # JSON Schema keywords about values, checked with row detail by the pandera schemas instead.
 _VALUE_KEYWORDS = {"Enum", "Pattern", "Minimum", "MinLength"}
 
@@ -41,15 +43,34 @@ class LoadedRecords:
 
 
 def record_files(root: Path) -> Iterator[Path]:
-    """Every ``*.json`` under ``root`` (sorted), skipping hidden files such as partial writes."""
-    for path in sorted(root.rglob("*.json")):
+    """Every ``*.json`` (any case) under ``root``, sorted, and every symbolic link, which is not
+    followed but reported (a linked folder would hide records); hidden files such as partial
+    writes are skipped."""
+    for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if not any(part.startswith(".") for part in relative.parts):
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.suffix.lower() == ".json" or path.is_symlink():
             yield path
 
 
 def _reject_constant(name: str) -> Any:
     raise RecordError(f"{name} is not valid JSON (use null or a number)")
+
+
+def _integer(digits: str) -> int:
+    value = int(digits) if len(digits) <= 40 else None
+    if value is None or not -(2**63) <= value < 2**64:
+        shown = digits if len(digits) <= 24 else f"{digits[:12]}... ({len(digits)} digits)"
+        raise RecordError(f"integer {shown} is out of range (records hold 64-bit integers)")
+    return value
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise RecordError(f"number {text[:24]} is out of range (not a finite number)")
+    return value
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -61,17 +82,23 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
-def parse_record(path: Path) -> dict[str, Any]:
-    """One record file as a dict, or ``RecordError`` saying what is wrong with it."""
+def read_record_bytes(path: Path) -> bytes:
+    """A record file's bytes; ``RecordError`` for a symlink, an oversized or unreadable file."""
     if path.is_symlink():
         raise RecordError("is a symbolic link; records must be regular files in the repository")
     try:
         size = path.stat().st_size
         if size > MAX_RECORD_BYTES:
             raise RecordError(f"file is {size:,} bytes, over the {MAX_RECORD_BYTES:,} byte limit")
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise RecordError(f"cannot read file ({error.strerror or error})") from error
+
+
+def parse_record(path: Path, data: bytes | None = None) -> dict[str, Any]:
+    """One record file as a dict, or ``RecordError`` saying what is wrong with it; ``data`` is
+    the file's content when the caller has already read it with ``read_record_bytes``."""
+    data = read_record_bytes(path) if data is None else data
     if not data.strip():
         raise RecordError("file is empty")
     value = _fast_parse(data)
@@ -81,10 +108,24 @@ def parse_record(path: Path) -> dict[str, Any]:
         raise RecordError(
             f"top level is a JSON {type(value).__name__}, not an object (one record per file)"
         )
+    if _too_deep(value):
+        raise RecordError(f"JSON nested more than {MAX_DEPTH} levels deep")
     return value
 
 
+def _too_deep(value: Any) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        children = item.values() if type(item) is dict else item
+        stack.extend((c, depth + 1) for c in children if type(c) in (dict, list))
+    return False
+
+
 _KEY = re.compile(rb'"\s*:')
+_LONG_DIGITS = re.compile(rb"[0-9]{20}")
 
 
 def _key_count(value: Any) -> int:
@@ -100,9 +141,12 @@ def _key_count(value: Any) -> int:
 
 
 def _fast_parse(data: bytes) -> Any:
-    """orjson's parse when it is certainly right: no error, and as many keys parsed as the
-    text has key tokens (else a key may be duplicated); None sends the file to the strict
-    parser, which names the problem precisely."""
+    """orjson's parse when it is certainly right: no error, no run of 20 digits (orjson turns
+    integers beyond 64 bits into floats), and as many keys parsed as the text has key tokens
+    (else a key may be duplicated); None sends the file to the strict parser, which names the
+    problem precisely."""
+    if _LONG_DIGITS.search(data):
+        return None
     try:
         value = orjson.loads(data.removeprefix(codecs.BOM_UTF8))
     except orjson.JSONDecodeError:
@@ -118,7 +162,13 @@ def _strict_parse(data: bytes) -> Any:
             f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
         ) from error
     try:
-        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
+        value = json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_reject_constant,
+            parse_int=_integer,
+            parse_float=_finite,
+        )
     except json.JSONDecodeError as error:
         raise RecordError(
             f"invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
