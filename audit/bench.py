@@ -88,6 +88,74 @@ def run_one(corpus: Path, out: Path) -> dict[str, Any]:
     }
 
 
+def report_benchmark(count: int, out: Path) -> dict[str, Any]:
+    """Render a report of ``count`` generated findings and time it in headless Chromium:
+    load until the page is interactive, then a rule filter and a text search."""
+    import random
+
+    from playwright.sync_api import sync_playwright
+
+    from audit.engine import AuditResult
+    from audit.findings import finding
+    from audit.report.html import render_html
+    from audit.tables import TableBuilder, Tables
+
+    rng = random.Random(count)
+    rules = [f"rule-{n:02d}" for n in range(12)]
+    findings = [
+        finding(
+            rng.choice(rules),
+            "rule",
+            rng.choice(("error", "warning", "info")),
+            f"generated finding {n} about enrollment {rng.randint(1, 999)}",
+            trial_ids=[f"NCT{rng.randint(0, 99_999_999):08d}"],
+            record_files=[f"NCT{n:08d}.ctgov-api.json"],
+            sources=["ctgov-api"],
+            field="enrollment_count",
+            evidence={"value": n},
+            key=str(n),
+        )
+        for n in range(count)
+    ]
+    result = AuditResult(date(2026, 11, 22), [], Tables(**TableBuilder().frames()), findings)
+    path = out / f"report-{count}.html"
+    path.write_text(render_html(result), encoding="utf-8")
+    args = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        page = browser.new_page()
+        started = time.perf_counter()
+        page.goto(path.as_uri() + "#findings")
+        page.wait_for_selector("body[data-ready=true]", timeout=120_000)
+        loaded = time.perf_counter() - started
+        started = time.perf_counter()
+        page.select_option("#f-rule", label=rules[3])
+        page.wait_for_function("document.querySelector('#count').textContent.includes(' of ')")
+        filtered = time.perf_counter() - started
+        started = time.perf_counter()
+        page.fill("#f-text", "enrollment 42")
+        page.wait_for_timeout(150)  # the search box waits 120 ms for typing to pause
+        page.evaluate("() => new Promise(requestAnimationFrame)")
+        searched = time.perf_counter() - started
+        shown = page.inner_text("#count")
+        browser.close()
+    return {
+        "findings": count,
+        "bytes": path.stat().st_size,
+        "load_seconds": round(loaded, 2),
+        "filter_seconds": round(filtered, 3),
+        "search_seconds": round(searched, 3),
+        "shown": shown,
+    }
+
+
 def corpus_for(trials: int, seed: int) -> Path:
     from audit.synth import write_corpus
 
@@ -101,15 +169,29 @@ def corpus_for(trials: int, seed: int) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=int, nargs="+", default=[10_000, 100_000, 500_000])
+    parser.add_argument("--scales", type=int, nargs="*", default=[10_000, 100_000, 500_000])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("reports/bench"))
+    parser.add_argument(
+        "--report-findings",
+        type=int,
+        default=100_000,
+        help="findings in the browser benchmark of the HTML report (0: skip)",
+    )
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         print(json.dumps(run_one(args.one, args.out / args.one.name)))
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
+    browser = report_benchmark(args.report_findings, args.out) if args.report_findings else None
+    if browser:
+        print(
+            f"report with {browser['findings']:,} findings: {browser['bytes'] / 2**20:.1f} MiB, "
+            f"interactive in {browser['load_seconds']} s, rule filter "
+            f"{browser['filter_seconds']} s, text search {browser['search_seconds']} s",
+            flush=True,
+        )
     results = []
     for trials in args.scales:
         corpus = corpus_for(trials, args.seed)
