@@ -23,6 +23,17 @@ from pathlib import Path
 from typing import Any
 
 CACHE = Path(".audit-cache/synth")
+# Debian's chromium, never a downloaded browser; without the background-networking flags it
+# keeps trying to reach Google's hosts, which this kind of machine refuses.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _reset_peak() -> None:
@@ -120,16 +131,8 @@ def report_benchmark(count: int, out: Path) -> dict[str, Any]:
     result = AuditResult(date(2026, 11, 22), [], Tables(**TableBuilder().frames()), findings)
     path = out / f"report-{count}.html"
     path.write_text(render_html(result), encoding="utf-8")
-    args = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         started = time.perf_counter()
         page.goto(path.as_uri() + "#findings")

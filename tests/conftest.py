@@ -101,20 +101,12 @@ def real_tables(real_records):
     return build_tables(real_records)
 
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
 @pytest.fixture(scope="session")
 def browser():
     """Debian's headless chromium driven by Playwright (never a downloaded browser)."""
-    executable = Path("/usr/bin/chromium")
+    from audit.bench import CHROMIUM, CHROMIUM_ARGS
+
+    executable = Path(CHROMIUM)
     if not executable.exists():
         reason = "browser tests need Debian's chromium (apt-get install chromium)"
         if os.environ.get("AUDIT_REQUIRE_SHARED") == "1" or os.environ.get("CI"):
