@@ -37,7 +37,7 @@ from rapidfuzz import fuzz
 from audit.findings import Finding
 from audit.rules import Context, rule
 from audit.rules.common import where
-from audit.tables import Tables
+from audit.tables import KEY_COLUMNS, Tables
 
 SIMILARITY = 90  # rapidfuzz ratio (0-100) above which two names are the same
 # One or more type prefixes: the API writes "Device: Device: X" for a device named "Device: X".
@@ -49,9 +49,12 @@ _TYPE_PREFIX = (
 
 
 def name_key(names: pd.Series) -> pd.Series:
-    """Names as compared: no type prefix, lower case, letters and digits separated by one space."""
-    key = names.str.replace(_TYPE_PREFIX, "", case=False, regex=True).str.casefold()
-    return key.str.replace(r"[\W_]+", " ", regex=True).str.strip()
+    """Names as compared: no type prefix, lower case, letters and digits separated by one space.
+    Each distinct name is folded once."""
+    codes, distinct = pd.factorize(names)
+    keys = pd.Series(distinct).str.replace(_TYPE_PREFIX, "", case=False, regex=True)
+    keys = keys.str.casefold().str.replace(r"[\W_]+", " ", regex=True).str.strip()
+    return pd.Series(keys.array.take(codes, allow_fill=True), index=names.index)
 
 
 def same_name(one: str, other: str) -> bool:
@@ -62,15 +65,36 @@ def same_name(one: str, other: str) -> bool:
     return fuzz.ratio(one, other) >= SIMILARITY
 
 
+def _among(record_files: pd.Series, wanted: set[str]) -> pd.Series:
+    """``record_files.isin(wanted)``, through Python objects: much faster for many strings."""
+    return record_files.astype(object).isin(wanted)
+
+
+def _record_files(frame: pd.DataFrame) -> set[str]:
+    """The distinct record files of ``frame``."""
+    return set(frame["record_file"].to_numpy(dtype=object))
+
+
 def _arm_names(arms: pd.DataFrame) -> pd.DataFrame:
-    named = arms[arms["interventions"].notna()]
+    named = arms.loc[arms["interventions"].notna(), ["record_file", "label", "interventions"]]
     exploded = named.assign(name=named["interventions"].str.split("|")).explode("name")
     exploded = exploded.assign(key=name_key(exploded["name"].astype("string")))
     return exploded[exploded["key"].fillna("") != ""]
 
 
+def _keys_by_record(frame: pd.DataFrame, record_files: set[str]) -> dict[str, set[str]]:
+    """Record file -> the keys ``frame`` has for it, for the given record files only."""
+    subset = frame[_among(frame["record_file"], record_files)]
+    keys: dict[str, set[str]] = {}
+    for record_file, key in zip(subset["record_file"], subset["key"], strict=True):
+        keys.setdefault(record_file, set()).add(key)
+    return keys
+
+
 def _unmatched(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
-    """Rows of ``left`` whose key matches no key of ``right`` in the same record."""
+    """Rows of ``left`` whose key matches no key of ``right`` in the same record. An exact
+    merge settles most rows; only the rest are compared by spelling, with their own record's
+    keys."""
     exact = left.merge(
         right[["record_file", "key"]].drop_duplicates(),
         how="left",
@@ -78,47 +102,65 @@ def _unmatched(left: pd.DataFrame, right: pd.DataFrame) -> pd.DataFrame:
         indicator=True,
     )
     candidates = exact[exact["_merge"] == "left_only"].drop(columns="_merge")
-    keys = right.groupby("record_file")["key"].agg(set)
+    keys = _keys_by_record(right, _record_files(candidates))
     keep = [
-        not any(same_name(row.key, other) for other in keys.get(row.record_file, ()))
-        for row in candidates.itertuples(index=False)
+        not any(same_name(key, other) for other in keys.get(record_file, ()))
+        for record_file, key in zip(candidates["record_file"], candidates["key"], strict=True)
     ]
     return candidates[pd.Series(keep, index=candidates.index, dtype=bool)]
+
+
+def _groups(rows: pd.DataFrame, columns: list[str]) -> list[tuple[tuple[str, str], list]]:
+    """Rows (as named tuples of ``columns``) grouped by record file and key, sorted by both;
+    each group keeps the table order of its rows."""
+    groups: dict[tuple[str, str], list] = {}
+    for row in rows[["record_file", "key", *columns]].itertuples(index=False):
+        groups.setdefault((row.record_file, row.key), []).append(row)
+    return sorted(groups.items(), key=lambda group: group[0])
+
+
+def _study_rows(studies: pd.DataFrame, record_files: set[str]) -> dict[str, list]:
+    """Record file -> its studies rows (key columns only), for ``where``."""
+    subset = studies.loc[_among(studies["record_file"], record_files), list(KEY_COLUMNS)]
+    rows: dict[str, list] = {}
+    for row in subset.itertuples(index=False):
+        rows.setdefault(row.record_file, []).append(row)
+    return rows
 
 
 @rule("arm-intervention-mismatch", severity="warning", scope="record")
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     arm_names = _arm_names(tables.arms)
-    listed = tables.interventions[tables.interventions["name"].notna()]
+    interventions = tables.interventions
+    listed = interventions.loc[interventions["name"].notna(), ["record_file", "name", "type"]]
     listed = listed.assign(key=name_key(listed["name"]))
     listed = listed[listed["key"] != ""]
-    judged = set(arm_names["record_file"]) & set(listed["record_file"])
-    arm_names = arm_names[arm_names["record_file"].isin(judged)]
-    listed = listed[listed["record_file"].isin(judged)]
-    studies = tables.studies.set_index("record_file")
+    judged = _record_files(arm_names) & _record_files(listed)
+    arm_names = arm_names[_among(arm_names["record_file"], judged)]
+    listed = listed[_among(listed["record_file"], judged)]
 
     missing = _unmatched(arm_names, listed)
-    for (record_file, key), rows in missing.groupby(["record_file", "key"], sort=True):
-        study = studies.loc[[record_file]].reset_index()
-        labels = sorted(rows["label"].dropna().unique())
-        name = rows["name"].iloc[0]
+    unused = _unmatched(listed, arm_names)
+    studies = _study_rows(tables.studies, _record_files(missing) | _record_files(unused))
+
+    for (record_file, key), rows in _groups(missing, ["label", "name"]):
+        labels = sorted({row.label for row in rows if isinstance(row.label, str)})
+        name = rows[0].name
         yield ctx.finding(
             f"arm {', '.join(repr(label) for label in labels)} names intervention {name!r}, "
             "which the interventions list lacks",
-            **where(study.itertuples(index=False)),
+            **where(studies[record_file]),
             field="arms.interventions",
             key=f"missing:{key}",
             evidence={"intervention": name, "arms": labels},
         )
 
-    unused = _unmatched(listed, arm_names)
-    for (record_file, key), rows in unused.groupby(["record_file", "key"], sort=True):
-        study = studies.loc[[record_file]].reset_index()
-        name = rows["name"].iloc[0]
-        kind = rows["type"].iloc[0]
+    for (record_file, key), rows in _groups(unused, ["name", "type"]):
+        name = rows[0].name
+        kind = rows[0].type
         yield ctx.finding(
             f"intervention {name!r} is listed but no arm names it",
-            **where(study.itertuples(index=False)),
+            **where(studies[record_file]),
             field="interventions",
             key=f"unused:{key}",
             evidence={"intervention": name, "type": kind},

@@ -34,15 +34,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import compress
+from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from audit.findings import Finding
 from audit.rules import Context, rule
 from audit.rules.common import value, where
-from audit.tables import Tables
+from audit.tables import KEY_COLUMNS, Tables
 
 _AGE_WORD = r"\bage|\bold|older|younger|\byoa\b"  # a criterion that may state an age
+_AGE_LETTERS = "age|old|younger|yoa"  # what every _AGE_WORD match contains
 _UNIT = r"(?:years?|yrs?|y|yoa|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h)\b"
 
 
@@ -234,86 +238,163 @@ def stated_limits(lows: list[Bound], highs: list[Bound]) -> tuple[Bound | None, 
     return lower, upper
 
 
-def _inclusion_items(studies: pd.DataFrame) -> pd.DataFrame:
-    """One row per inclusion item, cut where an "Exclusion criteria" heading starts."""
-    text = studies["inclusion"].str.split(r"(?i)exclusion criteria", n=1, regex=True).str[0]
-    items = text.str.split("\n").explode().dropna()
-    return pd.DataFrame(
-        {"record_file": studies.loc[items.index, "record_file"], "item": items.astype("string")}
-    )
+def _distinct_inclusions(studies: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+    """Each study's position in the distinct inclusion texts, and those texts cut where an
+    "Exclusion criteria" heading starts. Registries repeat criteria, so each is read once."""
+    codes, texts = pd.factorize(studies["inclusion"])
+    inclusion = pd.Series(texts).str.split(r"(?i)exclusion criteria", n=1, regex=True).str[0]
+    return codes, inclusion
+
+
+def _age_items(inclusion: pd.Series) -> pd.DataFrame:
+    """One row per inclusion item that may state an age: its text's position and the item."""
+    items = inclusion.str.split("\n").explode().dropna().astype("string")
+    items = items[items.str.contains(r"\d")]
+    # The literal test runs in pyarrow and spares most items the slower Python regex.
+    items = items[items.str.contains(_AGE_LETTERS, case=False)]
+    items = items[items.str.contains(_AGE_WORD, case=False)]
+    return pd.DataFrame({"text": items.index, "item": items})
+
+
+Limits = tuple[Bound | None, Bound | None]
+
+
+def _text_limits(inclusion: pd.Series) -> list[Limits | None]:
+    """The ``stated_limits`` of each inclusion text, None when it states no age. Each distinct
+    item is read once."""
+    items = _age_items(inclusion)
+    codes, distinct = pd.factorize(items["item"])
+    bounds = [age_bounds(item) for item in distinct]
+    lows: list[list[Bound]] = [[] for _ in range(len(inclusion))]
+    highs: list[list[Bound]] = [[] for _ in range(len(inclusion))]
+    for text, code in zip(items["text"].tolist(), codes.tolist(), strict=True):
+        lows[text].extend(bounds[code][0])
+        highs[text].extend(bounds[code][1])
+    return [
+        stated_limits(low, high) if low or high else None
+        for low, high in zip(lows, highs, strict=True)
+    ]
 
 
 def _years_text(years: float) -> str:
     return f"{years:g} years"
 
 
-def _age_findings(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
-    items = _inclusion_items(studies)
-    text = items["item"]
-    items = items[text.str.contains(r"\d") & text.str.contains(_AGE_WORD, case=False)]
-    bounds: dict[str, tuple[list[Bound], list[Bound]]] = {}
-    for record_file, item in zip(items["record_file"], items["item"], strict=True):
-        lows, highs = age_bounds(item)
-        known = bounds.setdefault(record_file, ([], []))
-        known[0].extend(lows)
-        known[1].extend(highs)
-    rows = studies[studies["record_file"].isin([k for k, v in bounds.items() if v[0] or v[1]])]
-    for row in rows.itertuples(index=False):
-        low, high = stated_limits(*bounds[row.record_file])
-        for field, stated, lower, word in (
-            ("min_age_years", low, True, "minimum"),
-            ("max_age_years", high, False, "maximum"),
-        ):
-            if stated is None:
-                continue
-            structured = value(getattr(row, field))
-            evidence = {"criteria": stated.phrase, "stated_years": stated.years, field: structured}
-            if structured is None:
-                yield ctx.finding(
-                    f"criteria state a {word} age of {_years_text(stated.years)} "
-                    f'("{stated.phrase}"); the record has no {word} age',
-                    **where([row]),
-                    field=field,
-                    key="missing",
-                    severity="info",
-                    evidence=evidence,
-                )
-            elif not _agrees(structured, stated, lower):
-                yield ctx.finding(
-                    f"criteria say a {word} age of {_years_text(stated.years)} "
-                    f'("{stated.phrase}"), the record says {_years_text(structured)}',
-                    **where([row]),
-                    field=field,
-                    key="conflict",
-                    evidence=evidence,
-                )
+class AgeProblem(NamedTuple):
+    """A structured age the criteria contradict, or that is missing."""
+
+    field: str
+    word: str  # "minimum" or "maximum"
+    stated: Bound
+    structured: float | None  # None: the record has no such age
 
 
-def _sex_findings(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
-    pattern = "|".join(_SEX_PATTERNS.values())
-    inclusion = studies["inclusion"].str.split(r"(?i)exclusion criteria", n=1, regex=True).str[0]
-    candidates = studies[
-        studies["sex"].isin(["ALL", "FEMALE", "MALE"])
-        & inclusion.str.contains(pattern, case=False, regex=True).fillna(False)
-    ]
-    for row, text in zip(
-        candidates.itertuples(index=False), inclusion[candidates.index], strict=True
+def _age_problems(limits: Limits, min_age: float | None, max_age: float | None) -> list[AgeProblem]:
+    """The structured ages that are missing or disagree with the criteria's limits."""
+    low, high = limits
+    problems = []
+    for field, stated, structured, lower, word in (
+        ("min_age_years", low, min_age, True, "minimum"),
+        ("max_age_years", high, max_age, False, "maximum"),
     ):
-        stated = stated_sexes(text)
-        if len(stated) == 1 and row.sex not in stated:
-            [(sex, criterion)] = stated.items()
-            admitted = "both sexes" if sex == "ALL" else f"{sex.lower()} participants only"
-            yield ctx.finding(
-                f'criteria admit {admitted} ("{criterion[:80]}"), the record says sex {row.sex}',
-                **where([row]),
-                field="sex",
-                key="conflict",
-                evidence={"criteria": criterion, "criteria_sex": sex, "sex": row.sex},
-            )
+        if stated is not None and (structured is None or not _agrees(structured, stated, lower)):
+            problems.append(AgeProblem(field, word, stated, structured))
+    return problems
+
+
+def _age_finding(problem: AgeProblem, row: Any, ctx: Context) -> Finding:
+    field, word, stated, structured = problem
+    evidence = {"criteria": stated.phrase, "stated_years": stated.years, field: structured}
+    if structured is None:
+        return ctx.finding(
+            f"criteria state a {word} age of {_years_text(stated.years)} "
+            f'("{stated.phrase}"); the record has no {word} age',
+            **where([row]),
+            field=field,
+            key="missing",
+            severity="info",
+            evidence=evidence,
+        )
+    return ctx.finding(
+        f"criteria say a {word} age of {_years_text(stated.years)} "
+        f'("{stated.phrase}"), the record says {_years_text(structured)}',
+        **where([row]),
+        field=field,
+        key="conflict",
+        evidence=evidence,
+    )
+
+
+def _age_findings(
+    studies: pd.DataFrame, codes: np.ndarray, limits: list[Limits | None], ctx: Context
+) -> Iterator[Finding]:
+    """Findings for studies whose criteria state an age. Studies sharing criteria and
+    structured ages share their problems, which are worked out once."""
+    stating = np.array([known is not None for known in limits], dtype=bool)[codes]
+    rows = studies.loc[stating, [*KEY_COLUMNS, "min_age_years", "max_age_years"]]
+    cases = list(
+        zip(
+            codes[stating].tolist(),
+            rows["min_age_years"].tolist(),
+            rows["max_age_years"].tolist(),
+            strict=True,
+        )
+    )
+    problems = {
+        case: _age_problems(limits[case[0]], value(case[1]), value(case[2])) for case in set(cases)
+    }
+    flagged = [bool(problems[case]) for case in cases]
+    flagged_rows = rows[np.array(flagged, dtype=bool)].itertuples(index=False)
+    for row, case in zip(flagged_rows, compress(cases, flagged), strict=True):
+        for problem in problems[case]:
+            yield _age_finding(problem, row, ctx)
+
+
+def _text_sexes(inclusion: pd.Series) -> list[tuple[str, str] | None]:
+    """The one sex each inclusion text states, with the criterion stating it; None when it
+    states none, or several."""
+    pattern = "|".join(_SEX_PATTERNS.values())
+    candidates = inclusion.str.contains(pattern, case=False, regex=True).fillna(False)
+    sexes: list[tuple[str, str] | None] = [None] * len(inclusion)
+    for position in np.flatnonzero(candidates.to_numpy(dtype=bool)).tolist():
+        stated = stated_sexes(inclusion.iloc[position])
+        if len(stated) == 1:
+            [sexes[position]] = stated.items()
+    return sexes
+
+
+def _contradicts(sex: Any, stated: tuple[str, str] | None) -> bool:
+    """Is ``sex`` a structured sex (ALL, FEMALE or MALE) other than the one criteria state?"""
+    return (
+        stated is not None
+        and isinstance(sex, str)
+        and sex in ("ALL", "FEMALE", "MALE")
+        and sex != stated[0]
+    )
+
+
+def _sex_findings(
+    studies: pd.DataFrame, codes: np.ndarray, sexes: list[tuple[str, str] | None], ctx: Context
+) -> Iterator[Finding]:
+    """Findings for studies whose sex is not the one their criteria state."""
+    record_sexes = zip(studies["sex"].tolist(), codes.tolist(), strict=True)
+    flagged = np.array([_contradicts(sex, sexes[code]) for sex, code in record_sexes], dtype=bool)
+    rows = studies.loc[flagged, [*KEY_COLUMNS, "sex"]]
+    for row, code in zip(rows.itertuples(index=False), codes[flagged].tolist(), strict=True):
+        sex, criterion = sexes[code]
+        admitted = "both sexes" if sex == "ALL" else f"{sex.lower()} participants only"
+        yield ctx.finding(
+            f'criteria admit {admitted} ("{criterion[:80]}"), the record says sex {row.sex}',
+            **where([row]),
+            field="sex",
+            key="conflict",
+            evidence={"criteria": criterion, "criteria_sex": sex, "sex": row.sex},
+        )
 
 
 @rule("eligibility-conflict", severity="warning", scope="record")
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     studies = tables.studies[tables.studies["inclusion"].notna()]
-    yield from _age_findings(studies, ctx)
-    yield from _sex_findings(studies, ctx)
+    codes, inclusion = _distinct_inclusions(studies)
+    yield from _age_findings(studies, codes, _text_limits(inclusion), ctx)
+    yield from _sex_findings(studies, codes, _text_sexes(inclusion), ctx)
