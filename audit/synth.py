@@ -292,6 +292,15 @@ def _date(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randint(0, max(0, (end - start).days)))
 
 
+def _criteria(rng: random.Random, condition: str) -> list[str]:
+    """Inclusion items with the numbers that make real criteria texts almost all distinct."""
+    return [
+        f"Diagnosed with {condition} at least {rng.randint(2, 36)} months before screening",
+        f"HbA1c between {rng.randint(60, 75) / 10}% and {rng.randint(90, 120) / 10}%",
+        f"Body mass index {rng.randint(18, 22)} to {rng.randint(30, 40)} kg/m2",
+    ][: rng.randint(1, 3)]
+
+
 def clean_trial(rng: random.Random, number: int, as_of: date) -> Trial:
     trial_id = f"NCT{10_000_000 + number:08d}"
     status = pick(rng, STATUSES)
@@ -354,6 +363,7 @@ def clean_trial(rng: random.Random, number: int, as_of: date) -> Trial:
         for i in range(pick(rng, SITE_COUNTS))
     ]
     condition = rng.choice(CONDITIONS)
+    min_age, max_age = rng.choice((18, 18, 20, 21, 30, 40)), rng.choice((55, 65, 70, 75, 80, 85))
     title = (
         f"{rng.choice(('A Study of', 'Efficacy of', 'Safety and Efficacy of'))} "
         f"{drugs[0].title()} in {condition} ({trial_id[-5:]})"
@@ -390,11 +400,11 @@ def clean_trial(rng: random.Random, number: int, as_of: date) -> Trial:
         outcomes=[outcome("primary", "Change in the primary measure", "12 weeks")],
         eligibility={
             "sex": "ALL",
-            "min_age_years": 18.0,
-            "max_age_years": 75.0,
+            "min_age_years": float(min_age),
+            "max_age_years": float(max_age),
             "healthy_volunteers": False,
-            "inclusion": ["Adults aged 18 to 75 years", f"Diagnosed with {condition}"],
-            "exclusion": ["Pregnancy"],
+            "inclusion": [f"Adults aged {min_age} to {max_age} years", *_criteria(rng, condition)],
+            "exclusion": ["Pregnancy", f"eGFR below {rng.randint(15, 60)} mL/min/1.73m2"],
         },
         descriptions={
             "brief_summary": f"This study tests {drugs[0]} in {condition}.",
@@ -513,11 +523,13 @@ def _open_label_text(rng: random.Random, trial: Trial, _: deque[Trial], __: date
 
 
 def _age_text(rng: random.Random, trial: Trial, _: deque[Trial], __: date):
-    low = rng.choice((30, 40, 50))
+    """Criteria whose minimum age is ten years above the structured one."""
+    eligibility = _main(trial)["eligibility"]
+    low, high = int(eligibility["min_age_years"]) + 10, int(eligibility["max_age_years"])
     _each(
         trial,
         lambda r: r["eligibility"].update(
-            inclusion=[f"Adults aged {low} to 75 years", *r["eligibility"]["inclusion"][1:]]
+            inclusion=[f"Adults aged {low} to {high} years", *r["eligibility"]["inclusion"][1:]]
         ),
     )
     return [trial.trial_id]
