@@ -58,11 +58,14 @@ def _reject_constant(name: str) -> Any:
     raise RecordError(f"{name} is not valid JSON (use null or a number)")
 
 
+MAX_INTEGER = 2**53  # beyond it integers are not exact in float or JavaScript (RFC 7493)
+
+
 def _integer(digits: str) -> int:
     value = int(digits) if len(digits) <= 40 else None
-    if value is None or not -(2**63) <= value < 2**64:
+    if value is None or abs(value) > MAX_INTEGER:
         shown = digits if len(digits) <= 24 else f"{digits[:12]}... ({len(digits)} digits)"
-        raise RecordError(f"integer {shown} is out of range (records hold 64-bit integers)")
+        raise RecordError(f"integer {shown} is out of range (at most 2**53 in size)")
     return value
 
 
@@ -125,7 +128,7 @@ def _too_deep(value: Any) -> bool:
 
 
 _KEY = re.compile(rb'"\s*:')
-_LONG_DIGITS = re.compile(rb"[0-9]{20}")
+_LONG_DIGITS = re.compile(rb"[0-9]{16}")  # a number that may be beyond 2**53
 
 
 def _key_count(value: Any) -> int:
@@ -141,10 +144,10 @@ def _key_count(value: Any) -> int:
 
 
 def _fast_parse(data: bytes) -> Any:
-    """orjson's parse when it is certainly right: no error, no run of 20 digits (orjson turns
-    integers beyond 64 bits into floats), and as many keys parsed as the text has key tokens
-    (else a key may be duplicated); None sends the file to the strict parser, which names the
-    problem precisely."""
+    """orjson's parse when it is certainly right: no error, no run of 16 digits (an integer
+    that may be beyond 2**53; orjson even turns those beyond 64 bits into floats), and as many
+    keys parsed as the text has key tokens (else a key may be duplicated); None sends the file
+    to the strict parser, which names the problem precisely."""
     if _LONG_DIGITS.search(data):
         return None
     try:

@@ -55,6 +55,8 @@ _PARENTHESES = re.compile(r"\([^()]*\)?")
 
 def fold(text: str) -> str:
     """Lower case without accents."""
+    if text.isascii():  # nothing to decompose or translate
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return (
         "".join(c for c in decomposed if not unicodedata.combining(c)).lower().translate(_LETTERS)
@@ -130,15 +132,22 @@ def email_name_tokens(email: str | None) -> list[str]:
     or more letters split by '.', '_' or '-', none a mailbox word ("liu.zhongmin" ->
     [liu, zhongmin]); [] for "info", "jsmith2", "clinical.trials" or "a.b"."""
     local = email_local(email)
-    if not local:
-        return []
-    parts = [w for w in re.split(r"[._\-+]+", re.sub(r"\d+", "", local)) if w]
+    return list(_local_name_words(_DIGITS.sub("", local))) if local else []
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=1 << 17)
+def _local_name_words(local: str) -> tuple[str, ...]:
+    """``email_name_tokens`` of a local part without digits (many addresses share one)."""
+    parts = [w for w in re.split(r"[._\-+]+", local) if w]
     parts = [w for w in parts if w not in TITLES and w not in DEGREES]
     if len(parts) < 2 or any(len(w) < 2 or not w.isalpha() for w in parts):
-        return []
+        return ()
     if any(w in _MAILBOX_WORDS or w in ORG_WORDS or w in ROLE_WORDS for w in parts):
-        return []
-    return parts
+        return ()
+    return tuple(parts)
 
 
 # --- comparing two spellings --------------------------------------------------------------
@@ -148,9 +157,10 @@ MIN_WORD_LENGTH = 4  # the longer of the two differing words
 SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
 
 
-def _glued(tokens: tuple[str, ...]) -> set[str]:
+@lru_cache(maxsize=1 << 16)
+def _glued(tokens: tuple[str, ...]) -> frozenset[str]:
     orders = permutations(tokens) if len(tokens) <= 4 else [tokens, tuple(sorted(tokens))]
-    return {"".join(order) for order in orders}
+    return frozenset("".join(order) for order in orders)
 
 
 def same_name(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -248,6 +258,7 @@ _MAILBOX_WORDS = word_set(
 # Company forms that are also name syllables ("Sa", "Ag", "Co"): only in capitals or with dots.
 _ORG_ABBREVIATIONS = word_set("ag sa sas srl spa bv nv kk co lp ab as oy pty nhs r&d")
 _NOT_NAME_WORDS = _PLACEHOLDER_WORDS | TITLES | DEGREES
+_ORG_OR_ROLE_WORDS = ORG_WORDS | ROLE_WORDS
 _CAMEL = re.compile(r"[A-Z][a-z]{2,}")
 
 
@@ -302,7 +313,7 @@ def _word_kinds(text: str) -> dict[str, list[str]]:
         ):
             found["institution"].append(word)
             continue
-        for token in [compact] if compact in ORG_WORDS | ROLE_WORDS else _SPLIT.split(fold(word)):
+        for token in [compact] if compact in _ORG_OR_ROLE_WORDS else _SPLIT.split(fold(word)):
             if token in INSTITUTION_WORDS or token in COMPANIES:
                 found["institution"].append(word)
             elif token in DESCRIPTOR_WORDS:

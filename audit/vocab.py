@@ -7,6 +7,7 @@ A word that maps to nothing gives ``None``: a value is never guessed.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -290,6 +291,8 @@ def to_years(text: str | None) -> float | None:
     if not match:
         return None
     number = float(match.group(1))
+    if not math.isfinite(number):  # float("9" * 400) is inf, which JSON cannot hold
+        return None
     unit = (match.group(2) or "years")[0].lower()
     per_year = {"y": 1, "m": 12, "w": 52.1775, "d": 365.25, "h": 8766}[unit]
     return round(number / per_year, 4) if per_year != 1 else number

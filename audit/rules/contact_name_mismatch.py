@@ -40,11 +40,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import combinations
+from typing import Any, NamedTuple
 
+import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz, process
 
 from audit.findings import Finding
@@ -60,7 +63,6 @@ from audit.names import (
     word_set,
 )
 from audit.rules import Context, rule
-from audit.rules.common import value
 from audit.tables import Tables
 
 INSTITUTION_SIMILARITY = 90  # token_set_ratio of the institutions' distinctive words
@@ -75,8 +77,7 @@ _STOPWORDS = word_set(
 )
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     """One people row with what linking and comparing need."""
 
     name: str
@@ -91,52 +92,142 @@ class Person:
     role: str | None
 
 
+@lru_cache(maxsize=1 << 16)
 def _distinctive(text: str) -> str:
     words = re.findall(r"[a-z0-9]+", fold(text))
     kept = [w for w in words if w not in ORG_WORDS and w not in _STOPWORDS and len(w) > 1]
     return " ".join(sorted(set(kept)))
 
 
-def _domain(email: str | None) -> list[str]:
+def _domain(email: str | None) -> tuple[str, ...]:
     if not email or "@" not in email:
-        return []
-    labels = fold(email.split("@", 1)[1]).split(".")[:-1]
-    return [w for w in labels if len(w) > 3 and w not in _WEBMAIL]
+        return ()
+    return _domain_words(email.split("@", 1)[1])
+
+
+@lru_cache(maxsize=1 << 16)
+def _domain_words(domain: str) -> tuple[str, ...]:
+    labels = fold(domain).split(".")[:-1]
+    return tuple(w for w in labels if len(w) > 3 and w not in _WEBMAIL)
+
+
+def _cells(column: pd.Series) -> list[Any]:
+    """A table column as plain values, None for missing."""
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def _each_distinct(column: pd.Series, function: Callable[[str], Any], missing: Any) -> list[Any]:
+    """``function`` of every cell of a text column, computed once per distinct text
+    (``missing`` for nulls)."""
+    codes, texts = pd.factorize(column)
+    results = [function(text) for text in texts] + [missing]  # code -1 (null) takes the last
+    return [results[code] for code in codes]
+
+
+def _email_details(email: str) -> tuple[str, str]:
+    """The address as compared (stripped, lower case) and the name it reads as ('' for none)."""
+    return email.strip().lower(), " ".join(sorted(email_name_tokens(email)))
+
+
+def _names_a_person(name: str) -> bool:
+    return not not_a_person(name)
+
+
+def _linkable(tables: Tables) -> pd.DataFrame:
+    """People rows with a name: the row's name, name key, email as compared (None for none)
+    and the name the email reads as, each computed once per distinct name or address."""
+    table = tables.people
+    emails = _each_distinct(table["email"], _email_details, (None, ""))
+    frame = pd.DataFrame(
+        {
+            "name": _cells(table["name"]),
+            "key": _each_distinct(table["name"], name_key, ""),
+            "email": [
+                email if raw else None
+                for raw, (email, _) in zip(_cells(table["email"]), emails, strict=True)
+            ],
+            "email_key": [key for _, key in emails],
+        }
+    )
+    return frame[frame["key"] != ""]
+
+
+def _in_reported_clusters(rows: pd.DataFrame) -> np.ndarray:
+    """Which rows may be in a cluster of two or more names (keys or email names).
+
+    Links keep the name, except an address shared by two names, so such a cluster has a seed:
+    a row whose email reads as another name, or an address shared by two names. The seeds'
+    clusters are found by adding, until nothing new comes, every row that shares a name, an
+    email name or an address with the rows found. Only rows that name a person count."""
+    count = len(rows)
+    codes, labels = pd.factorize(pd.concat([rows["key"], rows["email_key"]], ignore_index=True))
+    key, local = codes[:count], codes[count:].copy()
+    local[(rows["email_key"] == "").to_numpy()] = -1  # -1: no name, no address
+    email, addresses = pd.factorize(rows["email"])
+    names_of = pd.DataFrame({"email": email, "key": key})[email >= 0].drop_duplicates()
+    shared = names_of["email"][names_of["email"].duplicated()]
+    new = ((local >= 0) & (local != key)) | np.isin(email, shared)
+    checked, found = np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
+    names = rows["name"].to_numpy(dtype=object)
+    while new.any():
+        checked |= new
+        candidates = np.flatnonzero(new)
+        found[candidates[[_names_a_person(name) for name in names[candidates]]]] = True
+        label_seen = np.zeros(len(labels) + 1, dtype=bool)  # the last place stands for -1
+        label_seen[key[found]] = label_seen[local[found]] = True
+        address_seen = np.zeros(len(addresses) + 1, dtype=bool)
+        address_seen[email[found]] = True
+        label_seen[-1] = address_seen[-1] = False
+        new = (label_seen[key] | label_seen[local] | address_seen[email]) & ~checked
+    return found
 
 
 def _people(tables: Tables) -> list[Person]:
-    """People rows that name a person, each with its record's institutions pooled with those of
-    same-named rows of the same record (the contact row rarely repeats the PI's affiliation)."""
-    sponsors = dict(zip(tables.studies.record_file, tables.studies.sponsor, strict=True))
-    rows = [
-        r
-        for r in tables.people.itertuples(index=False)
-        if isinstance(value(r.name), str) and not not_a_person(r.name)
-    ]
+    """People rows that name a person and may be in a cluster of two names, each with its
+    record's institutions pooled with those of same-named rows of the same record (the contact
+    row rarely repeats the PI's affiliation)."""
+    rows = _linkable(tables)
+    rows = rows[_in_reported_clusters(rows)]
+    table = tables.people.iloc[rows.index]
+    studies = tables.studies
+    sponsors = dict(zip(_cells(studies["record_file"]), _cells(studies["sponsor"]), strict=True))
+    files, keys = _cells(table["record_file"]), rows["key"].tolist()
+    raw_emails = _cells(table["email"])
     pooled: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for r in rows:
-        texts = [value(r.affiliation), value(sponsors.get(r.record_file)), *_domain(value(r.email))]
-        pooled[(r.record_file, name_key(r.name))] |= {t for t in texts if isinstance(t, str)}
-    people = []
-    for r in rows:
-        key = name_key(r.name)
-        email = value(r.email)
-        institutions = {_distinctive(t) for t in pooled[(r.record_file, key)]} - {""}
-        people.append(
-            Person(
-                r.name,
-                tuple(name_tokens(r.name)),
-                key,
-                email.strip().lower() if email else None,
-                " ".join(sorted(email_name_tokens(email))),
-                tuple(sorted(institutions)),
-                r.record_file,
-                value(r.trial_id),
-                value(r.source),
-                value(r.role),
-            )
+    for file, key, affiliation, email in zip(
+        files, keys, _cells(table["affiliation"]), raw_emails, strict=True
+    ):
+        texts = [affiliation, sponsors.get(file), *_domain(email)]
+        pooled[(file, key)] |= {t for t in texts if isinstance(t, str)}
+    institutions = {
+        group: tuple(sorted({_distinctive(t) for t in texts} - {""}))
+        for group, texts in pooled.items()
+    }
+    return [
+        Person(
+            name,
+            tuple(name_tokens(name)),
+            key,
+            email,
+            email_key,
+            institutions[(file, key)],
+            file,
+            trial_id,
+            source,
+            role,
         )
-    return [p for p in people if p.key]
+        for name, key, email, email_key, file, trial_id, source, role in zip(
+            _cells(rows["name"]),
+            keys,
+            _cells(rows["email"]),
+            _cells(rows["email_key"]),
+            files,
+            _cells(table["trial_id"]),
+            _cells(table["source"]),
+            _cells(table["role"]),
+            strict=True,
+        )
+    ]
 
 
 @lru_cache(maxsize=200_000)
@@ -144,13 +235,77 @@ def _same_institution(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return any(fuzz.token_set_ratio(x, y) >= INSTITUTION_SIMILARITY for x in a for y in b)
 
 
+def _by_institutions(
+    members: Iterable[int], people: list[Person]
+) -> dict[tuple[str, ...], list[int]]:
+    """People (by index) grouped by their institutions, in order of first appearance."""
+    grouped: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i in members:
+        grouped[people[i].institutions].append(i)
+    return grouped
+
+
+class _Links:
+    """Union-find over the numbers 0 .. size-1: which are linked, directly or not."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+        self.groups = size
+
+    def root(self, i: int) -> int:
+        """The representative of ``i``'s group (halving the path on the way)."""
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def link(self, i: int, j: int) -> None:
+        ri, rj = self.root(i), self.root(j)
+        if ri != rj:
+            self.parent[ri] = rj
+            self.groups -= 1
+
+    def link_all(self, members: list[int]) -> None:
+        for i in members[1:]:
+            self.link(members[0], i)
+
+    def grouped(self) -> list[list[int]]:
+        """Every group, members ascending, groups in order of their smallest member."""
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(self.parent)):
+            groups[self.root(i)].append(i)
+        return list(groups.values())
+
+
+def _linked_places(places: list[tuple[str, ...]], hubs: int) -> list[list[int]]:
+    """Places (by position) linked by being the same institution, directly or through other
+    places, where a link needs one of the first ``hubs`` places; unlinked places come back
+    alone. Places sharing a text are the same institution without comparing; other pairs are
+    compared only while they are not linked yet."""
+    links = _Links(len(places))
+    hub_with: dict[str, int] = {}
+    for k, place in enumerate(places):
+        for text in place:
+            if k < hubs:
+                hub_with.setdefault(text, k)
+            if text in hub_with:
+                links.link(k, hub_with[text])
+    for k in range(hubs):
+        for j in range(k + 1, len(places)):
+            if links.groups == 1:
+                break
+            if links.root(k) != links.root(j) and _same_institution(places[k], places[j]):
+                links.link(k, j)
+    return links.grouped()
+
+
 def _clusters(people: list[Person]) -> list[list[Person]]:
-    """People linked by email, name-like email local part or name at one institution."""
-    parent = list(range(len(people)))
+    """People linked by email, name-like email local part or name at one institution.
 
-    def union(i: int, j: int) -> None:
-        parent[_root(parent, i)] = _root(parent, j)
-
+    Institutions are compared once per pair of distinct institutions of a name or a local part
+    (not per pair of people), and only while the two are not linked yet."""
+    links = _Links(len(people))
     by_email, by_local, by_key = defaultdict(list), defaultdict(list), defaultdict(list)
     for i, p in enumerate(people):
         if p.email:
@@ -159,27 +314,23 @@ def _clusters(people: list[Person]) -> list[list[Person]]:
             by_local[p.email_key].append(i)
         by_key[p.key].append(i)
     for members in by_email.values():
-        for i in members[1:]:
-            union(members[0], i)
+        links.link_all(members)
     for local_key, owners in by_local.items():
-        for i in owners:
-            for j in {*owners, *by_key.get(local_key, [])} - {i}:
-                if _same_institution(people[i].institutions, people[j].institutions):
-                    union(i, j)
+        # Owners link to anyone of the local part's name or owning it at the same institution.
+        hubs = len(dict.fromkeys(people[i].institutions for i in owners))
+        at = _by_institutions(dict.fromkeys([*owners, *by_key.get(local_key, [])]), people)
+        places = list(at)  # the owners' institutions first
+        for group in _linked_places(places, hubs):
+            if len(group) > 1 or (group[0] < hubs and places[group[0]]):
+                links.link_all([i for k in group for i in at[places[k]]])
     for members in by_key.values():
-        seen: dict[tuple[str, ...], int] = {}
-        for i in members:
-            seen.setdefault(people[i].institutions, i)
-            union(i, seen[people[i].institutions])
-        for (a, i), (b, j) in combinations(seen.items(), 2):
-            if _same_institution(a, b):
-                union(i, j)
-    groups: dict[int, list[Person]] = defaultdict(list)
-    for i, p in enumerate(people):
-        groups[_root(parent, i)].append(p)
-    return [
-        g for g in groups.values() if len({p.key for p in g} | {p.email_key for p in g} - {""}) > 1
-    ]
+        # One name at one institution (or at none) is one person; so at similar institutions.
+        at = _by_institutions(members, people)
+        places = list(at)
+        for group in _linked_places(places, len(places)):
+            links.link_all([i for k in group for i in at[places[k]]])
+    clusters = [[people[i] for i in group] for group in links.grouped()]
+    return [g for g in clusters if len({p.key for p in g} | {p.email_key for p in g} - {""}) > 1]
 
 
 @dataclass
@@ -190,8 +341,9 @@ class Spelling:
     people: list[Person]
     from_email: str | None = None  # set for a spelling seen only in an email address
 
-    @property
+    @cached_property
     def label(self) -> str:
+        """The spelling as shown (asked only once the cluster's people are all placed)."""
         if self.from_email:
             return self.from_email.split("@")[0]
         return Counter(p.name for p in self.people).most_common(1)[0][0]
@@ -216,14 +368,11 @@ def _variant_groups(spellings: list[Spelling]) -> Iterator[list[Spelling]]:
     """Connected groups of spellings that differ by one similar word."""
     keys = [" ".join(sorted(s.tokens)) for s in spellings]
     scores = process.cdist(keys, keys, scorer=fuzz.token_sort_ratio, score_cutoff=60)
-    parent = list(range(len(spellings)))
+    links = _Links(len(spellings))
     for i, j in combinations(range(len(spellings)), 2):
         if scores[i][j] and _differ(spellings[i], spellings[j]):
-            parent[_root(parent, i)] = _root(parent, j)
-    groups: dict[int, list[Spelling]] = defaultdict(list)
-    for i, s in enumerate(spellings):
-        groups[_root(parent, i)].append(s)
-    yield from (g for g in groups.values() if len(g) > 1)
+            links.link(i, j)
+    yield from ([spellings[k] for k in g] for g in links.grouped() if len(g) > 1)
 
 
 def _differ(a: Spelling, b: Spelling) -> tuple[str, str] | None:
@@ -233,14 +382,6 @@ def _differ(a: Spelling, b: Spelling) -> tuple[str, str] | None:
     if a.from_email:
         a, b = b, a
     return spelling_difference(a.tokens, b.tokens, email=bool(b.from_email))
-
-
-def _root(parent: list[int], i: int) -> int:
-    """Union-find: the representative of ``i`` (halving the path on the way)."""
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
 
 
 def _where(people: list[Person]) -> str:
@@ -275,14 +416,15 @@ def _finding(ctx: Context, group: list[Spelling]) -> Finding:
             f"the email address given with it ({words})."
         )
         severity = "info"
-    readers = [
-        (p.email, s)
+    read = {p.email: tuple(email_name_tokens(p.email)) for p in people if p.email and p.email_key}
+    readers = {
+        (email, s.label)
         for s in names
-        for p in people
-        if p.email and p.email_key and same_name(tuple(email_name_tokens(p.email)), s.tokens)
-    ]
-    for email, s in sorted({(e, s.label) for e, s in readers}):
-        message += f' The email {email} reads "{s}".'
+        for email, tokens in read.items()
+        if same_name(tokens, s.tokens)
+    }
+    for email, label in sorted(readers):
+        message += f' The email {email} reads "{label}".'
     for s in emails:
         message += f' The email {s.from_email} reads "{" ".join(s.tokens)}".'
     evidence = {

@@ -61,7 +61,7 @@ def importers() -> list[ModuleType]:
 def by_name(name: str, path: Path, text: str) -> ModuleType:
     """The importer of source ``name``; of a source with two formats (ctgov-classic: page or
     search export), the one that recognizes the file, else the last (the page format)."""
-    named = [module for module in importers() if module.NAME == name]
+    named = [module for module in importers() if name == module.NAME]
     if not named:
         names = sorted({m.NAME for m in importers()})
         raise SourceError(name, f"unknown source {name!r}; choose from {', '.join(names)}")

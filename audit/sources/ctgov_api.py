@@ -15,7 +15,7 @@ from typing import Any
 
 from audit import vocab
 from audit.record import arm, intervention, new_record, outcome, person, site
-from audit.sources import SourceError
+from audit.sources import MAX_DIGITS, SourceError, whole_number
 
 NAME = "ctgov-api"
 
@@ -40,11 +40,13 @@ def parse(path: Path, text: str) -> list[dict]:
 def _studies(path: Path, text: str) -> list[tuple[str, Any]]:
     """The study objects, each with a label for error messages ("study [3]")."""
     try:
-        data = json.loads(text)
+        data = _loads(text)
     except json.JSONDecodeError as error:
         if error.msg == "Extra data" and _is_object(text.lstrip().split("\n", 1)[0]):
             return _ndjson(path, text)
         raise SourceError(path, f"invalid JSON: {_position(error)}") from error
+    except ValueError as error:
+        raise SourceError(path, f"invalid JSON: {error}") from error
     if isinstance(data, list):
         return [(f"study [{i}]", study) for i, study in enumerate(data)]
     if isinstance(data, dict):
@@ -58,10 +60,42 @@ def _studies(path: Path, text: str) -> list[tuple[str, Any]]:
     raise SourceError(path, f"JSON {type(data).__name__} is not a study object or an array")
 
 
+def _loads(text: str) -> Any:
+    """Strict JSON: ValueError for a duplicate key, NaN or Infinity, a giant number or too
+    deep nesting (all of which ``json.loads`` would accept or crash on)."""
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_unique_keys,
+            parse_constant=_no_constant,
+            parse_int=_int_literal,
+        )
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        duplicate = next(k for i, (k, _) in enumerate(pairs) if k in dict(pairs[:i]))
+        raise ValueError(f"duplicate key {duplicate!r} in one JSON object")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _int_literal(digits: str) -> int:
+    if len(digits) > 40:
+        raise ValueError(f"number {digits[:12]}... has {len(digits)} digits")
+    return int(digits)
+
+
 def _is_object(line: str) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
-    except json.JSONDecodeError:
+        return isinstance(_loads(line), dict)
+    except ValueError:
         return False
 
 
@@ -71,9 +105,11 @@ def _ndjson(path: Path, text: str) -> list[tuple[str, Any]]:
         if not line.strip():
             continue
         try:
-            studies.append((f"line {number}", json.loads(line)))
+            studies.append((f"line {number}", _loads(line)))
         except json.JSONDecodeError as error:
             raise SourceError(path, f"invalid JSON on line {number}: {_position(error)}") from error
+        except ValueError as error:
+            raise SourceError(path, f"invalid JSON on line {number}: {error}") from error
     return studies
 
 
@@ -103,10 +139,8 @@ def _strs(value: Any) -> list[str]:
 
 def _int(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return None
+        return value if abs(value) < 10**MAX_DIGITS else None
+    return whole_number(value) if isinstance(value, str) and "," not in value else None
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -249,9 +283,11 @@ def _participant_flow(module: dict) -> list[dict]:
         if periods
         else {}
     )
-    counts = {a.get("groupId"): _int(a.get("numSubjects")) for a in _objs(started, "achievements")}
+    counts = {
+        _str(a.get("groupId")): _int(a.get("numSubjects")) for a in _objs(started, "achievements")
+    }
     return [
-        {"group": group["title"], "started": counts.get(group.get("id"))}
+        {"group": group["title"], "started": counts.get(_str(group.get("id")))}
         for group in _objs(module, "groups")
         if _str(group.get("title"))
     ]

@@ -12,7 +12,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element
 
 from audit.record import arm, intervention, new_record, outcome, person, site
-from audit.sources import SourceError
+from audit.sources import SourceError, whole_number
 from audit.vocab import (
     ALLOCATIONS,
     ARM_TYPES,
@@ -81,7 +81,7 @@ def _texts(element: Element, path: str) -> list[str]:
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text and text.strip().isdigit() else None
+    return whole_number(text) if text and "," not in text else None
 
 
 def _dated(root: Element, tag: str) -> dict:

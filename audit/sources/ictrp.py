@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.record import arm, intervention, new_record, outcome, person, site
-from audit.sources import SourceError
+from audit.sources import SourceError, whole_number
 from audit.validate.registries import is_nct_id
 from audit.vocab import (
     ARM_TYPES,
@@ -214,11 +214,13 @@ def _repair_mojibake(text: str) -> str:
 # --- cleaning cells ----------------------------------------------------------------------
 
 _BREAK = re.compile(r"(?:_x000D_|\r\n|\r|\n)?<br\s*/?\s*>|_x000D_\n?|\r\n|\r", re.IGNORECASE)
+# A decimal character reference too long for int() (html.unescape would raise ValueError).
+_HUGE_REF = re.compile(r"&#[0-9]{1000,};?")
 
 
 def _clean(value: str | None) -> str:
     """Plain text: breaks as "\\n", entities decoded, spaces collapsed, one blank line at most."""
-    text = html.unescape(_BREAK.sub("\n", value or ""))
+    text = html.unescape(_HUGE_REF.sub("\ufffd", _BREAK.sub("\n", value or "")))
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
@@ -580,14 +582,15 @@ def _target_size(value: str | None) -> tuple[int | None, list[tuple[str, int]], 
         return None, [], False
     plain = re.fullmatch(r"(\d+)(?:\s*\([^()]*\))?", text)  # "400 (200 in each arm)"
     if plain:
-        return int(plain.group(1)), [], False
+        return whole_number(plain.group(1)), [], False
     groups: list[tuple[str, int]] = []
     position = 0
     while position < len(text):
         match = _GROUP_SIZE.match(text, position)
-        if not match:
+        size = whole_number(match.group("size")) if match else None
+        if match is None or size is None:
             return None, [], False
-        groups.append((match.group("label").strip(" ;"), int(match.group("size"))))
+        groups.append((match.group("label").strip(" ;"), size))
         position = match.end()
     diagnostic = [label.lower() for label, _ in groups] == _DIAGNOSTIC_GROUPS
     return sum(size for _, size in groups), groups, diagnostic

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from audit import vocab
 from audit.record import arm, intervention, new_record, outcome, site
-from audit.sources import SourceError
+from audit.sources import SourceError, whole_number
 
 NAME = "medpath"
 
@@ -715,7 +715,7 @@ def _intervention(text: str) -> dict:
 
 def _count(text: str | None) -> int | None:
     match = re.match(r"^\s*(\d{1,3}(?:,\d{3})+|\d+)\b", text or "")
-    return int(match.group(1).replace(",", "")) if match else None
+    return whole_number(match.group(1)) if match else None
 
 
 def _ages(text: str | None) -> tuple[float | None, float | None]:
@@ -821,7 +821,7 @@ def parse(path: Path, text: str) -> list[dict]:
     for section in location_sections:
         match = _LOCATIONS_COUNT_RE.match(section.heading.text)
         if match:
-            count = int(match.group(1))
+            count = whole_number(match.group(1))
     location_lines = [line for section in location_sections for line in section.body]
     record["sites"] = parse_locations(location_lines, count)
     if record["sites"]:

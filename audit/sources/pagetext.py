@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from audit import vocab
+from audit.sources import whole_number
 
 NCT_RE = re.compile(r"\bNCT\d{8}\b")
 EMAIL_RE = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
@@ -148,7 +149,7 @@ def age_range(text: str | None) -> tuple[float | None, float | None]:
 def count(text: str | None) -> int | None:
     """The first whole number in ``text`` ("1,200 participants" -> 1200)."""
     match = re.search(r"\d[\d,]*", text or "")
-    return int(match.group(0).replace(",", "")) if match else None
+    return whole_number(match.group(0)) if match else None
 
 
 def count_type(text: str | None) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from audit import vocab
 from audit.record import arm, intervention, new_record, person
-from audit.sources import SourceError
+from audit.sources import SourceError, whole_number
 from audit.sources import pagetext as pt
 
 NAME = "veeva"
@@ -332,7 +332,7 @@ def _arms_and_treatments(record: dict, sections: dict[str, Section], lines: dict
     groups = sections.get("groups")
     if groups:
         match = _GROUPS_RE.match(groups.rows[0][1])
-        record["stated_arm_count"] = int(match.group(2)) if match else None
+        record["stated_arm_count"] = whole_number(match.group(2)) if match else None
         lines["stated_arm_count"] = groups.line
         record["arms"] = parse_groups(groups.rows[1:])
         if record["arms"]:
