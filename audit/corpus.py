@@ -151,8 +151,11 @@ class TableCache:
         self.index = {name: entry for name, entry in self.index.items() if name in kept}
         for name, frame in tables.items():
             temporary = self.folder / f".{name}.parquet.tmp"
-            frame.to_parquet(temporary, index=False)
-            temporary.replace(self.folder / f"{name}.parquet")
+            try:
+                frame.to_parquet(temporary, index=False)
+                temporary.replace(self.folder / f"{name}.parquet")
+            finally:
+                temporary.unlink(missing_ok=True)
         atomic_write(
             self.folder / "index.json", json.dumps({"stamp": self.stamp, "files": self.index})
         )

@@ -53,6 +53,12 @@ def _joined(value: Any) -> str | None:
     return "|".join(items) if items else None
 
 
+def _total(counts: list[int | None]) -> int | None:
+    """The sum of the stated counts; None when none is stated or the sum is past int64."""
+    total = sum(c for c in counts if c is not None)
+    return total if counts and total < 2**63 else None
+
+
 def _study_row(record: dict[str, Any]) -> dict[str, Any]:
     enrollment = _dict(record.get("enrollment"))
     eligibility = _dict(record.get("eligibility"))
@@ -100,7 +106,7 @@ def _study_row(record: dict[str, Any]) -> dict[str, Any]:
             "arm_count": len(_items(record.get("arms"))),
             "intervention_count": len(_items(record.get("interventions"))),
             "flow_group_count": len(flow),
-            "flow_started_total": sum(c for c in flow if c is not None) if flow else None,
+            "flow_started_total": _total(flow),
         }
     )
     return row

@@ -224,3 +224,10 @@ def test_bad_arguments_exit_2(tmp_path):
     with pytest.raises(SystemExit) as stop:
         main(["run", "--as-of", "not-a-date"])
     assert stop.value.code == 2
+
+
+def test_each_copy_of_a_duplicated_record_has_its_own_fingerprint(tmp_path):
+    write_records(tmp_path, {"a.json": valid_record(), "b.json": valid_record()})
+    found = by_rule(audit(tmp_path), "duplicate-record")
+    assert len({f.fingerprint for f in found}) == 2
+    assert all("'trial_id': 'NCT01234567'" in f.message for f in found)

@@ -150,7 +150,8 @@ def _findings(
         summary += f", {share:.1f}%"
     findings = []
     for row in rows:
-        value = {k: v for k, v in row.items() if k not in (*KEY_COLUMNS, "item")} or None
+        columns = kwargs.get("column_list") or [kwargs.get("column")]
+        value = {k: row.get(k) for k in columns if k in row} or None
         if isinstance(value, dict) and len(value) == 1:
             value = next(iter(value.values()))
         trial = row.get("trial_id")
@@ -167,7 +168,9 @@ def _findings(
                 sources=[row.get("source")] if isinstance(row.get("source"), str) else [],
                 field=f"{table}[{row['item']}].{column}" if "item" in row else f"{table}.{column}",
                 evidence={"value": value, "expectation": config["type"], "kwargs": kwargs},
-                key=f"{row.get('record_file') if not trial else ''}|{_show(value)}",
+                # A uniqueness failure is about one of several files: the file is its identity.
+                key=f"{row.get('record_file') if not trial or 'unique' in config['type'] else ''}"
+                f"|{_show(value)}",
             )
         )
     return findings
