@@ -7,9 +7,10 @@ import os
 from datetime import date
 from pathlib import Path
 
+from conftest import ROOT, valid_record, write_records
+
 from audit.corpus import blob_id, load_corpus
 from audit.engine import findings_json, run_audit
-from conftest import ROOT, valid_record, write_records
 
 AS_OF = date(2026, 11, 22)
 

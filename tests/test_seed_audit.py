@@ -6,10 +6,10 @@ import os
 from datetime import date
 
 import pytest
+from conftest import ROOT
 
 from audit.engine import run_audit
 from audit.record import dumps, schema_errors
-from conftest import ROOT
 
 AS_OF = date(2026, 11, 22)
 UNKNOWN = {"NCT04441658", "NCT04216849", "NCT03943940", "NCT01219465"}

@@ -8,12 +8,35 @@ import pytest
 
 from audit.sources import SourceError, import_file
 
-COLUMNS = (
-    "Rank|NCT Number|Title|Acronym|Status|Study Results|Conditions|Interventions|"
-    "Outcome Measures|Sponsor/Collaborators|Gender|Age|Phases|Enrollment|Funded Bys|Study Type|"
-    "Study Designs|Other IDs|Start Date|Primary Completion Date|Completion Date|First Posted|"
-    "Results First Posted|Last Update Posted|Locations|Study Documents|URL"
-).split("|")
+COLUMNS = [
+    "Rank",
+    "NCT Number",
+    "Title",
+    "Acronym",
+    "Status",
+    "Study Results",
+    "Conditions",
+    "Interventions",
+    "Outcome Measures",
+    "Sponsor/Collaborators",
+    "Gender",
+    "Age",
+    "Phases",
+    "Enrollment",
+    "Funded Bys",
+    "Study Type",
+    "Study Designs",
+    "Other IDs",
+    "Start Date",
+    "Primary Completion Date",
+    "Completion Date",
+    "First Posted",
+    "Results First Posted",
+    "Last Update Posted",
+    "Locations",
+    "Study Documents",
+    "URL",
+]
 
 
 def test_forced_classic_source_reads_a_page(seeds: Path) -> None:
