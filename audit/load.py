@@ -1,4 +1,5 @@
-"""Read ``records/``: every ``*.json`` file, strictly, with every problem turned into a finding.
+"""Read record files strictly: every problem becomes a clear error (``audit.corpus`` turns the
+files of ``records/`` into tables and these errors into findings).
 
 A file that cannot be read as one JSON object (bad bytes, bad JSON, duplicate keys, NaN, a
 symlink, not an object) is *unreadable*: it becomes an error finding and the run is marked
@@ -15,14 +16,11 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from audit.findings import Finding, finding
-from audit.progress import Progress
 from audit.record import validator
 
 MAX_RECORD_BYTES = 50 * 1024 * 1024
@@ -33,13 +31,6 @@ _VALUE_KEYWORDS = {"Enum", "Pattern", "Minimum", "MinLength"}
 
 class RecordError(ValueError):
     """Why one record file cannot be read."""
-
-
-@dataclass
-class LoadedRecords:
-    records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    unreadable: list[str] = field(default_factory=list)
 
 
 def record_files(root: Path) -> Iterator[Path]:
@@ -192,60 +183,3 @@ def structure_problems(record: dict[str, Any]) -> list[tuple[str, str]]:
         message = error.message if len(error.message) < 300 else error.message[:297] + "..."
         problems.append((where, message))
     return sorted(set(problems))
-
-
-def load_records(root: Path) -> LoadedRecords:
-    loaded = LoadedRecords()
-    if not root.is_dir():
-        loaded.unreadable.append(str(root))
-        loaded.findings.append(
-            finding(
-                "record-unreadable",
-                "input",
-                "error",
-                f"records folder {root} does not exist",
-                record_files=[str(root)],
-            )
-        )
-        return loaded
-    paths = list(record_files(root))
-    progress = Progress("loading records", len(paths))
-    for path in paths:
-        progress.advance()
-        name = path.relative_to(root).as_posix()
-        try:
-            record = parse_record(path)
-        except RecordError as error:
-            loaded.unreadable.append(name)
-            loaded.findings.append(
-                finding(
-                    "record-unreadable",
-                    "input",
-                    "error",
-                    f"{name}: {error}",
-                    record_files=[name],
-                    key=name,
-                    evidence={"reason": str(error)},
-                )
-            )
-            continue
-        loaded.records.append((name, record))
-        trial_id = record.get("trial_id") if isinstance(record.get("trial_id"), str) else None
-        source = record.get("source") if isinstance(record.get("source"), str) else None
-        for where, message in structure_problems(record):
-            loaded.findings.append(
-                finding(
-                    "record-structure",
-                    "schema",
-                    "error",
-                    f"{name}: {where}: {message}",
-                    trial_ids=[trial_id] if trial_id else [],
-                    record_files=[name],
-                    sources=[source] if source else [],
-                    field=where,
-                    key=message,
-                    evidence={"problem": message},
-                )
-            )
-    progress.close()
-    return loaded

@@ -277,7 +277,7 @@ def test_normalized_hostile_records_audit_to_findings(normalized, tmp_path, caps
     code = main(["run", "--records", str(out), "--as-of", AS_OF, "--out", str(tmp_path)])
     capsys.readouterr()
     report = json.loads((tmp_path / "findings.json").read_text(encoding="utf-8"))
-    assert code == 1 and report["complete"]
+    assert code == 1 and report["complete"], report["problems"]
     assert report["record_count"] == len(list(out.iterdir()))
     by_rule: dict[str, set[str]] = {}
     for item in report["findings"]:

@@ -7,7 +7,7 @@ from datetime import date
 from conftest import valid_record
 
 from audit.cli import main
-from audit.load import load_records
+from audit.corpus import load_corpus
 from audit.record import arm, intervention, record_filename
 from audit.rules import Context, arm_intervention_mismatch
 from audit.tables import build_tables
@@ -138,7 +138,7 @@ def test_docstring_is_curator_documentation():
 
 def test_seed_nct06751199_hucmscs_missing_from_the_list(seeds, tmp_path):
     assert main(["normalize", str(seeds), "--out", str(tmp_path)]) == 0
-    tables = build_tables(load_records(tmp_path).records)
+    tables = load_corpus(tmp_path).tables
     found = list(arm_intervention_mismatch.check(tables, CONTEXT))
     assert [(f.trial_ids, f.key) for f in found] == [
         (("NCT06751199",), "missing:human umbilical cord mesenchymal stem cells")

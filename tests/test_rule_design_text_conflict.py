@@ -9,7 +9,7 @@ import pytest
 from conftest import valid_record
 
 from audit.cli import main
-from audit.load import load_records
+from audit.corpus import load_corpus
 from audit.record import arm, record_filename
 from audit.rules import Context, design_text_conflict
 from audit.tables import build_tables
@@ -218,7 +218,7 @@ def test_docstring_is_curator_documentation():
 
 def test_seed_nct04441658_double_blind_text_vs_triple_masking(seeds, tmp_path):
     assert main(["normalize", str(seeds), "--out", str(tmp_path)]) == 0
-    tables = build_tables(load_records(tmp_path).records)
+    tables = load_corpus(tmp_path).tables
     found = list(design_text_conflict.check(tables, CONTEXT))
     [seed] = [f for f in found if f.trial_ids == ("NCT04441658",)]
     assert (seed.key, seed.evidence["masking"]) == ("masking-text", "TRIPLE")

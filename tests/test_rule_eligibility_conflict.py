@@ -9,7 +9,7 @@ import pytest
 from conftest import valid_record
 
 from audit.cli import main
-from audit.load import load_records
+from audit.corpus import load_corpus
 from audit.record import record_filename
 from audit.rules import Context, eligibility_conflict
 from audit.tables import build_tables
@@ -219,7 +219,7 @@ def test_docstring_is_curator_documentation():
 
 def test_seed_trials_normalized_with_the_cli(seeds, tmp_path):
     assert main(["normalize", str(seeds), "--out", str(tmp_path)]) == 0
-    tables = build_tables(load_records(tmp_path).records)
+    tables = load_corpus(tmp_path).tables
     found = list(eligibility_conflict.check(tables, CONTEXT))
     assert [f for f in found if "NCT03943940" in f.trial_ids] == []
     seed = sorted((f.field, f.key, f.severity) for f in found if "NCT06751199" in f.trial_ids)

@@ -8,7 +8,7 @@ from datetime import date
 from conftest import valid_record
 
 from audit.cli import main
-from audit.load import load_records
+from audit.corpus import load_corpus
 from audit.record import arm, record_filename
 from audit.rules import Context, enrollment_arm_mismatch
 from audit.tables import build_tables
@@ -136,7 +136,7 @@ def test_docstring_is_curator_documentation():
 
 def test_seed_nct03943940_sizes_add_up(seeds, tmp_path):
     assert main(["normalize", str(seeds), "--out", str(tmp_path)]) == 0
-    tables = build_tables(load_records(tmp_path).records)
+    tables = load_corpus(tmp_path).tables
     sizes = tables.arms[tables.arms["trial_id"] == "NCT03943940"]["planned_size"].tolist()
     assert sizes == [30, 30]
     found = list(enrollment_arm_mismatch.check(tables, CONTEXT))

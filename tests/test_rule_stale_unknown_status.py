@@ -8,7 +8,7 @@ import pytest
 from conftest import valid_record
 
 from audit.cli import main
-from audit.load import load_records
+from audit.corpus import load_corpus
 from audit.record import record_filename
 from audit.rules import Context, stale_active_status, stale_estimated_date, stale_unknown_status
 from audit.tables import Tables, build_tables
@@ -190,7 +190,7 @@ def test_docstring_is_curator_documentation():
 @pytest.mark.shared
 def test_seed_trials_normalized_with_the_cli(seeds, tmp_path, capsys):
     assert main(["normalize", str(seeds), "--out", str(tmp_path)]) == 0
-    tables = build_tables(load_records(tmp_path).records)
+    tables = load_corpus(tmp_path).tables
     unknown_findings = list(stale_unknown_status.check(tables, Context(AS_OF, RULE, "warning")))
     assert sorted(t for f in unknown_findings for t in f.trial_ids) == SEED_UNKNOWN
     by_trial = {f.trial_ids[0]: f for f in unknown_findings}
