@@ -138,3 +138,17 @@ def seed_records(seeds: Path) -> list[tuple[str, dict]]:
     for path in sorted(seeds.glob("*.txt")):
         records += [(record_filename(r), r) for r in import_file(path)]
     return records
+
+
+def parse_one(importer, path: Path) -> dict:
+    """The one schema-valid record an importer module makes of a page."""
+    from audit.record import schema_errors
+
+    records = importer.parse(path, path.read_bytes().decode("utf-8"))
+    assert len(records) == 1
+    assert schema_errors(records[0]) == []
+    return records[0]
+
+
+def people_of(record: dict) -> list[tuple]:
+    return [(p["name"], p["role"], p["degrees"], p["email"]) for p in record["people"]]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import parse_one, people_of
 
-from audit.record import schema_errors
 from audit.sources import SourceError, ctgov_classic
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ctgov_classic"
@@ -14,14 +14,10 @@ SEED = "001_4252685c35d04e8b.txt"
 
 
 def load(path: Path) -> dict:
-    records = ctgov_classic.parse(path, path.read_bytes().decode("utf-8"))
-    assert len(records) == 1
-    assert schema_errors(records[0]) == []
-    return records[0]
+    return parse_one(ctgov_classic, path)
 
 
-def people(record: dict) -> list[tuple]:
-    return [(p["name"], p["role"], p["degrees"], p["email"]) for p in record["people"]]
+people = people_of
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import parse_one, people_of
 
 from audit.record import schema_errors
 from audit.sources import SourceError, veeva
@@ -15,14 +16,10 @@ SEED_B = "002_02d79498381f5f1b.txt"
 
 
 def load(path: Path) -> dict:
-    records = veeva.parse(path, path.read_bytes().decode("utf-8"))
-    assert len(records) == 1
-    assert schema_errors(records[0]) == []
-    return records[0]
+    return parse_one(veeva, path)
 
 
-def people(record: dict) -> list[tuple]:
-    return [(p["name"], p["role"], p["degrees"], p["email"]) for p in record["people"]]
+people = people_of
 
 
 @pytest.fixture(scope="module")
