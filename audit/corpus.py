@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,16 @@ def record_findings(name: str, record: dict[str, Any]) -> list[Finding]:
     ]
 
 
+def cache_entry(path: Path, data: bytes, findings: list[Finding]) -> dict[str, Any]:
+    """What the cache keeps of one parsed file: its stat, blob id and findings."""
+    stat = path.stat()
+    return {
+        "stat": [stat.st_size, stat.st_mtime_ns],
+        "blob": blob_id(data),
+        "findings": [asdict(f) for f in findings],
+    }
+
+
 class TableCache:
     """Parquet tables plus an index of (size, mtime, blob id, findings) per record file."""
 
@@ -100,19 +112,18 @@ class TableCache:
             except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
                 self.index = {}
 
-    def unchanged(self, name: str, path: Path) -> tuple[bool, bytes | None]:
+    def unchanged(self, name: str, path: Path) -> bool:
         """Is the file as cached? Reads it only when its size or mtime moved."""
         entry = self.index.get(name)
         if entry is None or path.is_symlink():
-            return False, None
+            return False
         stat = path.stat()
         if [stat.st_size, stat.st_mtime_ns] == entry["stat"]:
-            return True, None
-        data = path.read_bytes()
-        if blob_id(data) == entry["blob"]:
+            return True
+        if blob_id(path.read_bytes()) == entry["blob"]:
             entry["stat"] = [stat.st_size, stat.st_mtime_ns]
-            return True, None
-        return False, data
+            return True
+        return False
 
     def cached_rows(self, keep: set[str]) -> dict[str, pd.DataFrame]:
         frames = {}
@@ -137,14 +148,6 @@ class TableCache:
             for item in self.index[name]["findings"]
         ]
 
-    def remember(self, name: str, path: Path, data: bytes, findings: list[Finding]) -> None:
-        stat = path.stat()
-        self.index[name] = {
-            "stat": [stat.st_size, stat.st_mtime_ns],
-            "blob": blob_id(data),
-            "findings": [asdict(f) for f in findings],
-        }
-
     def save(self, tables: Tables, files: list[str]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         kept = set(files)
@@ -161,6 +164,67 @@ class TableCache:
         )
 
 
+PARALLEL_FROM = 20000  # files; below this, starting worker processes costs more than it saves
+
+
+@dataclass
+class _Parsed:
+    """What parsing some record files gave: table rows, and per file its findings."""
+
+    frames: dict[str, pd.DataFrame]
+    readable: list[str]
+    findings: list[Finding]
+    unreadable: list[str]
+    entries: dict[str, dict[str, Any]]
+
+
+def _parse_files(root: Path, names: list[str], remember: bool) -> _Parsed:
+    builder = TableBuilder()
+    parsed = _Parsed({}, [], [], [], {})
+    progress = Progress("loading records", len(names))
+    for name in names:
+        progress.advance()
+        path = root / name
+        try:
+            data = read_record_bytes(path)
+            record = parse_record(path, data)
+        except RecordError as error:
+            parsed.unreadable.append(name)
+            parsed.findings.append(_unreadable(name, str(error)))
+            continue
+        found = record_findings(name, record)
+        parsed.readable.append(name)
+        parsed.findings += found
+        builder.add(name, record)
+        if remember:
+            parsed.entries[name] = cache_entry(path, data, found)
+    progress.close()
+    parsed.frames = builder.frames()
+    return parsed
+
+
+def _parse_all(root: Path, names: list[str], remember: bool) -> _Parsed:
+    """Parse files, split over the machine's cores when there are many (contiguous chunks,
+    so the rows stay in file order)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(names) < PARALLEL_FROM or workers < 2:
+        return _parse_files(root, names, remember)
+    size = -(-len(names) // workers)
+    chunks = [names[i : i + size] for i in range(0, len(names), size)]
+    with ProcessPoolExecutor(len(chunks)) as pool:
+        parts = list(pool.map(_parse_files, [root] * len(chunks), chunks, [remember] * len(chunks)))
+    return _Parsed(
+        {
+            name: pd.concat([p.frames[name] for p in parts], ignore_index=True)
+            for name in TABLE_NAMES
+        },
+        [n for p in parts for n in p.readable],
+        [f for p in parts for f in p.findings],
+        [n for p in parts for n in p.unreadable],
+        {k: v for p in parts for k, v in p.entries.items()},
+    )
+
+
 def load_corpus(root: Path, cache_folder: Path | None = None) -> Corpus:
     """Tables of every readable record under ``root``, and findings for the rest."""
     if not root.is_dir():
@@ -173,43 +237,22 @@ def load_corpus(root: Path, cache_folder: Path | None = None) -> Corpus:
         )
         return Corpus(Tables(**TableBuilder().frames()), [], [problem], [str(root)])
     cache = TableCache(cache_folder, root) if cache_folder else None
-    paths = list(record_files(root))
-    progress = Progress("loading records", len(paths))
-    builder, files, reused = TableBuilder(), [], set()
-    findings: list[Finding] = []
-    unreadable: list[str] = []
-    for path in paths:
-        progress.advance()
-        name = path.relative_to(root).as_posix()
-        same, data = cache.unchanged(name, path) if cache else (False, None)
-        if same and cache:
-            reused.add(name)
-            files.append(name)
-            findings += cache.findings(name)
-            continue
-        try:
-            data = data if data is not None else read_record_bytes(path)
-            record = parse_record(path, data)
-        except RecordError as error:
-            unreadable.append(name)
-            findings.append(_unreadable(name, str(error)))
-            continue
-        files.append(name)
-        found = record_findings(name, record)
-        findings += found
-        builder.add(name, record)
-        if cache:
-            cache.remember(name, path, data, found)
-    progress.close()
-    fresh = builder.frames()
-    if cache and reused:
+    names = [path.relative_to(root).as_posix() for path in record_files(root)]
+    reused = {n for n in names if cache and cache.unchanged(n, root / n)}
+    parsed = _parse_all(root, [n for n in names if n not in reused], cache is not None)
+    readable = reused | set(parsed.readable)
+    files = [n for n in names if n in readable]
+    findings = [f for n in names if n in reused for f in cache.findings(n)] if cache else []
+    fresh = parsed.frames
+    if reused:
         order = {name: position for position, name in enumerate(files)}
         old = cache.cached_rows(reused)
         fresh = {name: _in_file_order(old[name], fresh[name], order) for name in TABLE_NAMES}
     tables = Tables(**fresh)
-    if (cache and len(reused) < len(files)) or (cache and set(cache.index) != set(files)):
+    if cache and (parsed.entries or set(cache.index) != set(files)):
+        cache.index.update(parsed.entries)
         cache.save(tables, files)
-    return Corpus(tables, files, findings, unreadable, len(reused))
+    return Corpus(tables, files, findings + parsed.findings, parsed.unreadable, len(reused))
 
 
 def _in_file_order(

@@ -80,3 +80,19 @@ def test_a_corrupt_cache_index_means_a_cold_load(tmp_path):
     (cache / "index.json").write_text("{broken")
     warm = load_corpus(records, cache)
     assert warm.reused == 0 and len(warm.files) == 5
+
+
+def test_loading_in_worker_processes_gives_the_same_tables(tmp_path, monkeypatch):
+    import audit.corpus
+
+    records = corpus(tmp_path / "records")
+    (records / "broken.json").write_text("[1, 2")
+    alone = load_corpus(records)
+    monkeypatch.setattr(audit.corpus, "PARALLEL_FROM", 2)
+    together = load_corpus(records)
+    assert together.files == alone.files and together.unreadable == alone.unreadable
+    for (name, frame), (_, expected) in zip(
+        together.tables.items(), alone.tables.items(), strict=True
+    ):
+        assert frame.equals(expected), name
+    assert sorted(map(repr, together.findings)) == sorted(map(repr, alone.findings))
