@@ -135,7 +135,7 @@ def report_benchmark(count: int, out: Path) -> dict[str, Any]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         started = time.perf_counter()
-        page.goto(path.as_uri() + "#findings")
+        page.goto(path.resolve().as_uri() + "#findings")
         page.wait_for_selector("body[data-ready=true]", timeout=120_000)
         loaded = time.perf_counter() - started
         started = time.perf_counter()

@@ -127,20 +127,21 @@ def email_local(email: str | None) -> str | None:
     return fold(email.split("@", 1)[0]).strip() or None
 
 
+_DIGITS = re.compile(r"\d+")
+
+
 def email_name_tokens(email: str | None) -> list[str]:
     """The words of an email's local part when it reads as a name: at least two words of two
     or more letters split by '.', '_' or '-', none a mailbox word ("liu.zhongmin" ->
     [liu, zhongmin]); [] for "info", "jsmith2", "clinical.trials" or "a.b"."""
     local = email_local(email)
-    return list(_local_name_words(_DIGITS.sub("", local))) if local else []
-
-
-_DIGITS = re.compile(r"\d+")
+    return list(local_part_words(_DIGITS.sub("", local))) if local else []
 
 
 @lru_cache(maxsize=1 << 17)
-def _local_name_words(local: str) -> tuple[str, ...]:
-    """``email_name_tokens`` of a local part without digits (many addresses share one)."""
+def local_part_words(local: str) -> tuple[str, ...]:
+    """``email_name_tokens`` of a local part already folded, stripped and without digits
+    (many addresses share one)."""
     parts = [w for w in re.split(r"[._\-+]+", local) if w]
     parts = [w for w in parts if w not in TITLES and w not in DEGREES]
     if len(parts) < 2 or any(len(w) < 2 or not w.isalpha() for w in parts):

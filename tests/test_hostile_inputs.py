@@ -415,16 +415,15 @@ def test_the_gate_fails_closed_on_an_unreadable_record(tmp_path, capsys) -> None
     assert "audit incomplete: unreadable record file: truncated.json" in verdict["reasons"]
 
 
-@pytest.mark.xfail(
-    reason="rules crash on a record without a source (source-conflict: sorting None with str); "
-    "the engine reports rule-crashed and exits 2, so the audit still fails closed"
-)
 def test_a_record_without_a_source_is_a_finding_not_a_rule_crash(tmp_path) -> None:
     from audit.engine import run_audit
 
-    missing = valid_record("NCT09700001")
+    missing = valid_record("NCT09700001", overall_status="RECRUITING")
     del missing["source"]
-    records = {"missing.json": missing, "other.json": valid_record("NCT09700001", "veeva")}
+    other = valid_record("NCT09700001", "veeva", secondary_ids=["NCT09700002"])
+    unknown_source = valid_record("NCT09700002", enrollment={"count": 5, "type": "ACTUAL"})
+    del unknown_source["source"]
+    records = {"missing.json": missing, "other.json": other, "third.json": unknown_source}
     result = run_audit(write_records(tmp_path, records), ROOT / "expectations", date(2026, 11, 22))
     assert any(f.rule == "record-structure" for f in result.findings)
     assert result.problems == []

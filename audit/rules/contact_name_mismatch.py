@@ -43,11 +43,14 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import combinations
+from itertools import combinations, groupby
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from audit.findings import Finding
@@ -55,6 +58,7 @@ from audit.names import (
     ORG_WORDS,
     email_name_tokens,
     fold,
+    local_part_words,
     name_key,
     name_tokens,
     not_a_person,
@@ -92,7 +96,6 @@ class Person(NamedTuple):
     role: str | None
 
 
-@lru_cache(maxsize=1 << 16)
 def _distinctive(text: str) -> str:
     words = re.findall(r"[a-z0-9]+", fold(text))
     kept = [w for w in words if w not in ORG_WORDS and w not in _STOPWORDS and len(w) > 1]
@@ -111,6 +114,12 @@ def _domain_words(domain: str) -> tuple[str, ...]:
     return tuple(w for w in labels if len(w) > 3 and w not in _WEBMAIL)
 
 
+def _strings(column: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (nulls kept)."""
+    array = pa.array(column, type=pa.string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
 def _cells(column: pd.Series) -> list[Any]:
     """A table column as plain values, None for missing."""
     return column.astype(object).where(column.notna(), None).tolist()
@@ -120,13 +129,41 @@ def _each_distinct(column: pd.Series, function: Callable[[str], Any], missing: A
     """``function`` of every cell of a text column, computed once per distinct text
     (``missing`` for nulls)."""
     codes, texts = pd.factorize(column)
-    results = [function(text) for text in texts] + [missing]  # code -1 (null) takes the last
+    results = [*map(function, texts.tolist()), missing]  # code -1 (null) takes the last
     return [results[code] for code in codes]
 
 
-def _email_details(email: str) -> tuple[str, str]:
-    """The address as compared (stripped, lower case) and the name it reads as ('' for none)."""
-    return email.strip().lower(), " ".join(sorted(email_name_tokens(email)))
+def _email_details(email: str) -> tuple[str | None, str]:
+    """The address as compared (stripped, lower case; None for '') and the name it reads as
+    ('' for none)."""
+    return email.strip().lower() if email else None, " ".join(sorted(email_name_tokens(email)))
+
+
+#: What ``str.strip()`` removes from ASCII text.
+_ASCII_SPACE = " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
+def _email_columns(emails: pd.Series) -> tuple[list[str | None], list[str]]:
+    """``_email_details`` of every cell (None and '' for nulls). ASCII addresses are read in
+    bulk as ``email_name_tokens`` reads them (lower case, stripped, the local part before the
+    first '@' without digits; no '@', no name), each local part's name once; others one by
+    one."""
+    raw = _strings(emails)
+    compared = pc.ascii_lower(pc.utf8_trim(raw, _ASCII_SPACE))
+    compared = pc.if_else(pc.equal(raw, ""), pa.scalar(None, pa.string()), compared)
+    local = pc.list_element(pc.split_pattern(raw, "@", max_splits=1), 0)
+    local = pc.utf8_trim(pc.ascii_lower(local), _ASCII_SPACE)
+    local = pc.replace_substring_regex(local, "[0-9]+", "")
+    local = pc.if_else(pc.match_substring(raw, "@"), local, "")
+    codes, parts = pd.factorize(local.to_pandas())
+    names = [" ".join(sorted(local_part_words(part))) for part in parts.tolist()] + [""]
+    addresses, keys = compared.to_pylist(), [names[code] for code in codes]
+    unicode = pc.invert(pc.fill_null(pc.string_is_ascii(raw), True))
+    details: dict[str, tuple[str | None, str]] = {}
+    for i in np.flatnonzero(unicode.to_numpy(zero_copy_only=False)):
+        email = raw[i].as_py()
+        addresses[i], keys[i] = details.setdefault(email, _email_details(email))
+    return addresses, keys
 
 
 def _names_a_person(name: str) -> bool:
@@ -137,17 +174,15 @@ def _linkable(tables: Tables) -> pd.DataFrame:
     """People rows with a name: the row's name, name key, email as compared (None for none)
     and the name the email reads as, each computed once per distinct name or address."""
     table = tables.people
-    emails = _each_distinct(table["email"], _email_details, (None, ""))
+    emails, email_keys = _email_columns(table["email"])
     frame = pd.DataFrame(
         {
             "name": _cells(table["name"]),
             "key": _each_distinct(table["name"], name_key, ""),
-            "email": [
-                email if raw else None
-                for raw, (email, _) in zip(_cells(table["email"]), emails, strict=True)
-            ],
-            "email_key": [key for _, key in emails],
-        }
+            "email": emails,
+            "email_key": email_keys,
+        },
+        dtype=object,
     )
     return frame[frame["key"] != ""]
 
@@ -182,52 +217,60 @@ def _in_reported_clusters(rows: pd.DataFrame) -> np.ndarray:
     return found
 
 
+def _institutions(tables: Tables, table: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
+    """For each people row, the distinctive words of its affiliation, its record's sponsor and
+    its email's domain, pooled with those of same-named rows of the same record (the contact
+    row rarely repeats the PI's affiliation): a sorted tuple of texts."""
+    studies = tables.studies.drop_duplicates("record_file", keep="last")
+    sponsors = pd.Series(_cells(studies["sponsor"]), index=_cells(studies["record_file"]))
+    files = _cells(table["record_file"])
+    group = (
+        pd.DataFrame({"file": files, "key": keys}).groupby(["file", "key"], sort=False).ngroup()
+    ).to_numpy()
+    said = pd.concat(
+        [
+            pd.DataFrame({"group": group, "text": _cells(table["affiliation"])}),
+            pd.DataFrame({"group": group, "text": sponsors.reindex(files).tolist()}),
+            pd.DataFrame(
+                {"group": group, "text": _each_distinct(table["email"], _domain, ())}
+            ).explode("text"),
+        ]
+    ).dropna()
+    said["text"] = _each_distinct(said["text"].astype(object), _distinctive, "")
+    said = said[said["text"] != ""].drop_duplicates().sort_values(["group", "text"])
+    pooled = [()] * (int(group.max(initial=-1)) + 1)
+    pairs = zip(said["group"].tolist(), said["text"].tolist(), strict=True)
+    for at, texts in groupby(pairs, key=itemgetter(0)):
+        pooled[at] = tuple(text for _, text in texts)
+    return [pooled[at] for at in group.tolist()]
+
+
 def _people(tables: Tables) -> list[Person]:
     """People rows that name a person and may be in a cluster of two names, each with its
-    record's institutions pooled with those of same-named rows of the same record (the contact
-    row rarely repeats the PI's affiliation)."""
+    institutions (see ``_institutions``)."""
     rows = _linkable(tables)
     rows = rows[_in_reported_clusters(rows)]
     table = tables.people.iloc[rows.index]
-    studies = tables.studies
-    sponsors = dict(zip(_cells(studies["record_file"]), _cells(studies["sponsor"]), strict=True))
-    files, keys = _cells(table["record_file"]), rows["key"].tolist()
-    raw_emails = _cells(table["email"])
-    pooled: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for file, key, affiliation, email in zip(
-        files, keys, _cells(table["affiliation"]), raw_emails, strict=True
-    ):
-        texts = [affiliation, sponsors.get(file), *_domain(email)]
-        pooled[(file, key)] |= {t for t in texts if isinstance(t, str)}
-    institutions = {
-        group: tuple(sorted({_distinctive(t) for t in texts} - {""}))
-        for group, texts in pooled.items()
-    }
-    return [
-        Person(
-            name,
-            tuple(name_tokens(name)),
-            key,
-            email,
-            email_key,
-            institutions[(file, key)],
-            file,
-            trial_id,
-            source,
-            role,
+    names, keys = _cells(rows["name"]), rows["key"].tolist()
+    tokens = {name: tuple(name_tokens(name)) for name in dict.fromkeys(names)}
+    return list(
+        map(
+            Person._make,
+            zip(
+                names,
+                [tokens[name] for name in names],
+                keys,
+                _cells(rows["email"]),
+                _cells(rows["email_key"]),
+                _institutions(tables, table, keys),
+                _cells(table["record_file"]),
+                _cells(table["trial_id"]),
+                _cells(table["source"]),
+                _cells(table["role"]),
+                strict=True,
+            ),
         )
-        for name, key, email, email_key, file, trial_id, source, role in zip(
-            _cells(rows["name"]),
-            keys,
-            _cells(rows["email"]),
-            _cells(rows["email_key"]),
-            files,
-            _cells(table["trial_id"]),
-            _cells(table["source"]),
-            _cells(table["role"]),
-            strict=True,
-        )
-    ]
+    )
 
 
 @lru_cache(maxsize=200_000)
@@ -235,22 +278,11 @@ def _same_institution(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     return any(fuzz.token_set_ratio(x, y) >= INSTITUTION_SIMILARITY for x in a for y in b)
 
 
-def _by_institutions(
-    members: Iterable[int], people: list[Person]
-) -> dict[tuple[str, ...], list[int]]:
-    """People (by index) grouped by their institutions, in order of first appearance."""
-    grouped: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i in members:
-        grouped[people[i].institutions].append(i)
-    return grouped
-
-
 class _Links:
     """Union-find over the numbers 0 .. size-1: which are linked, directly or not."""
 
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
-        self.groups = size
+    def __init__(self, parent: list[int]) -> None:
+        self.parent = parent  # each number's parent; roots are their own parent
 
     def root(self, i: int) -> int:
         """The representative of ``i``'s group (halving the path on the way)."""
@@ -261,14 +293,7 @@ class _Links:
         return i
 
     def link(self, i: int, j: int) -> None:
-        ri, rj = self.root(i), self.root(j)
-        if ri != rj:
-            self.parent[ri] = rj
-            self.groups -= 1
-
-    def link_all(self, members: list[int]) -> None:
-        for i in members[1:]:
-            self.link(members[0], i)
+        self.parent[self.root(i)] = self.root(j)
 
     def grouped(self) -> list[list[int]]:
         """Every group, members ascending, groups in order of their smallest member."""
@@ -278,59 +303,144 @@ class _Links:
         return list(groups.values())
 
 
-def _linked_places(places: list[tuple[str, ...]], hubs: int) -> list[list[int]]:
-    """Places (by position) linked by being the same institution, directly or through other
-    places, where a link needs one of the first ``hubs`` places; unlinked places come back
-    alone. Places sharing a text are the same institution without comparing; other pairs are
-    compared only while they are not linked yet."""
-    links = _Links(len(places))
-    hub_with: dict[str, int] = {}
-    for k, place in enumerate(places):
-        for text in place:
-            if k < hubs:
-                hub_with.setdefault(text, k)
-            if text in hub_with:
-                links.link(k, hub_with[text])
-    for k in range(hubs):
-        for j in range(k + 1, len(places)):
-            if links.groups == 1:
-                break
-            if links.root(k) != links.root(j) and _same_institution(places[k], places[j]):
-                links.link(k, j)
-    return links.grouped()
+def _numbered(people: list[Person]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The people as numbers: ``row``; ``name`` and ``local`` (the name an email reads as, -1
+    for none) numbered alike; ``email`` (-1 for none); ``place``, their institutions. And one
+    row per text of each person's institutions (``text``)."""
+    count = len(people)
+    names = pd.factorize(pd.Series([p.key for p in people] + [p.email_key for p in people]))[0]
+    place, places = pd.factorize(pd.Series([p.institutions for p in people], dtype=object))
+    frame = pd.DataFrame(
+        {
+            "row": np.arange(count),
+            "name": names[:count],
+            "local": np.where([p.email_key != "" for p in people], names[count:], -1).astype(int),
+            "email": pd.factorize(pd.Series([p.email or None for p in people], dtype=object))[0],
+            "place": place,
+        }
+    )
+    listed = [(k, text) for k, texts in enumerate(places) for text in texts]
+    texts = pd.DataFrame(listed, columns=["place", "text"]).astype({"place": "int64"})
+    texts["text"] = pd.factorize(texts["text"])[0]
+    return frame, frame.merge(texts, on="place")
+
+
+def _local_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each name-like local part (``part``) with its ``owner`` rows and the rows of its name."""
+    owners = frame[frame["local"] >= 0]
+    named = frame[frame["name"].isin(owners["local"])]
+    return pd.concat(
+        [
+            owners.assign(part=owners["local"], owner=True),
+            named.assign(part=named["name"], owner=False),
+        ]
+    )
+
+
+def _to_first(frame: pd.DataFrame, by: list[str], leads: str | None = None) -> np.ndarray:
+    """Links (pairs of ``row``) from each row to the first leading row (the first row when
+    ``leads`` is None) of its group; rows of groups without a leading row get none."""
+    group = frame.groupby(by, sort=False).ngroup().to_numpy()
+    rows = frame["row"].to_numpy()
+    lead = frame[leads].to_numpy(dtype=bool) if leads else np.ones(len(frame), dtype=bool)
+    first = np.full(len(frame), -1)
+    led, at = np.unique(group[lead], return_index=True)
+    first[led] = rows[lead][at]
+    target = first[group]
+    return np.stack([rows[target >= 0], target[target >= 0]])
+
+
+def _components(count: int, links: list[np.ndarray]) -> list[int]:
+    """Each row's group through the links (pairs of rows), named by its smallest row."""
+    pairs = np.concatenate([np.empty((2, 0), dtype=int), *links], axis=1)
+    parent = np.arange(count)
+    while True:
+        a, b = parent[pairs[0]], parent[pairs[1]]
+        apart = a != b
+        if not apart.any():
+            return parent.tolist()
+        np.minimum.at(parent, np.maximum(a, b)[apart], np.minimum(a, b)[apart])
+        while not np.array_equal(parent, jumped := parent[parent]):
+            parent = jumped
+
+
+def _exact_links(frame: pd.DataFrame, texts: pd.DataFrame) -> list[np.ndarray]:
+    """The links that need no comparison of institutions: one address; one name at the same
+    institutions; one name at institutions sharing a text (the same institution, whatever
+    else they list); a name-like local part's owner with anyone of its name or owning it at
+    institutions sharing a text."""
+    return [
+        _to_first(frame[frame["email"] >= 0], ["email"]),
+        _to_first(frame, ["name", "place"]),
+        _to_first(texts, ["name", "text"]),
+        _to_first(_local_parts(texts), ["part", "text"], leads="owner"),
+    ]
+
+
+def _split(groups: pd.DataFrame) -> pd.DataFrame:
+    """The groups (``part``) whose rows are not all linked (``root``)."""
+    return groups[groups.groupby("part")["root"].transform("nunique") > 1]
+
+
+def _compare_institutions(people: list[Person], frame: pd.DataFrame, links: _Links) -> None:
+    """Link the people whom only a comparison of institutions links: within one name, or a
+    local part with its owners and its name, the distinct institutions are compared (once per
+    pair, not linked yet) where the group is still split."""
+    frame = frame.assign(root=links.parent)
+    names = _split(frame.assign(part=frame["name"], owner=True))
+    parts = _split(_local_parts(frame))
+    for groups in (names, parts):
+        ordered = groups.sort_values(["part", "owner", "row"], ascending=[True, False, True])
+        listed = zip(*(ordered[c].tolist() for c in ("part", "row", "owner")), strict=True)
+        for _, members in groupby(listed, key=itemgetter(0)):
+            _link_similar(people, ((i, owner) for _, i, owner in members), links)
+
+
+def _link_similar(people: list[Person], rows: Iterable[tuple[int, bool]], links: _Links) -> None:
+    """Link the rows (number, owner?; owners first) at similar institutions not linked yet,
+    where one of the two institutions must be an owner's."""
+    places: dict[tuple[str, ...], tuple[int, bool]] = {}
+    for i, owner in rows:
+        places.setdefault(people[i].institutions, (i, owner))
+    listed = list(places.items())
+    for k, (a, (i, owner)) in enumerate(listed):
+        if not owner:
+            return
+        for b, (j, _) in listed[k + 1 :]:
+            if links.root(i) != links.root(j) and _same_institution(a, b):
+                links.link(i, j)
 
 
 def _clusters(people: list[Person]) -> list[list[Person]]:
-    """People linked by email, name-like email local part or name at one institution.
+    """People linked by email, name-like email local part or name at one institution, in
+    groups of two or more names (keys or email names).
 
-    Institutions are compared once per pair of distinct institutions of a name or a local part
-    (not per pair of people), and only while the two are not linked yet."""
-    links = _Links(len(people))
-    by_email, by_local, by_key = defaultdict(list), defaultdict(list), defaultdict(list)
-    for i, p in enumerate(people):
-        if p.email:
-            by_email[p.email].append(i)
-        if p.email_key:
-            by_local[p.email_key].append(i)
-        by_key[p.key].append(i)
-    for members in by_email.values():
-        links.link_all(members)
-    for local_key, owners in by_local.items():
-        # Owners link to anyone of the local part's name or owning it at the same institution.
-        hubs = len(dict.fromkeys(people[i].institutions for i in owners))
-        at = _by_institutions(dict.fromkeys([*owners, *by_key.get(local_key, [])]), people)
-        places = list(at)  # the owners' institutions first
-        for group in _linked_places(places, hubs):
-            if len(group) > 1 or (group[0] < hubs and places[group[0]]):
-                links.link_all([i for k in group for i in at[places[k]]])
-    for members in by_key.values():
-        # One name at one institution (or at none) is one person; so at similar institutions.
-        at = _by_institutions(members, people)
-        places = list(at)
-        for group in _linked_places(places, len(places)):
-            links.link_all([i for k in group for i in at[places[k]]])
-    clusters = [[people[i] for i in group] for group in links.grouped()]
-    return [g for g in clusters if len({p.key for p in g} | {p.email_key for p in g} - {""}) > 1]
+    The links that need no comparison are made in bulk (``_exact_links``); institutions are
+    compared only where those leave a name or a local part split."""
+    frame, texts = _numbered(people)
+    links = _Links(_components(len(people), _exact_links(frame, texts)))
+    _compare_institutions(people, frame, links)
+    return [[people[i] for i in rows] for rows in _named_groups(frame, links)]
+
+
+def _named_groups(frame: pd.DataFrame, links: _Links) -> list[np.ndarray]:
+    """The linked groups of rows with two or more names (keys or email names), each group
+    ascending, groups in order of their smallest row."""
+    root = np.array(links.parent, dtype=int)
+    while not np.array_equal(root, jumped := root[root]):  # every row straight to its root
+        root = jumped
+    with_local = frame["local"].to_numpy() >= 0
+    names = pd.DataFrame(
+        {
+            "root": np.concatenate([root, root[with_local]]),
+            "name": np.concatenate([frame["name"], frame["local"][with_local]]),
+        }
+    ).drop_duplicates()
+    named = names["root"].value_counts()
+    rows = np.flatnonzero(np.isin(root, named.index[named > 1]))
+    rows = rows[np.argsort(root[rows], kind="stable")]
+    groups = np.split(rows, np.flatnonzero(np.diff(root[rows])) + 1) if len(rows) else []
+    return sorted(groups, key=lambda group: group[0])
 
 
 @dataclass
@@ -350,25 +460,39 @@ class Spelling:
 
 
 def _spellings(cluster: list[Person]) -> list[Spelling]:
+    """The cluster's spellings: each person joins the first spelling that is the same name
+    (the same tokens always join the same one), then each email that reads as a name no
+    spelling is adds one."""
     spellings: list[Spelling] = []
+    joined: dict[tuple[str, ...], Spelling] = {}
     for person in sorted(cluster, key=lambda p: (p.key, p.record_file, p.name)):
-        match = next((s for s in spellings if same_name(s.tokens, person.tokens)), None)
-        if match:
-            match.people.append(person)
-        else:
-            spellings.append(Spelling(person.tokens, [person]))
+        if person.tokens not in joined:
+            match = next((s for s in spellings if same_name(s.tokens, person.tokens)), None)
+            if match is None:
+                match = Spelling(person.tokens, [])
+                spellings.append(match)
+            joined[person.tokens] = match
+        joined[person.tokens].people.append(person)
+    read: set[tuple[str, ...]] = set()
     for email in sorted({p.email for p in cluster if p.email_key}):
-        tokens = tuple(email_name_tokens(email))
-        if not any(same_name(s.tokens, tokens) for s in spellings):
+        tokens = _email_words(email)
+        if tokens not in read and not any(same_name(s.tokens, tokens) for s in spellings):
             spellings.append(Spelling(tokens, [p for p in cluster if p.email == email], email))
+        read.add(tokens)
     return spellings
+
+
+@lru_cache(maxsize=1 << 12)
+def _email_words(email: str) -> tuple[str, ...]:
+    """``email_name_tokens`` (asked again for the same cluster's finding)."""
+    return tuple(email_name_tokens(email))
 
 
 def _variant_groups(spellings: list[Spelling]) -> Iterator[list[Spelling]]:
     """Connected groups of spellings that differ by one similar word."""
     keys = [" ".join(sorted(s.tokens)) for s in spellings]
     scores = process.cdist(keys, keys, scorer=fuzz.token_sort_ratio, score_cutoff=60)
-    links = _Links(len(spellings))
+    links = _Links(list(range(len(spellings))))
     for i, j in combinations(range(len(spellings)), 2):
         if scores[i][j] and _differ(spellings[i], spellings[j]):
             links.link(i, j)
@@ -416,7 +540,7 @@ def _finding(ctx: Context, group: list[Spelling]) -> Finding:
             f"the email address given with it ({words})."
         )
         severity = "info"
-    read = {p.email: tuple(email_name_tokens(p.email)) for p in people if p.email and p.email_key}
+    read = {p.email: _email_words(p.email) for p in people if p.email and p.email_key}
     readers = {
         (email, s.label)
         for s in names

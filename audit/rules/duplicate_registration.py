@@ -44,19 +44,22 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from itertools import combinations
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 
 from audit.findings import Finding
 from audit.names import fold
 from audit.rules import Context, rule
-from audit.rules.common import months_between, to_date, value
+from audit.rules.common import months_between, to_date
 from audit.rules.source_conflict import related_org, same_org
 from audit.tables import Tables
 from audit.validate.registries import is_trial_id, registry_of
@@ -92,6 +95,7 @@ def canonical_id(identifier: str) -> str | None:
     return text if is_trial_id(text) else None
 
 
+@lru_cache(maxsize=1 << 16)
 def registry(canonical: str) -> str:
     return registry_of(canonical) or "unknown registry"
 
@@ -165,73 +169,180 @@ class Trial:
     countries: set[str] = field(default_factory=set)
     enrollments: set[int] = field(default_factory=set)
     starts: set[date] = field(default_factory=set)
-    declared: dict[str, str] = field(default_factory=dict)  # other canonical id -> how
 
 
-def _trials(tables: Tables) -> dict[str, Trial]:
+def _strings(column: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (nulls kept)."""
+    array = pa.array(column, type=pa.string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _cells(column: pd.Series) -> list[Any]:
+    """A table column as plain values, None for missing."""
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def _each_distinct(column: pd.Series, function: Callable[[str], Any], missing: Any) -> list[Any]:
+    """``function`` of every cell of a text column, computed once per distinct text
+    (``missing`` for nulls)."""
+    codes, texts = pd.factorize(column)
+    results = [*map(function, texts.tolist()), missing]  # code -1 (null) takes the last
+    return [results[code] for code in codes]
+
+
+def _records(tables: Tables) -> pd.DataFrame:
+    """The studies rows whose trial id is a registry's, with their ``canonical`` id (records
+    without a source are left to the schema layer, which reports them)."""
+    studies = tables.studies[tables.studies["source"].notna()]
+    canonical = pd.Series(
+        _each_distinct(studies["trial_id"], canonical_id, None), index=studies.index, dtype=object
+    )
+    return studies[canonical.notna()].assign(canonical=canonical[canonical.notna()])
+
+
+def _declared(tables: Tables, records: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """For each trial, the other trials its records name (by NCT id or secondary id): other
+    canonical id -> how, the first naming kept."""
+    owners = records.drop_duplicates("record_file", keep="last").set_index("record_file")
+    ids = tables.identifiers[tables.identifiers["kind"].isin(("nct_id", "secondary"))]
+    ids = ids.assign(
+        mine=ids["record_file"].map(owners["canonical"]).astype(object),
+        other=pd.Series(
+            _each_distinct(ids["identifier"], canonical_id, None), index=ids.index, dtype=object
+        ),
+    )
+    ids = ids[ids["mine"].notna() & ids["other"].notna() & (ids["mine"] != ids["other"])]
+    declared: dict[str, dict[str, str]] = {}
+    for mine, other, kind, identifier in zip(
+        ids["mine"], ids["other"], _cells(ids["kind"]), _cells(ids["identifier"]), strict=True
+    ):
+        how = "NCT id" if kind == "nct_id" else "secondary id"
+        declared.setdefault(mine, {}).setdefault(other, f"{mine} lists {identifier} as its {how}")
+    return declared
+
+
+def _trials(
+    tables: Tables, wanted: set[str] | None = None, records: pd.DataFrame | None = None
+) -> dict[str, Trial]:
+    """Every trial, or only the ``wanted`` ones, each from all its records (``_records``, given
+    or read from the tables) and their sites."""
     trials: dict[str, Trial] = {}
     owner: dict[str, str] = {}
-    for row in tables.studies.itertuples(index=False):
-        canonical = canonical_id(row.trial_id) if isinstance(row.trial_id, str) else None
-        if canonical is None:
-            continue
-        trial = trials.setdefault(canonical, Trial(canonical))
-        owner[row.record_file] = canonical
-        trial.trial_ids.add(row.trial_id)
-        trial.record_files.add(row.record_file)
-        trial.sources.add(row.source)
-        trial.titles |= {value(row.title)} - {None}
-        trial.official_titles |= {value(row.official_title)} - {None}
-        if value(row.sponsor):
-            trial.sponsors.add(row.sponsor)
-        if value(row.enrollment_count):
-            trial.enrollments.add(int(row.enrollment_count))
-        if start := to_date(value(row.start_date)):
-            trial.starts.add(start)
-    sites = tables.sites[tables.sites["country"].notna()]
-    for file, country in zip(sites["record_file"], sites["country"], strict=True):
-        if file in owner:
-            trials[owner[file]].countries.add(
-                " ".join(w for w in title_words(country) if w != "the")
-            )
-    ids = tables.identifiers[tables.identifiers["kind"].isin(("nct_id", "secondary"))]
-    for file, kind, identifier in zip(
-        ids["record_file"], ids["kind"], ids["identifier"], strict=True
+    rows = _records(tables) if records is None else records
+    if wanted is not None:
+        rows = rows[rows["canonical"].isin(wanted)]
+    columns = ("canonical", "trial_id", "record_file", "source", "title", "official_title")
+    more = ("sponsor", "enrollment_count", "start_date")
+    for canonical, trial_id, file, source, title, official, sponsor, count, start in zip(
+        *(_cells(rows[c]) for c in (*columns, *more)), strict=True
     ):
-        other = canonical_id(identifier) if isinstance(identifier, str) else None
-        mine = owner.get(file)
-        if mine and other and other != mine:
-            how = "NCT id" if kind == "nct_id" else "secondary id"
-            trials[mine].declared.setdefault(other, f"{mine} lists {identifier} as its {how}")
+        trial = trials.setdefault(canonical, Trial(canonical))
+        owner[file] = canonical
+        trial.trial_ids.add(trial_id)
+        trial.record_files.add(file)
+        trial.sources.add(source)
+        trial.titles |= {title} - {None}
+        trial.official_titles |= {official} - {None}
+        if sponsor:
+            trial.sponsors.add(sponsor)
+        if count:
+            trial.enrollments.add(int(count))
+        if start_date := to_date(start):
+            trial.starts.add(start_date)
+    sites = tables.sites[tables.sites["country"].notna() & tables.sites["record_file"].isin(owner)]
+    for file, country in zip(_cells(sites["record_file"]), _cells(sites["country"]), strict=True):
+        trials[owner[file]].countries.add(" ".join(w for w in title_words(country) if w != "the"))
     return trials
 
 
+#: title_words' hyphen inside a word, ``(?<=\w)-\s?(?=\w)``, for ASCII text in RE2 (no lookaround).
+_ASCII_HYPHEN = r"([0-9A-Za-z_])-[\t\n\x0b\x0c\r\x1c-\x1f ]?([0-9A-Za-z_])"
+
+
+def _blocking_words(title: str) -> list[str]:
+    """The title's words that may block: not short, not a stop word, not a number."""
+    return [w for w in title_words(title) if len(w) > 2 and w not in _STOPWORDS and not w.isdigit()]
+
+
+def _title_words_in_bulk(titles: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Every blocking word of every title: the title's position and the word.
+
+    ASCII titles are split in bulk with the same result as ``title_words`` (lower case; a
+    hyphen between word characters dropped, repeatedly since RE2 cannot look around; runs of
+    letters and digits), other titles one by one."""
+    texts = _strings(titles)
+    ascii_only = pc.string_is_ascii(texts).to_numpy(zero_copy_only=False)
+    text = pc.ascii_lower(texts.filter(ascii_only))
+    while not (joined := pc.replace_substring_regex(text, _ASCII_HYPHEN, r"\1\2")).equals(text):
+        text = joined
+    split = pc.split_pattern_regex(text, r"[^a-z0-9]+")
+    words = pc.list_flatten(split)
+    stopword = pc.is_in(words, pa.array(sorted(_STOPWORDS)))
+    number = pc.ascii_is_decimal(words)
+    keep = pc.and_(pc.greater(pc.utf8_length(words), 2), pc.invert(pc.or_(stopword, number)))
+    positions = np.flatnonzero(ascii_only)[pc.list_parent_indices(split).to_numpy()]
+    others = [(i, w) for i in np.flatnonzero(~ascii_only) for w in _blocking_words(titles.iloc[i])]
+    return (
+        np.concatenate(
+            [positions[keep.to_numpy(zero_copy_only=False)], np.array([i for i, _ in others], int)]
+        ),
+        pa.concat_arrays([words.filter(keep), pa.array([w for _, w in others], pa.string())]),
+    )
+
+
+def _record_titles(records: pd.DataFrame) -> pd.DataFrame:
+    """Every title (brief or official) of the records: ``canonical`` and ``title``."""
+    titled = pd.concat(
+        [
+            records[["canonical", column]].set_axis(["canonical", "title"], axis=1)
+            for column in ("title", "official_title")
+        ]
+    )
+    return titled[titled["title"].notna()]
+
+
 def _candidate_pairs(trials: dict[str, Trial]) -> set[tuple[str, str]]:
-    """Pairs of trials whose titles share one of their rarest words (near-linear blocking)."""
-    words = {
-        c: {
-            w
-            for t in trial.titles | trial.official_titles
-            for w in title_words(t)
-            if len(w) > 2 and w not in _STOPWORDS and not w.isdigit()
-        }
-        for c, trial in trials.items()
+    """``_title_pairs`` of the trials' titles."""
+    titled = [(c, t) for c, trial in trials.items() for t in trial.titles | trial.official_titles]
+    return _title_pairs(pd.DataFrame(titled, columns=["canonical", "title"]))
+
+
+def _title_pairs(titled: pd.DataFrame) -> set[tuple[str, str]]:
+    """Pairs of trials (``canonical``) whose titles (``title``) share one of their rarest words
+    (near-linear blocking). Trials and words are numbered in sort order, so the numbers sort
+    and compare as the texts do."""
+    trial, trial_ids = pd.factorize(titled["canonical"], sort=True)
+    title, titles = pd.factorize(titled["title"])
+    position, words = _title_words_in_bulk(pd.Series(titles))
+    word, _ = pd.factorize(words.to_pandas(types_mapper=pd.ArrowDtype), sort=True)
+    words_of = pd.DataFrame({"title": position, "word": word})
+    found = (
+        pd.DataFrame({"trial": trial, "title": title})
+        .merge(words_of, on="title")[["trial", "word"]]
+        .drop_duplicates()
+    )
+    found["frequency"] = np.bincount(found["word"])[found["word"]]
+    rarest = found.sort_values(["trial", "frequency", "word"]).groupby("trial").head(BLOCK_WORDS)
+    size = np.bincount(rarest["word"])[rarest["word"]]
+    blocks = rarest[(size > 1) & (size <= MAX_BLOCK)][["word", "trial"]]
+    pairs = blocks.merge(blocks, on="word")
+    pairs = pairs[pairs["trial_x"] < pairs["trial_y"]]
+    trial_ids = trial_ids.tolist()
+    return {
+        (trial_ids[a], trial_ids[b])
+        for a, b in zip(pairs["trial_x"], pairs["trial_y"], strict=True)
     }
-    frequency = Counter(w for found in words.values() for w in found)
-    blocks: dict[str, list[str]] = {}
-    for canonical, found in words.items():
-        for word in sorted(found, key=lambda w: (frequency[w], w))[:BLOCK_WORDS]:
-            blocks.setdefault(word, []).append(canonical)
-    pairs = set()
-    for members in blocks.values():
-        if 1 < len(members) <= MAX_BLOCK:
-            pairs |= {(a, b) if a < b else (b, a) for a, b in combinations(members, 2)}
-    return pairs
 
 
 def _alike(ta: str, tb: str, labels: bool) -> bool:
     variants = title_variants if labels else lambda t: (title_words(t),)
-    return any(title_difference(wa, wb) == [] for wa in variants(ta) for wb in variants(tb))
+    return any(_same_words(wa, wb) for wa in variants(ta) for wb in variants(tb))
+
+
+def _same_words(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """``title_difference(a, b) == []``, after the quick test it needs: as many content words
+    in both (a word left over has no spelling twin)."""
+    return _content(a).total() == _content(b).total() and title_difference(a, b) == []
 
 
 def _title_match(a: Trial, b: Trial, same_registry: bool) -> tuple[str, str] | None:
@@ -332,19 +443,23 @@ def _finding(
 
 @rule("duplicate-registration", severity="warning", scope="corpus")
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    trials = _trials(tables)
+    records = _records(tables)
+    known = set(records["canonical"])
+    declared = _declared(tables, records)
+    candidates = _title_pairs(_record_titles(records))
+    wanted = {c for mine, others in declared.items() for c in (mine, *others)} & known
+    trials = _trials(tables, wanted | {c for pair in candidates for c in pair}, records)
     linked: set[tuple[str, str]] = set()
-    for canonical in sorted(trials):
-        trial = trials[canonical]
-        for other, how in sorted(trial.declared.items()):
+    for canonical in sorted(declared):
+        for other, how in sorted(declared[canonical].items()):
             pair = (min(canonical, other), max(canonical, other))
-            if other not in trials or pair in linked:
+            if other not in known or pair in linked:
                 continue
             linked.add(pair)
-            reverse = trials[other].declared.get(canonical)
+            reverse = declared.get(other, {}).get(canonical)
             a, b = trials[pair[0]], trials[pair[1]]
             yield _finding(ctx, a, b, "; ".join(filter(None, (how, reverse))), True, {})
-    for pair in sorted(_candidate_pairs(trials) - linked):
+    for pair in sorted(candidates - linked):
         a, b = trials[pair[0]], trials[pair[1]]
         same_registry = registry(a.canonical) == registry(b.canonical)
         match = _title_match(a, b, same_registry)

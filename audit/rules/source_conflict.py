@@ -47,15 +47,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz
 
 from audit.findings import Finding
 from audit.names import fold, name_key
 from audit.rules import Context, rule
-from audit.rules.common import months_between, to_date, value
+from audit.rules.common import months_between, to_date
 from audit.tables import Tables
 
 #: studies column -> words used in messages.
@@ -133,7 +136,12 @@ _FOLD_EXTRA = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "
 
 def org_tokens(name: str) -> list[str]:
     """An organisation name as lower-case ASCII-ish words ("Uşak Üniversitesi" -> usak ...)."""
-    return re.findall(r"[a-z0-9]+", fold(name.translate(_FOLD_EXTRA)).translate(_FOLD_EXTRA))
+    return list(_org_tokens(name))
+
+
+@lru_cache(maxsize=1 << 16)
+def _org_tokens(name: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[a-z0-9]+", fold(name.translate(_FOLD_EXTRA)).translate(_FOLD_EXTRA)))
 
 
 def _acronym(tokens: list[str]) -> str:
@@ -367,30 +375,112 @@ _COLUMNS = [
 ]
 
 
+def _cells(column: pd.Series) -> list[Any]:
+    """A table column as plain values, None for missing."""
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def _shared(studies: pd.DataFrame) -> pd.DataFrame:
+    """The studies rows that share their trial id or NCT id with another row."""
+    other_nct = studies["nct_id"].where(studies["nct_id"] != studies["trial_id"])
+    codes, _ = pd.factorize(pd.concat([studies["trial_id"], other_nct]))  # -1: no id
+    rows_with = np.bincount(codes[codes >= 0], minlength=1)
+    shared = np.where(codes >= 0, rows_with[codes], 0).reshape(2, len(studies)).max(axis=0) > 1
+    return studies[shared]
+
+
+def _multi_source_rows(studies: pd.DataFrame) -> pd.DataFrame:
+    """The rows of trials recorded by two or more sources, with their group's ``label`` (see
+    ``trial_groups``)."""
+    rows = _shared(studies)
+    ids = [
+        {"trial_id": trial_id, "nct_id": nct_id, "row": row}
+        for row, (trial_id, nct_id) in enumerate(
+            zip(_cells(rows["trial_id"]), _cells(rows["nct_id"]), strict=True)
+        )
+    ]
+    label = [""] * len(rows)
+    for name, members in trial_groups(ids).items():
+        for member in members:
+            label[member["row"]] = name
+    rows = rows.assign(label=label)
+    return rows[rows.groupby("label")["source"].transform("nunique", dropna=False) > 1]
+
+
+def _trial_people(tables: Tables, files: pd.Series) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(record file, trial-level role) -> the sorted names listed (names with a key only)."""
+    people = tables.people[tables.people["role"].isin(TRIAL_ROLES)]
+    wanted = set(files)
+    keyed: dict[str, bool] = {}
+    names: dict[tuple[str, str], list[str]] = {}
+    for file, role, name in zip(
+        _cells(people["record_file"]), _cells(people["role"]), _cells(people["name"]), strict=True
+    ):
+        if file not in wanted or not name:
+            continue
+        if name not in keyed:
+            keyed[name] = bool(name_key(name))
+        if keyed[name] and name not in names.setdefault((file, role), []):
+            names[(file, role)].append(name)
+    return {place: tuple(sorted(listed)) for place, listed in names.items()}
+
+
+def _maybe_conflicting(labels: list[str], values: list[Any]) -> set[str]:
+    """Labels of the groups where two records state different values (missing ones aside):
+    equal values agree, so only there can two versions disagree."""
+    seen: dict[str, Any] = {}
+    differ = set()
+    for label, item in zip(labels, values, strict=True):
+        if item is not None and seen.setdefault(label, item) != item:
+            differ.add(label)
+    return differ
+
+
+def _suspects(
+    rows: pd.DataFrame, names: dict[tuple[str, str], tuple[str, ...]]
+) -> dict[str, set[str]]:
+    """Field or role -> labels of the groups that may disagree on it: two different values, or
+    (for the sponsor) a name without words, which agrees with nothing, not even itself."""
+    labels, files = _cells(rows["label"]), _cells(rows["record_file"])
+    suspects = {field: _maybe_conflicting(labels, _cells(rows[field])) for field in FIELDS}
+    suspects["sponsor"] |= {
+        label
+        for label, sponsor in zip(labels, _cells(rows["sponsor"]), strict=True)
+        if sponsor is not None and not _org_tokens(sponsor)
+    }
+    for role in TRIAL_ROLES:
+        listed = [names.get((file, role)) or None for file in files]
+        suspects[role] = _maybe_conflicting(labels, listed)
+    return suspects
+
+
+def _records(rows: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """The records of each group (by label), as plain values."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    columns = {c: _cells(rows[c]) for c in _COLUMNS}
+    for i, label in enumerate(rows["label"]):
+        groups.setdefault(label, []).append({c: cells[i] for c, cells in columns.items()})
+    return groups
+
+
 @rule("source-conflict", severity="warning", scope="trial")
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    studies = tables.studies[tables.studies["trial_id"].notna()][_COLUMNS]
-    records = [{k: value(v) for k, v in row.items()} for row in studies.to_dict("records")]
-    groups = {
-        label: members
-        for label, members in trial_groups(records).items()
-        if len({r["source"] for r in members}) > 1
-    }
-    files = {r["record_file"] for members in groups.values() for r in members}
-    people = tables.people[
-        tables.people["record_file"].isin(files) & tables.people["role"].isin(TRIAL_ROLES)
-    ]
-    names: dict[tuple[str, str], list[str]] = {}
-    for file, role, name in zip(people["record_file"], people["role"], people["name"], strict=True):
-        if value(name) and name_key(name) and name not in names.setdefault((file, role), []):
-            names[(file, role)].append(name)
-    for label, members in sorted(groups.items()):
+    # A record without a trial id or source cannot be placed (the schema layer reports it).
+    studies = tables.studies
+    known = studies["trial_id"].notna() & studies["source"].notna()
+    rows = _multi_source_rows(studies[known][_COLUMNS])
+    names = _trial_people(tables, rows["record_file"])
+    suspects = _suspects(rows, names)
+    records = _records(rows[rows["label"].isin(set().union(*suspects.values()))])
+    for label, members in sorted(records.items()):
         for field in FIELDS:
-            versions = _versions(members, field, [r[field] for r in members])
-            if (found := _conflict(field, label, versions, "", ctx)) is not None:
-                yield found
+            if label in suspects[field]:
+                versions = _versions(members, field, [r[field] for r in members])
+                if (found := _conflict(field, label, versions, "", ctx)) is not None:
+                    yield found
         for role in TRIAL_ROLES:
-            listed = [tuple(sorted(names.get((r["record_file"], role), []))) for r in members]
-            versions = _versions(members, "people", listed)
-            if (found := _conflict("people", label, versions, role, ctx)) is not None:
-                yield found
+            if label in suspects[role]:
+                listed = [names.get((r["record_file"], role), ()) for r in members]
+                versions = _versions(members, "people", listed)
+                if (found := _conflict("people", label, versions, role, ctx)) is not None:
+                    yield found
