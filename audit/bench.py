@@ -159,6 +159,47 @@ def report_benchmark(count: int, out: Path) -> dict[str, Any]:
     }
 
 
+def incremental(corpus: Path, changes: int = 10) -> dict[str, Any]:
+    """Cold run with a cache, then ``changes`` records edited, then a warm run; the warm run's
+    findings must equal a cold run's on the edited corpus. The edits are undone afterwards."""
+    import shutil
+    import tempfile
+
+    from audit.engine import findings_json, run_audit
+
+    as_of = date.fromisoformat(json.loads((corpus / "ground_truth.json").read_text())["as_of"])
+    records = corpus / "records"
+    chosen = sorted(records.iterdir())[:: max(1, len(list(records.iterdir())) // changes)][:changes]
+    originals = {path: path.read_bytes() for path in chosen}
+    with tempfile.TemporaryDirectory(prefix="audit-cache-") as cache:
+        try:
+            started = time.perf_counter()
+            run_audit(records, Path("expectations"), as_of, Path(cache))
+            cold_cached = time.perf_counter() - started
+            for path in chosen:
+                record = json.loads(path.read_text())
+                record["title"] = f"{record['title']} (edited)"
+                record["enrollment"]["count"] = -1  # a new schema finding per edited record
+                path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+            started = time.perf_counter()
+            warm = run_audit(records, Path("expectations"), as_of, Path(cache))
+            warm_seconds = time.perf_counter() - started
+            cold = run_audit(records, Path("expectations"), as_of)
+            identical = findings_json(warm) == findings_json(cold)
+        finally:
+            for path, data in originals.items():
+                path.write_bytes(data)
+            shutil.rmtree(cache, ignore_errors=True)
+    return {
+        "records": len(cold.record_files),
+        "changed": len(chosen),
+        "cold_with_cache_seconds": round(cold_cached, 1),
+        "warm_seconds": round(warm_seconds, 1),
+        "warm_stages": warm.timings,
+        "findings_identical_to_cold": identical,
+    }
+
+
 def corpus_for(trials: int, seed: int) -> Path:
     from audit.synth import write_corpus
 
@@ -181,8 +222,22 @@ def main(argv: list[str] | None = None) -> int:
         default=100_000,
         help="findings in the browser benchmark of the HTML report (0: skip)",
     )
+    parser.add_argument(
+        "--incremental",
+        type=int,
+        metavar="TRIALS",
+        help="also measure a warm cached run after 10 edits at this scale",
+    )
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.incremental:
+        result = incremental(corpus_for(args.incremental, args.seed))
+        print(json.dumps(result))
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"incremental-{args.incremental}.json").write_text(
+            json.dumps(result, indent=2) + "\n"
+        )
+        return 0 if result["findings_identical_to_cold"] else 1
     if args.one:
         print(json.dumps(run_one(args.one, args.out / args.one.name)))
         return 0

@@ -95,57 +95,51 @@ def parse_record(path: Path, data: bytes | None = None) -> dict[str, Any]:
     data = read_record_bytes(path) if data is None else data
     if not data.strip():
         raise RecordError("file is empty")
-    value = _fast_parse(data)
+    value, depth = _fast_parse(data)
     if value is None:
         value = _strict_parse(data)
+        depth = _shape(value)[1]
     if not isinstance(value, dict):
         raise RecordError(
             f"top level is a JSON {type(value).__name__}, not an object (one record per file)"
         )
-    if _too_deep(value):
+    if depth > MAX_DEPTH:
         raise RecordError(f"JSON nested more than {MAX_DEPTH} levels deep")
     return value
-
-
-def _too_deep(value: Any) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return True
-        children = item.values() if type(item) is dict else item
-        stack.extend((c, depth + 1) for c in children if type(c) in (dict, list))
-    return False
 
 
 _KEY = re.compile(rb'"\s*:')
 _LONG_DIGITS = re.compile(rb"[0-9]{16}")  # a number that may be beyond 2**53
 
 
-def _key_count(value: Any) -> int:
-    """How many object keys a parsed JSON value holds, at any depth."""
-    count, stack = 0, [value] if type(value) in (dict, list) else []
+def _shape(value: Any) -> tuple[int, int]:
+    """How many object keys a parsed JSON value holds at any depth, and how deep it nests
+    (one walk for both: this runs on every record)."""
+    keys, deepest = 0, 0
+    stack = [(value, 1)] if type(value) in (dict, list) else []
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
         if type(item) is dict:
-            count += len(item)
+            keys += len(item)
             item = item.values()
-        stack.extend(child for child in item if type(child) in (dict, list))
-    return count
+        stack.extend((child, depth + 1) for child in item if type(child) in (dict, list))
+    return keys, deepest
 
 
-def _fast_parse(data: bytes) -> Any:
+def _fast_parse(data: bytes) -> tuple[Any, int]:
     """orjson's parse when it is certainly right: no error, no run of 16 digits (an integer
     that may be beyond 2**53; orjson even turns those beyond 64 bits into floats), and as many
     keys parsed as the text has key tokens (else a key may be duplicated); None sends the file
-    to the strict parser, which names the problem precisely."""
+    to the strict parser, which names the problem precisely. Also returns the nesting depth."""
     if _LONG_DIGITS.search(data):
-        return None
+        return None, 0
     try:
         value = orjson.loads(data.removeprefix(codecs.BOM_UTF8))
     except orjson.JSONDecodeError:
-        return None
-    return value if len(_KEY.findall(data)) == _key_count(value) else None
+        return None, 0
+    keys, depth = _shape(value)
+    return (value, depth) if len(_KEY.findall(data)) == keys else (None, 0)
 
 
 def _strict_parse(data: bytes) -> Any:

@@ -19,7 +19,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from audit.engine import AuditResult
 from audit.report import model
 
-MAX_TRIAL_VIEWS = 20000
+MAX_TRIAL_VIEWS = 5000  # trial views read records again; findings' trials come first
+MAX_PEOPLE = 20000
 
 
 def _environment() -> Environment:
@@ -70,7 +71,7 @@ def render_html(
         "findings": model.finding_rows(result.findings, new),
         "docs": model.rule_docs(),
         "trials": model.trial_views(result, set(trials)),
-        "people": model.people_view(result)[:MAX_TRIAL_VIEWS],
+        "people": model.people_view(result)[:MAX_PEOPLE],
     }
     script = files("audit.report").joinpath("templates/report.js").read_text(encoding="utf-8")
     style = files("audit.report").joinpath("templates/report.css").read_text(encoding="utf-8")

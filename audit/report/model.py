@@ -174,21 +174,24 @@ def people_view(result: AuditResult) -> list[dict[str, Any]]:
         return node
 
     people = result.tables.people
+    keys = {name: name_key(name) for name in people["name"].dropna().unique()}
+    local_keys = {
+        email: _local_key(email) for email in people["email"].dropna().str.lower().unique()
+    }
     seen = []
     for name, email, role, trial in zip(
         people["name"], people["email"], people["role"], people["trial_id"], strict=True
     ):
-        key = name_key(name) if isinstance(name, str) else ""
+        key = keys.get(name, "") if isinstance(name, str) else ""
         if not key:
             continue
         email = email if isinstance(email, str) else None
         seen.append((key, name, email, role, trial))
         if email:
             parent[find("n:" + key)] = find("e:" + email.lower())
-        local = email_local(email)
-        local_key = name_key(local.replace(".", " ").replace("_", " ")) if local else ""
-        if local_key and local_key != key and " " in local_key:
-            parent[find("n:" + local_key)] = find("n:" + key)
+            local_key = local_keys.get(email.lower(), "")
+            if local_key and local_key != key:
+                parent[find("n:" + local_key)] = find("n:" + key)
     clusters: dict[str, dict[str, set]] = defaultdict(
         lambda: {"spellings": set(), "emails": set(), "trials": set(), "roles": set()}
     )
@@ -201,6 +204,14 @@ def people_view(result: AuditResult) -> list[dict[str, Any]]:
         cluster["roles"].add(str(role))
     resolved = [{key: sorted(values) for key, values in c.items()} for c in clusters.values()]
     return sorted(resolved, key=lambda p: (-len(p["spellings"]), -len(p["trials"]), p["spellings"]))
+
+
+def _local_key(email: str) -> str:
+    """The name key an email's local part spells ("liu.zhongmin@" -> "liu zhongmin"), or ''
+    when it is one word (a mailbox, not a name)."""
+    local = email_local(email)
+    key = name_key(local.replace(".", " ").replace("_", " ")) if local else ""
+    return key if " " in key else ""
 
 
 def verification_ages(result: AuditResult) -> list[int]:

@@ -181,7 +181,7 @@
   function renderTrial(id) {
     const t = trialsById.get(id);
     const box = $("trial-detail");
-    if (!t) { box.replaceChildren(el("p", { class: "muted" }, "No trial view of " + id + " in this report (it shows at most 20,000 trials, those with findings first).")); return; }
+    if (!t) { box.replaceChildren(el("p", { class: "muted" }, "No trial view of " + id + " in this report (it shows at most 5,000 trials, those with findings first).")); return; }
     const head = el("tr", {}, el("th", {}, "field"));
     t.sources.forEach((s, n) => head.append(el("th", {}, s, el("br"), recordLink(t.files[n]))));
     const body = el("tbody");
