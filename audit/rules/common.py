@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 
 def value(item: Any) -> Any:
@@ -52,3 +53,22 @@ def months_between(earlier: date, later: date) -> int:
     """Whole months from ``earlier`` to ``later`` (negative when later is before)."""
     months = (later.year - earlier.year) * 12 + later.month - earlier.month
     return months - 1 if later.day < earlier.day else months
+
+
+def strings(column: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (nulls kept)."""
+    array = pa.array(column, type=pa.string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def cells(column: pd.Series) -> list[Any]:
+    """A table column as plain values, None for missing."""
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
+def each_distinct(column: pd.Series, function: Callable[[str], Any], missing: Any) -> list[Any]:
+    """``function`` of every cell of a text column, computed once per distinct text
+    (``missing`` for nulls)."""
+    codes, texts = pd.factorize(column)
+    results = [*map(function, texts.tolist()), missing]  # code -1 (null) takes the last
+    return [results[code] for code in codes]

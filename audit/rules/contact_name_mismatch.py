@@ -40,12 +40,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import combinations, groupby
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -67,6 +67,7 @@ from audit.names import (
     word_set,
 )
 from audit.rules import Context, rule
+from audit.rules.common import cells, each_distinct, strings
 from audit.tables import Tables
 
 INSTITUTION_SIMILARITY = 90  # token_set_ratio of the institutions' distinctive words
@@ -114,25 +115,6 @@ def _domain_words(domain: str) -> tuple[str, ...]:
     return tuple(w for w in labels if len(w) > 3 and w not in _WEBMAIL)
 
 
-def _strings(column: pd.Series) -> pa.Array:
-    """A text column as one Arrow string array (nulls kept)."""
-    array = pa.array(column, type=pa.string())
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
-def _cells(column: pd.Series) -> list[Any]:
-    """A table column as plain values, None for missing."""
-    return column.astype(object).where(column.notna(), None).tolist()
-
-
-def _each_distinct(column: pd.Series, function: Callable[[str], Any], missing: Any) -> list[Any]:
-    """``function`` of every cell of a text column, computed once per distinct text
-    (``missing`` for nulls)."""
-    codes, texts = pd.factorize(column)
-    results = [*map(function, texts.tolist()), missing]  # code -1 (null) takes the last
-    return [results[code] for code in codes]
-
-
 def _email_details(email: str) -> tuple[str | None, str]:
     """The address as compared (stripped, lower case; None for '') and the name it reads as
     ('' for none)."""
@@ -148,7 +130,7 @@ def _email_columns(emails: pd.Series) -> tuple[list[str | None], list[str]]:
     bulk as ``email_name_tokens`` reads them (lower case, stripped, the local part before the
     first '@' without digits; no '@', no name), each local part's name once; others one by
     one."""
-    raw = _strings(emails)
+    raw = strings(emails)
     compared = pc.ascii_lower(pc.utf8_trim(raw, _ASCII_SPACE))
     compared = pc.if_else(pc.equal(raw, ""), pa.scalar(None, pa.string()), compared)
     local = pc.list_element(pc.split_pattern(raw, "@", max_splits=1), 0)
@@ -177,8 +159,8 @@ def _linkable(tables: Tables) -> pd.DataFrame:
     emails, email_keys = _email_columns(table["email"])
     frame = pd.DataFrame(
         {
-            "name": _cells(table["name"]),
-            "key": _each_distinct(table["name"], name_key, ""),
+            "name": cells(table["name"]),
+            "key": each_distinct(table["name"], name_key, ""),
             "email": emails,
             "email_key": email_keys,
         },
@@ -222,21 +204,21 @@ def _institutions(tables: Tables, table: pd.DataFrame, keys: list[str]) -> list[
     its email's domain, pooled with those of same-named rows of the same record (the contact
     row rarely repeats the PI's affiliation): a sorted tuple of texts."""
     studies = tables.studies.drop_duplicates("record_file", keep="last")
-    sponsors = pd.Series(_cells(studies["sponsor"]), index=_cells(studies["record_file"]))
-    files = _cells(table["record_file"])
+    sponsors = pd.Series(cells(studies["sponsor"]), index=cells(studies["record_file"]))
+    files = cells(table["record_file"])
     group = (
         pd.DataFrame({"file": files, "key": keys}).groupby(["file", "key"], sort=False).ngroup()
     ).to_numpy()
     said = pd.concat(
         [
-            pd.DataFrame({"group": group, "text": _cells(table["affiliation"])}),
+            pd.DataFrame({"group": group, "text": cells(table["affiliation"])}),
             pd.DataFrame({"group": group, "text": sponsors.reindex(files).tolist()}),
             pd.DataFrame(
-                {"group": group, "text": _each_distinct(table["email"], _domain, ())}
+                {"group": group, "text": each_distinct(table["email"], _domain, ())}
             ).explode("text"),
         ]
     ).dropna()
-    said["text"] = _each_distinct(said["text"].astype(object), _distinctive, "")
+    said["text"] = each_distinct(said["text"].astype(object), _distinctive, "")
     said = said[said["text"] != ""].drop_duplicates().sort_values(["group", "text"])
     pooled = [()] * (int(group.max(initial=-1)) + 1)
     pairs = zip(said["group"].tolist(), said["text"].tolist(), strict=True)
@@ -251,7 +233,7 @@ def _people(tables: Tables) -> list[Person]:
     rows = _linkable(tables)
     rows = rows[_in_reported_clusters(rows)]
     table = tables.people.iloc[rows.index]
-    names, keys = _cells(rows["name"]), rows["key"].tolist()
+    names, keys = cells(rows["name"]), rows["key"].tolist()
     tokens = {name: tuple(name_tokens(name)) for name in dict.fromkeys(names)}
     return list(
         map(
@@ -260,13 +242,13 @@ def _people(tables: Tables) -> list[Person]:
                 names,
                 [tokens[name] for name in names],
                 keys,
-                _cells(rows["email"]),
-                _cells(rows["email_key"]),
+                cells(rows["email"]),
+                cells(rows["email_key"]),
                 _institutions(tables, table, keys),
-                _cells(table["record_file"]),
-                _cells(table["trial_id"]),
-                _cells(table["source"]),
-                _cells(table["role"]),
+                cells(table["record_file"]),
+                cells(table["trial_id"]),
+                cells(table["source"]),
+                cells(table["role"]),
                 strict=True,
             ),
         )

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -59,7 +59,7 @@ from rapidfuzz.distance import Levenshtein
 from audit.findings import Finding
 from audit.names import fold
 from audit.rules import Context, rule
-from audit.rules.common import months_between, to_date
+from audit.rules.common import cells, each_distinct, months_between, strings, to_date
 from audit.rules.source_conflict import related_org, same_org
 from audit.tables import Tables
 from audit.validate.registries import is_trial_id, registry_of
@@ -171,31 +171,12 @@ class Trial:
     starts: set[date] = field(default_factory=set)
 
 
-def _strings(column: pd.Series) -> pa.Array:
-    """A text column as one Arrow string array (nulls kept)."""
-    array = pa.array(column, type=pa.string())
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
-def _cells(column: pd.Series) -> list[Any]:
-    """A table column as plain values, None for missing."""
-    return column.astype(object).where(column.notna(), None).tolist()
-
-
-def _each_distinct(column: pd.Series, function: Callable[[str], Any], missing: Any) -> list[Any]:
-    """``function`` of every cell of a text column, computed once per distinct text
-    (``missing`` for nulls)."""
-    codes, texts = pd.factorize(column)
-    results = [*map(function, texts.tolist()), missing]  # code -1 (null) takes the last
-    return [results[code] for code in codes]
-
-
 def _records(tables: Tables) -> pd.DataFrame:
     """The studies rows whose trial id is a registry's, with their ``canonical`` id (records
     without a source are left to the schema layer, which reports them)."""
     studies = tables.studies[tables.studies["source"].notna()]
     canonical = pd.Series(
-        _each_distinct(studies["trial_id"], canonical_id, None), index=studies.index, dtype=object
+        each_distinct(studies["trial_id"], canonical_id, None), index=studies.index, dtype=object
     )
     return studies[canonical.notna()].assign(canonical=canonical[canonical.notna()])
 
@@ -208,13 +189,13 @@ def _declared(tables: Tables, records: pd.DataFrame) -> dict[str, dict[str, str]
     ids = ids.assign(
         mine=ids["record_file"].map(owners["canonical"]).astype(object),
         other=pd.Series(
-            _each_distinct(ids["identifier"], canonical_id, None), index=ids.index, dtype=object
+            each_distinct(ids["identifier"], canonical_id, None), index=ids.index, dtype=object
         ),
     )
     ids = ids[ids["mine"].notna() & ids["other"].notna() & (ids["mine"] != ids["other"])]
     declared: dict[str, dict[str, str]] = {}
     for mine, other, kind, identifier in zip(
-        ids["mine"], ids["other"], _cells(ids["kind"]), _cells(ids["identifier"]), strict=True
+        ids["mine"], ids["other"], cells(ids["kind"]), cells(ids["identifier"]), strict=True
     ):
         how = "NCT id" if kind == "nct_id" else "secondary id"
         declared.setdefault(mine, {}).setdefault(other, f"{mine} lists {identifier} as its {how}")
@@ -234,7 +215,7 @@ def _trials(
     columns = ("canonical", "trial_id", "record_file", "source", "title", "official_title")
     more = ("sponsor", "enrollment_count", "start_date")
     for canonical, trial_id, file, source, title, official, sponsor, count, start in zip(
-        *(_cells(rows[c]) for c in (*columns, *more)), strict=True
+        *(cells(rows[c]) for c in (*columns, *more)), strict=True
     ):
         trial = trials.setdefault(canonical, Trial(canonical))
         owner[file] = canonical
@@ -250,7 +231,7 @@ def _trials(
         if start_date := to_date(start):
             trial.starts.add(start_date)
     sites = tables.sites[tables.sites["country"].notna() & tables.sites["record_file"].isin(owner)]
-    for file, country in zip(_cells(sites["record_file"]), _cells(sites["country"]), strict=True):
+    for file, country in zip(cells(sites["record_file"]), cells(sites["country"]), strict=True):
         trials[owner[file]].countries.add(" ".join(w for w in title_words(country) if w != "the"))
     return trials
 
@@ -270,7 +251,7 @@ def _title_words_in_bulk(titles: pd.Series) -> tuple[np.ndarray, pa.Array]:
     ASCII titles are split in bulk with the same result as ``title_words`` (lower case; a
     hyphen between word characters dropped, repeatedly since RE2 cannot look around; runs of
     letters and digits), other titles one by one."""
-    texts = _strings(titles)
+    texts = strings(titles)
     ascii_only = pc.string_is_ascii(texts).to_numpy(zero_copy_only=False)
     text = pc.ascii_lower(texts.filter(ascii_only))
     while not (joined := pc.replace_substring_regex(text, _ASCII_HYPHEN, r"\1\2")).equals(text):

@@ -58,7 +58,7 @@ from rapidfuzz import fuzz
 from audit.findings import Finding
 from audit.names import fold, name_key
 from audit.rules import Context, rule
-from audit.rules.common import months_between, to_date
+from audit.rules.common import cells, months_between, to_date
 from audit.tables import Tables
 
 #: studies column -> words used in messages.
@@ -375,11 +375,6 @@ _COLUMNS = [
 ]
 
 
-def _cells(column: pd.Series) -> list[Any]:
-    """A table column as plain values, None for missing."""
-    return column.astype(object).where(column.notna(), None).tolist()
-
-
 def _shared(studies: pd.DataFrame) -> pd.DataFrame:
     """The studies rows that share their trial id or NCT id with another row."""
     other_nct = studies["nct_id"].where(studies["nct_id"] != studies["trial_id"])
@@ -396,7 +391,7 @@ def _multi_source_rows(studies: pd.DataFrame) -> pd.DataFrame:
     ids = [
         {"trial_id": trial_id, "nct_id": nct_id, "row": row}
         for row, (trial_id, nct_id) in enumerate(
-            zip(_cells(rows["trial_id"]), _cells(rows["nct_id"]), strict=True)
+            zip(cells(rows["trial_id"]), cells(rows["nct_id"]), strict=True)
         )
     ]
     label = [""] * len(rows)
@@ -414,7 +409,7 @@ def _trial_people(tables: Tables, files: pd.Series) -> dict[tuple[str, str], tup
     keyed: dict[str, bool] = {}
     names: dict[tuple[str, str], list[str]] = {}
     for file, role, name in zip(
-        _cells(people["record_file"]), _cells(people["role"]), _cells(people["name"]), strict=True
+        cells(people["record_file"]), cells(people["role"]), cells(people["name"]), strict=True
     ):
         if file not in wanted or not name:
             continue
@@ -441,11 +436,11 @@ def _suspects(
 ) -> dict[str, set[str]]:
     """Field or role -> labels of the groups that may disagree on it: two different values, or
     (for the sponsor) a name without words, which agrees with nothing, not even itself."""
-    labels, files = _cells(rows["label"]), _cells(rows["record_file"])
-    suspects = {field: _maybe_conflicting(labels, _cells(rows[field])) for field in FIELDS}
+    labels, files = cells(rows["label"]), cells(rows["record_file"])
+    suspects = {field: _maybe_conflicting(labels, cells(rows[field])) for field in FIELDS}
     suspects["sponsor"] |= {
         label
-        for label, sponsor in zip(labels, _cells(rows["sponsor"]), strict=True)
+        for label, sponsor in zip(labels, cells(rows["sponsor"]), strict=True)
         if sponsor is not None and not _org_tokens(sponsor)
     }
     for role in TRIAL_ROLES:
@@ -457,7 +452,7 @@ def _suspects(
 def _records(rows: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     """The records of each group (by label), as plain values."""
     groups: dict[str, list[dict[str, Any]]] = {}
-    columns = {c: _cells(rows[c]) for c in _COLUMNS}
+    columns = {c: cells(rows[c]) for c in _COLUMNS}
     for i, label in enumerate(rows["label"]):
         groups.setdefault(label, []).append({c: cells[i] for c, cells in columns.items()})
     return groups
