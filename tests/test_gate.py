@@ -75,8 +75,11 @@ def test_a_change_adding_an_error_fails_and_a_waiver_lets_it_pass(repo):
     assert gate() == 1
     [new] = [f for f in verdict(repo)["new"] if f["severity"] == "error"]
     assert new["rule"] == "schema-enum" and new["trial_ids"] == ["NCT04444444"]
-    summary = (repo / "reports" / "index.html").read_text()
-    assert "Gate: FAIL" in summary
+    page = (repo / "reports" / "index.html").read_text()
+    assert "Gate: FAIL" in page
+    summary = (repo / "reports" / "summary.md").read_text()
+    assert summary.index("1 new (1 blocking)") < summary.index("### New findings (1 of 1)")
+    assert summary.index("### New findings") < summary.index("### Other findings")
 
     (repo / "expectations" / "waivers.yaml").write_text(
         "waivers:\n"

@@ -80,11 +80,11 @@ def _counts(findings: list[Finding]) -> list[str]:
     return lines
 
 
-def _top(findings: list[Finding]) -> list[str]:
+def _top(findings: list[Finding], title: str = "Top findings") -> list[str]:
     chosen = sorted(findings, key=lambda f: (bool(f.waived), f.sort_key()))[:MAX_ROWS]
     lines = [
         "",
-        f"### Top findings ({len(chosen)} of {len(findings)})",
+        f"### {title} ({len(chosen)} of {len(findings)})",
         "",
         "| Severity | Rule | Trials | Message |",
         "|---|---|---|---|",
@@ -103,10 +103,15 @@ def _top(findings: list[Finding]) -> list[str]:
 def render_summary(
     result: AuditResult, verdict: dict[str, Any] | None = None, report_name: str = "index.html"
 ) -> str:
-    """The Markdown summary; ``verdict`` is the gate's (``passed``, ``summary``, ``reasons``)."""
+    """The Markdown summary; ``verdict`` is the gate's (``passed``, ``summary``, ``reasons``,
+    ``new``): the verdict first, then the new findings, then the rest."""
     lines = _headline(result, verdict)
+    new = {f["fingerprint"] for f in (verdict or {}).get("new", [])}
+    if new:
+        lines += _top([f for f in result.findings if f.fingerprint in new], "New findings")
     if result.findings:
-        lines += _counts(result.findings) + _top(result.findings)
+        rest = [f for f in result.findings if f.fingerprint not in new]
+        lines += _counts(result.findings) + (_top(rest, "Other findings") if new else _top(rest))
     if "://" in report_name:
         where = f"[the full report]({report_name})"
     else:
