@@ -202,7 +202,13 @@ def people_view(result: AuditResult) -> list[dict[str, Any]]:
             cluster["emails"].add(email)
         cluster["trials"].add(str(trial))
         cluster["roles"].add(str(role))
-    resolved = [{key: sorted(values) for key, values in c.items()} for c in clusters.values()]
+    # People seen once, under one spelling, tell a reviewer nothing; at registry scale they
+    # are most of the table, so the view keeps the others.
+    resolved = [
+        {key: sorted(values) for key, values in c.items()}
+        for c in clusters.values()
+        if len(c["spellings"]) > 1 or len(c["trials"]) > 1 or len(clusters) <= 20000
+    ]
     return sorted(resolved, key=lambda p: (-len(p["spellings"]), -len(p["trials"]), p["spellings"]))
 
 
