@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -113,22 +114,23 @@ def _child_line(lines: Sequence[str], start: int, indent: int, step: str | int) 
 
 
 class _RecordLines:
-    """Lines of record files, read once each from the records folder."""
+    """Lines of record files from the records folder; only the most recently read files are
+    kept (a registry-sized audit names hundreds of thousands of files)."""
 
     def __init__(self, result: AuditResult) -> None:
         self.folder = result.records_dir
-        self.cache: dict[str, list[str]] = {}
+        self.read = lru_cache(maxsize=256)(self._read)
+
+    def _read(self, name: str) -> list[str]:
+        if self.folder is None:
+            return []
+        try:
+            return (Path(self.folder) / name).read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return []
 
     def __call__(self, name: str) -> list[str]:
-        if name not in self.cache:
-            lines: list[str] = []
-            if self.folder is not None:
-                try:
-                    lines = (Path(self.folder) / name).read_text(encoding="utf-8-sig").splitlines()
-                except (OSError, UnicodeDecodeError):
-                    lines = []
-            self.cache[name] = lines
-        return self.cache[name]
+        return self.read(name)
 
 
 def _line(item: Finding, name: str, lines: _RecordLines) -> int:
