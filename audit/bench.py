@@ -169,7 +169,8 @@ def incremental(corpus: Path, changes: int = 10) -> dict[str, Any]:
 
     as_of = date.fromisoformat(json.loads((corpus / "ground_truth.json").read_text())["as_of"])
     records = corpus / "records"
-    chosen = sorted(records.iterdir())[:: max(1, len(list(records.iterdir())) // changes)][:changes]
+    files = sorted(records.iterdir())
+    chosen = files[:: max(1, len(files) // changes)][:changes]
     originals = {path: path.read_bytes() for path in chosen}
     with tempfile.TemporaryDirectory(prefix="audit-cache-") as cache:
         try:

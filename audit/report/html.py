@@ -64,9 +64,10 @@ def render_html(
     result: AuditResult, verdict: dict[str, Any] | None = None, new: set[str] | None = None
 ) -> str:
     overview = model.overview(result, verdict)
-    with_findings = sorted({t for f in result.findings for t in f.trial_ids})
-    others = sorted(set(result.tables.studies["trial_id"].dropna()) - set(with_findings))
-    trials = [*with_findings, *others][:MAX_TRIAL_VIEWS]
+    trials = sorted({t for f in result.findings for t in f.trial_ids})[:MAX_TRIAL_VIEWS]
+    if len(trials) < MAX_TRIAL_VIEWS:  # room left: trials without findings, in id order
+        others = set(result.tables.studies["trial_id"].dropna()) - set(trials)
+        trials += sorted(others)[: MAX_TRIAL_VIEWS - len(trials)]
     data = {
         "findings": model.finding_rows(result.findings, new),
         "docs": model.rule_docs(),
