@@ -11,28 +11,41 @@ for row, so every check gives identical findings.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import uuid
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
 
 from audit import __version__
-from audit.findings import Finding, finding
+from audit.findings import Finding, as_dict, finding, from_dict
 from audit.load import (
     RecordError,
     parse_record,
     read_record_bytes,
-    record_files,
+    scan_records,
     structure_problems,
 )
 from audit.progress import Progress
 from audit.record import SCHEMA_PATH, atomic_write
-from audit.tables import TABLE_NAMES, TableBuilder, Tables, typed
+from audit.tables import TABLE_NAMES, TableBuilder, Tables, among, typed
+
+
+@dataclass
+class Change:
+    """What differs from the state the table cache held before this run: the files parsed
+    again (new or edited) or gone, the rows those files had then, and that state's id."""
+
+    files: set[str]
+    previous: Tables
+    since: str
 
 
 @dataclass
@@ -42,6 +55,20 @@ class Corpus:
     findings: list[Finding] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     reused: int = 0
+    change: Change | None = None  # None: no earlier state to compare with (a cold run)
+    generation: str = ""  # id of the cached state these tables are (empty without a cache)
+
+
+@cache
+def code_id() -> str:
+    """A digest of the audit package's source: what other code cached is not reused."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def blob_id(data: bytes) -> str:
@@ -82,86 +109,90 @@ def record_findings(name: str, record: dict[str, Any]) -> list[Finding]:
     ]
 
 
-def cache_entry(path: Path, data: bytes, findings: list[Finding]) -> dict[str, Any]:
-    """What the cache keeps of one parsed file: its stat, blob id and findings."""
-    stat = path.stat()
-    return {
-        "stat": [stat.st_size, stat.st_mtime_ns],
-        "blob": blob_id(data),
-        "findings": [asdict(f) for f in findings],
-    }
-
-
 class TableCache:
-    """Parquet tables plus an index of (size, mtime, blob id, findings) per record file."""
+    """Parquet tables, the files they were read from (``files.parquet``: name, size, mtime,
+    git blob id) and the structure findings of those files (``index.json``)."""
 
     def __init__(self, folder: Path, root: Path):
         self.folder = folder
+        self.root = root
         self.stamp = {
             "tool": __version__,
+            "code": code_id(),
             "root": str(root.resolve()),
             "schema": blob_id(SCHEMA_PATH.read_bytes()),
         }
-        self.index: dict[str, dict[str, Any]] = {}
-        index = folder / "index.json"
-        if index.exists():
+        self.files = pd.DataFrame({"name": [], "size": [], "mtime": [], "blob": []})
+        self.findings: dict[str, list[dict[str, Any]]] = {}
+        self.generation = ""
+        try:
+            saved = orjson.loads((folder / "index.json").read_bytes())
+            if saved.get("stamp") == self.stamp:
+                self.files = pd.read_parquet(folder / "files.parquet")
+                self.findings = saved["findings"]
+                self.generation = str(saved["generation"])
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            self.generation = ""
+
+    def unchanged(self, scanned: pd.DataFrame) -> set[str]:
+        """The scanned files (name, size, mtime) whose content is as cached: same size and
+        mtime, or else the same blob id (only those files are read)."""
+        both = scanned.merge(self.files, on="name", suffixes=("", "_cached"))
+        same = (both["size"] == both["size_cached"]) & (both["mtime"] == both["mtime_cached"])
+        reused = set(both["name"][same])
+        for name, blob in zip(both["name"][~same], both["blob"][~same], strict=True):
             try:
-                saved = orjson.loads(index.read_bytes())
-                if saved.get("stamp") == self.stamp:
-                    self.index = saved["files"]
-            except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
-                self.index = {}
+                if blob_id(read_record_bytes(self.root / name)) == blob:
+                    reused.add(name)
+            except RecordError:
+                continue
+        return reused
 
-    def unchanged(self, name: str, path: Path) -> bool:
-        """Is the file as cached? Reads it only when its size or mtime moved."""
-        entry = self.index.get(name)
-        if entry is None or path.is_symlink():
-            return False
-        stat = path.stat()
-        if [stat.st_size, stat.st_mtime_ns] == entry["stat"]:
-            return True
-        if blob_id(path.read_bytes()) == entry["blob"]:
-            entry["stat"] = [stat.st_size, stat.st_mtime_ns]
-            return True
-        return False
-
-    def cached_rows(self, keep: set[str]) -> dict[str, pd.DataFrame]:
-        frames = {}
+    def cached_rows(self, keep: set[str]) -> tuple[dict[str, pd.DataFrame], Tables]:
+        """The cached rows of the files in ``keep``, and of all other files (the rows that
+        files parsed again this run, or gone, had before)."""
+        kept, before = {}, {}
+        empty = TableBuilder().frames()
+        gone = pa.array(sorted(set(self.files["name"]) - keep), type=pa.string())
         for name in TABLE_NAMES:
             path = self.folder / f"{name}.parquet"
-            frame = pd.read_parquet(path) if path.exists() and keep else None
-            frames[name] = (
-                typed(frame[frame["record_file"].isin(keep)]) if frame is not None else None
-            )
-        return frames
+            if not path.exists() or not (keep or self.generation):
+                kept[name], before[name] = empty[name], empty[name]
+                continue
+            frame = typed(pd.read_parquet(path))
+            mask = among(frame["record_file"], gone)
+            kept[name] = frame[~mask]
+            before[name] = frame[mask].reset_index(drop=True)
+        return kept, Tables(**before)
 
-    def findings(self, name: str) -> list[Finding]:
-        return [
-            Finding(
-                **{
-                    **item,
-                    "trial_ids": tuple(item["trial_ids"]),
-                    "record_files": tuple(item["record_files"]),
-                    "sources": tuple(item["sources"]),
-                }
-            )
-            for item in self.index[name]["findings"]
-        ]
+    def findings_of(self, names: list[str]) -> list[Finding]:
+        return [from_dict(item) for name in names for item in self.findings.get(name, ())]
 
-    def save(self, tables: Tables, files: list[str]) -> None:
+    def save(
+        self, tables: Tables, scanned: pd.DataFrame, parsed: _Parsed, files: list[str]
+    ) -> None:
+        """Keep the tables of ``files``: the reused files' entries and the parsed ones'."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        kept = set(files)
-        self.index = {name: entry for name, entry in self.index.items() if name in kept}
-        for name, frame in tables.items():
+        self.generation = uuid.uuid4().hex
+        fresh = pd.DataFrame({"name": list(parsed.blobs), "blob": list(parsed.blobs.values())})
+        entries = pd.concat(
+            [self.files[~self.files["name"].isin(fresh["name"])][["name", "blob"]], fresh]
+        )
+        entries = scanned.merge(entries, on="name")
+        entries = entries[entries["name"].isin(files)].sort_values("name", ignore_index=True)
+        for name, frame in [*tables.items(), ("files", entries)]:
             temporary = self.folder / f".{name}.parquet.tmp"
             try:
                 frame.to_parquet(temporary, index=False)
                 temporary.replace(self.folder / f"{name}.parquet")
             finally:
                 temporary.unlink(missing_ok=True)
-        atomic_write(
-            self.folder / "index.json", json.dumps({"stamp": self.stamp, "files": self.index})
-        )
+        kept = set(files)
+        findings = {n: items for n, items in self.findings.items() if n in kept}
+        findings.update({n: items for n, items in parsed.found.items() if items})
+        self.files, self.findings = entries, findings
+        state = {"stamp": self.stamp, "generation": self.generation, "findings": findings}
+        atomic_write(self.folder / "index.json", orjson.dumps(state).decode())
 
 
 PARALLEL_FROM = 20000  # files; below this, starting worker processes costs more than it saves
@@ -175,12 +206,13 @@ class _Parsed:
     readable: list[str]
     findings: list[Finding]
     unreadable: list[str]
-    entries: dict[str, dict[str, Any]]
+    blobs: dict[str, str]  # per readable file its git blob id (kept only with a cache)
+    found: dict[str, list[dict[str, Any]]]  # per readable file its findings, as dicts
 
 
 def _parse_files(root: Path, names: list[str], remember: bool) -> _Parsed:
     builder = TableBuilder()
-    parsed = _Parsed({}, [], [], [], {})
+    parsed = _Parsed({}, [], [], [], {}, {})
     progress = Progress("loading records", len(names))
     for name in names:
         progress.advance()
@@ -197,7 +229,8 @@ def _parse_files(root: Path, names: list[str], remember: bool) -> _Parsed:
         parsed.findings += found
         builder.add(name, record)
         if remember:
-            parsed.entries[name] = cache_entry(path, data, found)
+            parsed.blobs[name] = blob_id(data)
+            parsed.found[name] = [as_dict(f) for f in found]
     progress.close()
     parsed.frames = builder.frames()
     return parsed
@@ -221,7 +254,8 @@ def _parse_all(root: Path, names: list[str], remember: bool) -> _Parsed:
         [n for p in parts for n in p.readable],
         [f for p in parts for f in p.findings],
         [n for p in parts for n in p.unreadable],
-        {k: v for p in parts for k, v in p.entries.items()},
+        {k: v for p in parts for k, v in p.blobs.items()},
+        {k: v for p in parts for k, v in p.found.items()},
     )
 
 
@@ -237,29 +271,41 @@ def load_corpus(root: Path, cache_folder: Path | None = None) -> Corpus:
         )
         return Corpus(Tables(**TableBuilder().frames()), [], [problem], [str(root)])
     cache = TableCache(cache_folder, root) if cache_folder else None
-    names = [path.relative_to(root).as_posix() for path in record_files(root)]
-    reused = {n for n in names if cache and cache.unchanged(n, root / n)}
+    scanned = scan_records(root)
+    names = scanned["name"].tolist()
+    reused = cache.unchanged(scanned) if cache else set()
     parsed = _parse_all(root, [n for n in names if n not in reused], cache is not None)
     readable = reused | set(parsed.readable)
     files = [n for n in names if n in readable]
-    findings = [f for n in names if n in reused for f in cache.findings(n)] if cache else []
-    fresh = parsed.frames
-    if reused:
-        order = {name: position for position, name in enumerate(files)}
-        old = cache.cached_rows(reused)
-        fresh = {name: _in_file_order(old[name], fresh[name], order) for name in TABLE_NAMES}
+    if cache is None:
+        tables = Tables(**parsed.frames)
+        return Corpus(tables, files, parsed.findings, parsed.unreadable)
+    findings = cache.findings_of([n for n in names if n in reused])
+    since = cache.generation
+    old, previous = cache.cached_rows(reused)
+    order = pd.Index(files)
+    fresh = {name: _in_file_order(old[name], parsed.frames[name], order) for name in TABLE_NAMES}
     tables = Tables(**fresh)
-    if cache and (parsed.entries or set(cache.index) != set(files)):
-        cache.index.update(parsed.entries)
-        cache.save(tables, files)
-    return Corpus(tables, files, findings + parsed.findings, parsed.unreadable, len(reused))
+    changed = (set(cache.files["name"]) | set(names)) - reused
+    if parsed.blobs or set(cache.files["name"]) != set(files):
+        cache.save(tables, scanned, parsed, files)
+    change = Change(changed, previous, since) if since else None
+    return Corpus(
+        tables,
+        files,
+        findings + parsed.findings,
+        parsed.unreadable,
+        len(reused),
+        change,
+        cache.generation,
+    )
 
 
-def _in_file_order(
-    old: pd.DataFrame | None, new: pd.DataFrame, order: dict[str, int]
-) -> pd.DataFrame:
+def _in_file_order(old: pd.DataFrame, new: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
     """Cached and fresh rows together, ordered as a cold run orders them (by file, then as
     each record lists them)."""
-    frame = new if old is None else pd.concat([old, new], ignore_index=True)
-    position = frame["record_file"].map(order)
-    return frame.iloc[position.argsort(kind="stable")].reset_index(drop=True)
+    if old.empty or new.empty:  # each part is already in file order
+        return (new if old.empty else old).reset_index(drop=True)
+    frame = pd.concat([old, new], ignore_index=True)
+    position = order.get_indexer(frame["record_file"])
+    return frame.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)

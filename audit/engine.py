@@ -20,11 +20,12 @@ from typing import Any
 from audit import __version__
 from audit.corpus import load_corpus
 from audit.findings import Finding, finding, sorted_findings
+from audit.incremental import Incremental
 from audit.load import RecordError, parse_record
 from audit.policy import PolicyError, load_policy
 from audit.progress import MIN_ITEMS
 from audit.record import atomic_write
-from audit.rules import all_rules, run_rules
+from audit.rules import Rule, all_rules, run_rules
 from audit.tables import Tables
 from audit.validate.expectations import SuiteError, load_suites, run_suites
 from audit.validate.schemas import validate_tables
@@ -103,15 +104,21 @@ def run_audit(
         timings["announce"] = 1
     problems += [f"unreadable record file: {name}" for name in loaded.unreadable]
     tables = loaded.tables
+    checks = Incremental(cache, loaded)
     findings = list(loaded.findings)
-    findings += _timed(timings, "pandera", lambda: validate_tables(tables))
+    findings += _timed(
+        timings,
+        "pandera",
+        lambda: checks.run("pandera", "", validate_tables, checks.changed_files),
+    )
     try:
         suites = load_suites(expectations_dir)
         findings += _timed(timings, "gx", lambda: run_suites(tables, suites))
     except SuiteError as error:
         problems.append(str(error))
         findings.append(finding("suite-unusable", "expectation", "error", str(error)))
-    findings += _timed(timings, "rules", lambda: _run_rules_safely(tables, as_of, problems))
+    findings += _timed(timings, "rules", lambda: _run_rules_safely(checks, as_of, problems))
+    checks.save()
     try:
         findings = load_policy(expectations_dir / "rules.yaml").apply(findings)
     except PolicyError as error:
@@ -137,12 +144,30 @@ def run_audit(
     )
 
 
-def _run_rules_safely(tables: Tables, as_of: date, problems: list[str]) -> list[Finding]:
+def _affected(checks: Incremental, rule: Rule) -> Callable[[], set[str]] | None:
+    """What a rule must re-check in an incremental run (None: everything)."""
+    if rule.scope == "record":
+        return checks.changed_files
+    if rule.scope == "trial":
+        return checks.trial_files
+    if rule.blocks is not None:
+        blocks = rule.blocks
+        return lambda: checks.block_files(rule.id, blocks)
+    return None
+
+
+def _run_rules_safely(checks: Incremental, as_of: date, problems: list[str]) -> list[Finding]:
     findings: list[Finding] = []
     for rule in all_rules().values():
         try:
-            findings += run_rules(tables, as_of, [rule])
+            findings += checks.run(
+                f"rule:{rule.id}",
+                as_of.isoformat(),
+                lambda tables, rule=rule: run_rules(tables, as_of, [rule]),
+                _affected(checks, rule),
+            )
         except Exception as error:  # a crashing rule must fail the audit, not vanish
+            checks.forget(f"rule:{rule.id}")
             detail = "".join(traceback.format_exception_only(error)).strip()
             problems.append(f"rule {rule.id} crashed: {detail}")
             findings.append(

@@ -68,6 +68,16 @@ class Finding:
         )
 
 
+def as_dict(item: Finding) -> dict[str, Any]:
+    """A finding's fields as a dict (for caches; ``from_dict`` reverses it)."""
+    return dict(item.__dict__)
+
+
+def from_dict(fields: dict[str, Any]) -> Finding:
+    lists = {name: tuple(fields[name]) for name in ("trial_ids", "record_files", "sources")}
+    return Finding(**{**fields, **lists})
+
+
 def finding(
     rule: str,
     origin: str,

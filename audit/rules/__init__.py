@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import pandas as pd
+
 from audit.findings import SEVERITIES, Finding, finding
 from audit.tables import Tables
 
@@ -46,6 +48,10 @@ class Context:
 
 
 Check = Callable[[Tables, Context], Iterable[Finding]]
+# A corpus rule's blocking keys: (record_file, block) rows. Two records appear in one finding,
+# or change each other's findings, only through a chain of records sharing blocks.
+Blocks = Callable[[Tables], pd.DataFrame]
+SCOPES = ("record", "trial", "corpus")
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Rule:
     scope: str
     check: Check
     doc: str
+    blocks: Blocks | None = None
 
     @property
     def summary(self) -> str:
@@ -64,16 +71,22 @@ class Rule:
 _REGISTRY: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, *, severity: str, scope: str) -> Callable[[Check], Check]:
-    """Register a check. ``scope`` is ``record`` (one record at a time), ``trial`` (all sources
-    of one trial) or ``corpus`` (across trials)."""
+def rule(
+    rule_id: str, *, severity: str, scope: str, blocks: Blocks | None = None
+) -> Callable[[Check], Check]:
+    """Register a check. ``scope`` is ``record`` (its findings about a record depend on that
+    record alone), ``trial`` (on the records of one trial id) or ``corpus`` (across trials);
+    a corpus rule may give ``blocks`` so that an incremental run re-checks only the records
+    linked to a changed one."""
     if severity not in SEVERITIES:
         raise ValueError(f"{rule_id}: severity {severity!r} is not one of {SEVERITIES}")
+    if scope not in SCOPES:
+        raise ValueError(f"{rule_id}: scope {scope!r} is not one of {SCOPES}")
 
     def register(check: Check) -> Check:
         module = inspect.getmodule(check)
         doc = inspect.cleandoc(module.__doc__ or "") if module else ""
-        _REGISTRY[rule_id] = Rule(rule_id, severity, scope, check, doc)
+        _REGISTRY[rule_id] = Rule(rule_id, severity, scope, check, doc, blocks)
         return check
 
     return register

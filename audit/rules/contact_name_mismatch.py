@@ -561,7 +561,21 @@ def _finding(ctx: Context, group: list[Spelling]) -> Finding:
     )
 
 
-@rule("contact-name-mismatch", severity="warning", scope="corpus")
+def blocks(tables: Tables) -> pd.DataFrame:
+    """Blocking keys: each person's name key, email address and the name its email reads as.
+    Every link the rule makes (and so every cluster) runs through records sharing one."""
+    rows = _linkable(tables)
+    files = tables.people["record_file"].iloc[rows.index].to_numpy(dtype=object)
+    keys = [
+        pd.DataFrame({"record_file": files, "block": "n:" + rows["key"]}),
+        pd.DataFrame({"record_file": files, "block": "e:" + rows["email"]}),
+        pd.DataFrame({"record_file": files, "block": "n:" + rows["email_key"]}),
+    ]
+    found = pd.concat(keys, ignore_index=True).dropna()
+    return found[~found["block"].isin(["n:", "e:"])].drop_duplicates(ignore_index=True)
+
+
+@rule("contact-name-mismatch", severity="warning", scope="corpus", blocks=blocks)
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     for cluster in _clusters(_people(tables)):
         for group in _variant_groups(_spellings(cluster)):

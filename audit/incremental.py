@@ -1,0 +1,170 @@
+"""Incremental checks for ``audit run --cache``: each check re-runs only where records changed.
+
+The table cache (``audit.corpus``) says which record files were parsed again (new or edited)
+or are gone since its last state, and what rows they had then. Beside it, ``checks.json``
+keeps the findings each check gave on that state. A warm run takes those findings over,
+drops the ones naming an *affected* record file and re-runs the check on the affected
+records only:
+
+* pandera models and ``record`` rules judge one record at a time: the changed files;
+* ``trial`` rules: every record of a trial id a changed file names, before or after the change;
+* ``corpus`` rules with blocking keys: every record reached from a changed file's keys (old
+  and new) through records sharing keys; the keys are cached per file, so only changed
+  records are keyed again;
+* ``corpus`` rules without blocking keys, and the GX suites (``mostly`` thresholds and
+  uniqueness are properties of a whole table), run in full.
+
+A check whose cached findings cannot be trusted (another tool version, another ``--as-of``,
+a state the tables no longer have, a finding that names no record file) runs in full. The
+findings equal a cold run's (``tests/test_incremental.py``; ``python -m audit.bench
+--incremental N`` checks it at scale).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from audit.corpus import Corpus, code_id
+from audit.findings import Finding, as_dict, from_dict
+from audit.record import atomic_write
+from audit.tables import Tables
+
+Check = Callable[[Tables], list[Finding]]
+
+
+class Incremental:
+    """The cached findings of every check, and what a warm run must re-check."""
+
+    def __init__(self, folder: Path | None, corpus: Corpus):
+        self.folder = folder
+        self.corpus = corpus
+        self.saved: dict[str, Any] = {}
+        self.kept: dict[str, Any] = {}
+        self._subset: tuple[frozenset[str], Tables] | None = None
+        change = corpus.change
+        path = folder / "checks.json" if folder else None
+        if change is None or path is None or not path.exists():
+            return
+        try:
+            saved = orjson.loads(path.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return
+        if saved.get("code") == code_id() and saved.get("generation") == change.since:
+            self.saved = saved.get("checks") or {}
+
+    def run(
+        self,
+        name: str,
+        stamp: str,
+        check: Check,
+        affected: Callable[[], set[str]] | None,
+    ) -> list[Finding]:
+        """Findings of one check over the corpus's tables; ``affected`` gives the record
+        files to re-check (None: the check always runs in full)."""
+        tables = self.corpus.tables
+        prior = self.saved.get(name)
+        usable = (
+            affected is not None
+            and prior is not None
+            and prior["stamp"] == stamp
+            and all(item["record_files"] for item in prior["findings"])
+        )
+        if not usable:
+            found = check(tables)
+            if affected is not None and self.folder is not None:
+                affected()  # keys blocks for the next run
+        else:
+            files = affected() if self.corpus.change and self.corpus.change.files else set()
+            kept = [
+                from_dict(item)
+                for item in prior["findings"]
+                if files.isdisjoint(item["record_files"])
+            ]
+            found = kept + (check(self.subset(files)) if files else [])
+        self.kept[name] = {"stamp": stamp, "findings": [as_dict(f) for f in found]}
+        return found
+
+    def subset(self, files: set[str]) -> Tables:
+        """The tables of these files (checks of one scope ask for the same files in turn)."""
+        key = frozenset(files)
+        if self._subset is None or self._subset[0] != key:
+            self._subset = (key, self.corpus.tables.subset(files))
+        return self._subset[1]
+
+    def forget(self, name: str) -> None:
+        """Keep nothing for this check (it crashed, say)."""
+        self.kept.pop(name, None)
+
+    def changed_files(self) -> set[str]:
+        change = self.corpus.change
+        return set(change.files) if change else set(self.corpus.files)
+
+    def trial_files(self) -> set[str]:
+        """The changed files and every record of a trial they name, now or before."""
+        change = self.corpus.change
+        studies = self.corpus.tables.studies
+        files = self.changed_files()
+        trials = set(studies["trial_id"][studies["record_file"].isin(list(files))].dropna())
+        if change is not None:
+            trials |= set(change.previous.studies["trial_id"].dropna())
+        linked = studies["record_file"][studies["trial_id"].isin(list(trials))]
+        return files | set(linked)
+
+    def block_files(self, name: str, blocks: Callable[[Tables], pd.DataFrame]) -> set[str]:
+        """The changed files and every record linked to them through shared blocking keys.
+        Keys are cached per record file in ``blocks-<check>.parquet``."""
+        tables = self.corpus.tables
+        files = self.changed_files()
+        path = self.folder / f"blocks-{name}.parquet" if self.folder else None
+        cached = pd.read_parquet(path) if path and path.exists() else None
+        if cached is None or self.corpus.change is None:
+            keys = blocks(tables)
+            seeds = set(keys["block"][keys["record_file"].isin(list(files))])
+        else:
+            touched = cached["record_file"].isin(list(files)).to_numpy(dtype=bool)
+            fresh = blocks(self.subset(files)) if files else cached.iloc[:0]
+            seeds = set(cached["block"][touched]) | set(fresh["block"])
+            keys = pd.concat([cached[~touched], fresh], ignore_index=True)
+        self._save_blocks(path, keys)
+        return files | _reached(keys, seeds)
+
+    def _save_blocks(self, path: Path | None, keys: pd.DataFrame) -> None:
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        try:
+            keys.astype("string").to_parquet(temporary, index=False)
+            temporary.replace(path)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def save(self) -> None:
+        """Keep this run's findings for the tables' current state."""
+        if self.folder is None or not self.corpus.generation:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        state = {"code": code_id(), "generation": self.corpus.generation, "checks": self.kept}
+        atomic_write(self.folder / "checks.json", orjson.dumps(state).decode())
+
+
+def _reached(keys: pd.DataFrame, seeds: set[str]) -> set[str]:
+    """Record files reached from ``seeds`` through records sharing blocking keys."""
+    block_codes, blocks = pd.factorize(keys["block"])
+    file_codes, files = pd.factorize(keys["record_file"])
+    seeded = blocks.get_indexer(list(seeds))
+    in_block = np.zeros(len(blocks), dtype=bool)
+    in_block[seeded[seeded >= 0]] = True
+    in_file = np.zeros(len(files), dtype=bool)
+    while True:
+        rows = in_block[block_codes] & ~in_file[file_codes]
+        if not rows.any():
+            return set(files[in_file])
+        in_file[file_codes[rows]] = True
+        in_block[block_codes[in_file[file_codes]]] = True
