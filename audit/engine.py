@@ -7,7 +7,6 @@ exit code is 2, and the gate treats it as a failure.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 import traceback
@@ -16,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from audit import __version__
 from audit.corpus import load_corpus
@@ -45,6 +46,8 @@ class AuditResult:
     records_dir: Path | None = None
     expired_waivers: list[Waiver] = field(default_factory=list)
     unmatched_waivers: list[Waiver] = field(default_factory=list)
+    # With a cache: per check, the record files it re-checked (None: all of them).
+    rechecked: dict[str, int | None] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -113,7 +116,12 @@ def run_audit(
     )
     try:
         suites = load_suites(expectations_dir)
-        findings += _timed(timings, "gx", lambda: run_suites(tables, suites))
+        stamp = orjson.dumps(suites, option=orjson.OPT_SORT_KEYS).decode()
+        findings += _timed(
+            timings,
+            "gx",
+            lambda: checks.run("gx", stamp, lambda t: run_suites(t, suites), None),
+        )
     except SuiteError as error:
         problems.append(str(error))
         findings.append(finding("suite-unusable", "expectation", "error", str(error)))
@@ -141,6 +149,7 @@ def run_audit(
         records_dir,
         waived.expired,
         waived.unmatched,
+        checks.rechecked,
     )
 
 
@@ -183,7 +192,8 @@ def _run_rules_safely(checks: Incremental, as_of: date, problems: list[str]) -> 
 
 
 def findings_json(result: AuditResult) -> str:
-    return json.dumps(result.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    options = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+    return orjson.dumps(result.to_json(), option=options).decode() + "\n"
 
 
 def write_findings(result: AuditResult, out_dir: Path) -> Path:

@@ -12,7 +12,7 @@ records only:
   and new) through records sharing keys; the keys are cached per file, so only changed
   records are keyed again;
 * ``corpus`` rules without blocking keys, and the GX suites (``mostly`` thresholds and
-  uniqueness are properties of a whole table), run in full.
+  uniqueness are properties of a whole table), run in full unless no record changed.
 
 A check whose cached findings cannot be trusted (another tool version, another ``--as-of``,
 a state the tables no longer have, a finding that names no record file) runs in full. The
@@ -47,6 +47,8 @@ class Incremental:
         self.saved: dict[str, Any] = {}
         self.kept: dict[str, Any] = {}
         self._subset: tuple[frozenset[str], Tables] | None = None
+        # Per check, how many record files it re-checked (None: it ran over all of them).
+        self.rechecked: dict[str, int | None] = {}
         change = corpus.change
         path = folder / "checks.json" if folder else None
         if change is None or path is None or not path.exists():
@@ -69,6 +71,13 @@ class Incremental:
         files to re-check (None: the check always runs in full)."""
         tables = self.corpus.tables
         prior = self.saved.get(name)
+        change = self.corpus.change
+        unchanged = change is not None and not change.files
+        if prior is not None and prior["stamp"] == stamp and unchanged:
+            self.rechecked[name] = 0
+            found = [from_dict(item) for item in prior["findings"]]
+            self.kept[name] = prior
+            return found
         usable = (
             affected is not None
             and prior is not None
@@ -76,11 +85,13 @@ class Incremental:
             and all(item["record_files"] for item in prior["findings"])
         )
         if not usable:
+            self.rechecked[name] = None
             found = check(tables)
             if affected is not None and self.folder is not None:
                 affected()  # keys blocks for the next run
         else:
-            files = affected() if self.corpus.change and self.corpus.change.files else set()
+            files = affected()
+            self.rechecked[name] = len(files)
             kept = [
                 from_dict(item)
                 for item in prior["findings"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from importlib.resources import files
 from typing import Any
 
+import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from audit.engine import AuditResult
@@ -34,7 +34,7 @@ def _environment() -> Environment:
 
 def script_json(data: Any) -> str:
     """JSON that is safe inside a <script> element: no '<', '>', '&' or line separators."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
     for raw, escaped in (
         ("<", "\\u003c"),
         (">", "\\u003e"),

@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from audit.engine import AuditResult
 from audit.findings import SEVERITIES, Finding
 from audit.names import email_local, name_key
 from audit.rules import all_rules
-from audit.rules.common import months_between, to_date
+from audit.rules.common import cells, components, each_distinct, months_between, to_date
 
 # Fields shown side by side in the trial view, in this order: (label, getter path).
 TRIAL_FIELDS = (
@@ -164,50 +167,61 @@ def _people_variants(entries: list[tuple[str, dict[str, Any]]]) -> list[dict[str
 
 
 def people_view(result: AuditResult) -> list[dict[str, Any]]:
-    """Each person resolved across records by name key or shared email, with what was seen."""
-    parent: dict[str, str] = {}
-
-    def find(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
+    """Each person resolved across records by name key or shared email, with what was seen.
+    A name key, an email address and the name key an email's local part reads as are nodes;
+    each row links its name key to its address and to its address's name."""
     people = result.tables.people
-    keys = {name: name_key(name) for name in people["name"].dropna().unique()}
-    local_keys = {
-        email: _local_key(email) for email in people["email"].dropna().str.lower().unique()
-    }
-    seen = []
-    for name, email, role, trial in zip(
-        people["name"], people["email"], people["role"], people["trial_id"], strict=True
-    ):
-        key = keys.get(name, "") if isinstance(name, str) else ""
-        if not key:
-            continue
-        email = email if isinstance(email, str) else None
-        seen.append((key, name, email, role, trial))
-        if email:
-            parent[find("n:" + key)] = find("e:" + email.lower())
-            local_key = local_keys.get(email.lower(), "")
-            if local_key and local_key != key:
-                parent[find("n:" + local_key)] = find("n:" + key)
-    clusters: dict[str, dict[str, set]] = defaultdict(
-        lambda: {"spellings": set(), "emails": set(), "trials": set(), "roles": set()}
+    frame = pd.DataFrame(
+        {
+            "name": cells(people["name"]),
+            "key": each_distinct(people["name"], name_key, ""),
+            "email": cells(people["email"]),
+            "lower": cells(people["email"].str.lower()),
+            "local": each_distinct(people["email"].str.lower(), _local_key, ""),
+            "role": [str(role) for role in cells(people["role"])],
+            "trial": [str(trial) for trial in cells(people["trial_id"])],
+        },
+        dtype=object,
     )
-    for key, name, email, role, trial in seen:
-        cluster = clusters[find("n:" + key)]
-        cluster["spellings"].add(name)
-        if email:
-            cluster["emails"].add(email)
-        cluster["trials"].add(str(trial))
-        cluster["roles"].add(str(role))
+    frame = frame[frame["key"] != ""].reset_index(drop=True)
+    if frame.empty:
+        return []
+    has_email = frame["lower"].notna() & (frame["lower"] != "")
+    has_local = has_email & (frame["local"] != "") & (frame["local"] != frame["key"])
+    codes, nodes = pd.factorize(
+        pd.concat(
+            [
+                "n:" + frame["key"],
+                "e:" + frame["lower"][has_email],
+                "n:" + frame["local"][has_local],
+            ],
+            ignore_index=True,
+        )
+    )
+    count, emails = len(frame), int(has_email.sum())
+    key_node = codes[:count]
+    links = [
+        np.stack([key_node[has_email.to_numpy()], codes[count : count + emails]]),
+        np.stack([key_node[has_local.to_numpy()], codes[count + emails :]]),
+    ]
+    frame["cluster"] = components(len(nodes), links)[key_node]
+    grouped = frame.groupby("cluster", sort=False)
     # People seen once, under one spelling, tell a reviewer nothing; at registry scale they
     # are most of the table, so the view keeps the others.
+    if grouped.ngroups > 20000:
+        several = (grouped["name"].transform("nunique") > 1) | (
+            grouped["trial"].transform("nunique") > 1
+        )
+        frame = frame[several]
+    frame = frame.assign(email=frame["email"].where(has_email))
     resolved = [
-        {key: sorted(values) for key, values in c.items()}
-        for c in clusters.values()
-        if len(c["spellings"]) > 1 or len(c["trials"]) > 1 or len(clusters) <= 20000
+        {
+            "spellings": sorted(set(rows["name"])),
+            "emails": sorted(set(rows["email"].dropna())),
+            "trials": sorted(set(rows["trial"])),
+            "roles": sorted(set(rows["role"])),
+        }
+        for _, rows in frame.groupby("cluster", sort=False)
     ]
     return sorted(resolved, key=lambda p: (-len(p["spellings"]), -len(p["trials"]), p["spellings"]))
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+import orjson
 
 from audit import __version__
 from audit.engine import AuditResult
@@ -113,34 +115,43 @@ def _child_line(lines: Sequence[str], start: int, indent: int, step: str | int) 
     return None
 
 
-class _RecordLines:
-    """Lines of record files from the records folder; only the most recently read files are
-    kept (a registry-sized audit names hundreds of thousands of files)."""
-
-    def __init__(self, result: AuditResult) -> None:
-        self.folder = result.records_dir
-        self.read = lru_cache(maxsize=256)(self._read)
-
-    def _read(self, name: str) -> list[str]:
-        if self.folder is None:
-            return []
-        try:
-            return (Path(self.folder) / name).read_text(encoding="utf-8-sig").splitlines()
-        except (OSError, UnicodeDecodeError):
-            return []
-
-    def __call__(self, name: str) -> list[str]:
-        return self.read(name)
+Lines = dict[tuple[str, str | None], int]
 
 
-def _line(item: Finding, name: str, lines: _RecordLines) -> int:
+def _read_lines(folder: Path | None, name: str) -> list[str]:
+    if folder is None:
+        return []
+    try:
+        return (folder / name).read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def record_lines(result: AuditResult) -> Lines:
+    """The line of each (record file, field) the findings name, reading each file once, in
+    name order (a registry-sized audit names hundreds of thousands of files)."""
+    fields: dict[str, set[str | None]] = defaultdict(set)
+    for item in result.findings:
+        if item.rule != "record-unreadable":
+            for name in item.record_files:
+                fields[name].add(item.field)
+    located: Lines = {}
+    folder = Path(result.records_dir) if result.records_dir is not None else None
+    for name in sorted(fields):
+        lines = _read_lines(folder, name)
+        for field in fields[name]:
+            located[name, field] = find_line(lines, record_path(field))
+    return located
+
+
+def _line(item: Finding, name: str, lines: Lines) -> int:
     if item.rule == "record-unreadable":
         match = re.search(r"at line (\d+)", str(item.evidence.get("reason", "")))
         return int(match.group(1)) if match else 1
-    return find_line(lines(name), record_path(item.field))
+    return lines.get((name, item.field), 1)
 
 
-def _location(item: Finding, name: str, base: str, lines: _RecordLines) -> dict[str, Any]:
+def _location(item: Finding, name: str, base: str, lines: Lines) -> dict[str, Any]:
     return {
         "physicalLocation": {
             "artifactLocation": {"uri": base + quote(name, safe="/")},
@@ -164,7 +175,7 @@ def _descriptor(rule_id: str, findings: list[Finding], docs: dict[str, str]) -> 
     }
 
 
-def _result(item: Finding, index: int, base: str, lines: _RecordLines) -> dict[str, Any]:
+def _result(item: Finding, index: int, base: str, lines: Lines) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": item.rule,
         "ruleIndex": index,
@@ -197,7 +208,7 @@ def render_sarif(result: AuditResult, records_uri_base: str = "records/") -> str
         by_rule.setdefault(item.rule, []).append(item)
     rule_ids = sorted(by_rule)
     docs = rule_docs()
-    lines = _RecordLines(result)
+    lines = record_lines(result)
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     run = {
         "tool": {
@@ -224,4 +235,4 @@ def render_sarif(result: AuditResult, records_uri_base: str = "records/") -> str
         },
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return orjson.dumps(log, option=orjson.OPT_INDENT_2).decode() + "\n"

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -72,3 +73,18 @@ def each_distinct(column: pd.Series, function: Callable[[str], Any], missing: An
     codes, texts = pd.factorize(column)
     results = [*map(function, texts.tolist()), missing]  # code -1 (null) takes the last
     return [results[code] for code in codes]
+
+
+def components(count: int, links: list[np.ndarray]) -> np.ndarray:
+    """Each of ``count`` nodes' connected group through the links (2 x n arrays of node
+    pairs), named by its smallest node."""
+    pairs = np.concatenate([np.empty((2, 0), dtype=int), *links], axis=1)
+    parent = np.arange(count)
+    while True:
+        a, b = parent[pairs[0]], parent[pairs[1]]
+        apart = a != b
+        if not apart.any():
+            return parent
+        np.minimum.at(parent, np.maximum(a, b)[apart], np.minimum(a, b)[apart])
+        while not np.array_equal(parent, jumped := parent[parent]):
+            parent = jumped

@@ -67,7 +67,7 @@ from audit.names import (
     word_set,
 )
 from audit.rules import Context, rule
-from audit.rules.common import cells, each_distinct, strings
+from audit.rules.common import cells, components, each_distinct, strings
 from audit.tables import Tables
 
 INSTITUTION_SIMILARITY = 90  # token_set_ratio of the institutions' distinctive words
@@ -332,20 +332,6 @@ def _to_first(frame: pd.DataFrame, by: list[str], leads: str | None = None) -> n
     return np.stack([rows[target >= 0], target[target >= 0]])
 
 
-def _components(count: int, links: list[np.ndarray]) -> list[int]:
-    """Each row's group through the links (pairs of rows), named by its smallest row."""
-    pairs = np.concatenate([np.empty((2, 0), dtype=int), *links], axis=1)
-    parent = np.arange(count)
-    while True:
-        a, b = parent[pairs[0]], parent[pairs[1]]
-        apart = a != b
-        if not apart.any():
-            return parent.tolist()
-        np.minimum.at(parent, np.maximum(a, b)[apart], np.minimum(a, b)[apart])
-        while not np.array_equal(parent, jumped := parent[parent]):
-            parent = jumped
-
-
 def _exact_links(frame: pd.DataFrame, texts: pd.DataFrame) -> list[np.ndarray]:
     """The links that need no comparison of institutions: one address; one name at the same
     institutions; one name at institutions sharing a text (the same institution, whatever
@@ -400,7 +386,7 @@ def _clusters(people: list[Person]) -> list[list[Person]]:
     The links that need no comparison are made in bulk (``_exact_links``); institutions are
     compared only where those leave a name or a local part split."""
     frame, texts = _numbered(people)
-    links = _Links(_components(len(people), _exact_links(frame, texts)))
+    links = _Links(components(len(people), _exact_links(frame, texts)).tolist())
     _compare_institutions(people, frame, links)
     return [[people[i] for i in rows] for rows in _named_groups(frame, links)]
 

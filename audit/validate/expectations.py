@@ -90,7 +90,7 @@ def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Findin
         )
         index_columns = [*KEY_COLUMNS, *(["item"] if "item" in frame.columns else [])]
         outcome = definition.run(
-            batch_parameters={"dataframe": frame.reset_index(drop=True)},
+            batch_parameters={"dataframe": _columns_used(frame, suite_json, index_columns)},
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": index_columns,
@@ -105,6 +105,26 @@ def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Findin
                     result.exception_info,
                 )
     return results
+
+
+def _columns_used(
+    frame: pd.DataFrame, suite: dict[str, Any], index_columns: list[str]
+) -> pd.DataFrame:
+    """The frame with only the columns the suite names (GX copies and scans what it is given;
+    a column the frame lacks stays named, so GX reports it)."""
+    named = set(index_columns)
+    for config in suite["expectations"]:
+        kwargs = config.get("kwargs") if isinstance(config, dict) else None
+        if not isinstance(kwargs, dict) or "row_condition" in kwargs:
+            return frame.reset_index(drop=True)
+        for key, value in kwargs.items():
+            if key.startswith("column") and isinstance(value, str):
+                named.add(value)
+            elif key.startswith("column") and isinstance(value, list):
+                named.update(v for v in value if isinstance(v, str))
+    if not named <= set(frame.columns):
+        return frame.reset_index(drop=True)
+    return frame[[c for c in frame.columns if c in named]].reset_index(drop=True)
 
 
 def _findings(

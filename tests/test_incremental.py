@@ -1,0 +1,137 @@
+"""Incremental checks (``audit run --cache``): a warm run re-checks only what its changes can
+affect, and its findings equal a cold run's, byte for byte."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from audit.engine import AuditResult, findings_json, run_audit
+from audit.synth import write_corpus
+
+AS_OF = date(2026, 11, 22)
+EXPECTATIONS = ROOT / "expectations"
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory) -> Path:
+    """400 synthetic trials with every rule's defect injected (so every rule has findings)."""
+    folder = tmp_path_factory.mktemp("synth")
+    write_corpus(folder, 400, seed=7, rate=0.2)
+    return folder / "records"
+
+
+@pytest.fixture
+def records(synthetic, tmp_path) -> Path:
+    return Path(shutil.copytree(synthetic, tmp_path / "records"))
+
+
+def audit(records: Path, cache: Path | None, as_of: date = AS_OF) -> AuditResult:
+    return run_audit(records, EXPECTATIONS, as_of, cache)
+
+
+def edit(path: Path, change) -> None:
+    record = json.loads(path.read_text(encoding="utf-8"))
+    change(record)
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def with_people(records: Path) -> list[Path]:
+    return [p for p in sorted(records.glob("*.json")) if json.loads(p.read_text())["people"]]
+
+
+def test_cold_run_with_a_cache_checks_everything(records, tmp_path):
+    result = audit(records, tmp_path / "cache")
+    assert result.rechecked and all(count is None for count in result.rechecked.values())
+    assert findings_json(result) == findings_json(audit(records, None))
+
+
+def test_warm_run_rechecks_only_changed_records_and_equals_a_cold_run(records, tmp_path):
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    files = sorted(records.glob("*.json"))
+    edit(files[3], lambda r: r.update(title=r["title"] + " (edited)"))
+    edit(files[10], lambda r: r["enrollment"].update(count=-5))  # a new schema finding
+    edit(files[20], lambda r: r.update(overall_status="UNKNOWN", status_verified="2015-01"))
+    files[30].unlink()
+    shutil.copy(files[40], records / "NCT99999999.ctgov-api.json")
+    edit(records / "NCT99999999.ctgov-api.json", lambda r: r.update(trial_id="NCT99999999"))
+
+    warm = audit(records, cache)
+    cold = audit(records, None)
+    assert findings_json(warm) == findings_json(cold)
+    changed = 5  # three edited, one removed, one added
+    assert warm.rechecked["pandera"] == changed
+    assert warm.rechecked["rule:stale-unknown-status"] == changed
+    assert changed <= warm.rechecked["rule:source-conflict"] < len(files) // 4
+    assert warm.rechecked["rule:duplicate-registration"] is None  # no blocks: always in full
+    assert any(
+        f.rule == "schema-range" and f.record_files == (files[10].name,) for f in warm.findings
+    )
+    assert any(
+        f.rule == "stale-unknown-status" and f.record_files == (files[20].name,)
+        for f in warm.findings
+    )
+
+
+def test_a_misspelling_links_records_through_blocks(records, tmp_path):
+    """Renaming a person to a one-letter variant of someone in another record must bring a
+    contact-name-mismatch that involves the other, unchanged record."""
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    first, second = with_people(records)[:2]
+    person = json.loads(first.read_text())["people"][0]
+
+    last = "e" if person["name"].endswith("a") else "a"
+
+    def copy_person(record):
+        record["people"].append(dict(person, name=person["name"][:-1] + last))
+
+    edit(second, copy_person)
+    warm = audit(records, cache)
+    cold = audit(records, None)
+    assert findings_json(warm) == findings_json(cold)
+    mismatches = [f for f in warm.findings if f.rule == "contact-name-mismatch"]
+    assert any({first.name, second.name} <= set(f.record_files) for f in mismatches)
+    assert 1 <= warm.rechecked["rule:contact-name-mismatch"] < len(list(records.glob("*.json")))
+
+
+def test_changing_trial_id_moves_findings_between_trials(records, tmp_path):
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    target = next(p for p in sorted(records.glob("*.ictrp.json")))
+    edit(target, lambda r: r.update(trial_id="NCT99999998", nct_id="NCT99999998"))
+    assert findings_json(audit(records, cache)) == findings_json(audit(records, None))
+
+
+def test_no_change_reuses_every_finding(records, tmp_path):
+    cache = tmp_path / "cache"
+    cold = audit(records, cache)
+    warm = audit(records, cache)
+    assert findings_json(warm) == findings_json(cold)
+    assert set(warm.rechecked.values()) == {0}  # GX and rules without blocks included
+
+
+def test_another_as_of_date_reruns_the_rules_in_full(records, tmp_path):
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    later = date(2027, 6, 1)
+    warm = audit(records, cache, later)
+    assert warm.rechecked["rule:stale-unknown-status"] is None
+    assert warm.rechecked["pandera"] == 0  # the schemas do not depend on the date
+    assert findings_json(warm) == findings_json(audit(records, None, later))
+
+
+def test_a_damaged_findings_cache_is_ignored(records, tmp_path):
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    (cache / "checks.json").write_text("{not json")
+    edit(sorted(records.glob("*.json"))[5], lambda r: r.update(title="Something else"))
+    warm = audit(records, cache)
+    assert warm.rechecked["pandera"] is None
+    assert findings_json(warm) == findings_json(audit(records, None))
