@@ -234,6 +234,29 @@ def test_junit_escapes_record_values(result):
     assert cases(root)[("audit", "complete")].find("failure") is None
 
 
+def test_junit_lists_a_few_files_of_a_finding_about_many_records(result):
+    """A finding about many trials is repeated in each trial's case, so its line names the
+    first files and a count, not every file (else the XML grows with the square)."""
+    trials = [f"NCT{n:08d}" for n in range(40)]
+    wide = finding(
+        "x-rule",
+        "rule",
+        "warning",
+        "one person spelled two ways",
+        trial_ids=trials,
+        record_files=[f"{t}.ctgov-api.json" for t in trials],
+    )
+    root = ET.fromstring(render_junit(dataclasses.replace(result, findings=[wide], problems=[])))
+    found = cases(root)
+    assert len(found) == 41
+    text = found[("x-rule", trials[7])].find("system-out").text
+    assert text == (
+        "[warning] one person spelled two ways (NCT00000000.ctgov-api.json, "
+        "NCT00000001.ctgov-api.json, NCT00000002.ctgov-api.json, NCT00000003.ctgov-api.json, "
+        "NCT00000004.ctgov-api.json, and 35 more files)"
+    )
+
+
 def test_junit_waived_errors_pass(result):
     waived = dataclasses.replace(only(result, "schema-range"), waived={"reason": "ok"})
     root = ET.fromstring(render_junit(dataclasses.replace(result, findings=[waived])))
