@@ -165,6 +165,16 @@ def test_sarif_without_record_files_waived_and_custom_base(result):
     )
 
 
+def test_sarif_points_at_the_first_files_of_a_finding_about_many_records(result):
+    files = [f"NCT{n:08d}.ctgov-api.json" for n in range(25)]
+    wide = finding("x-rule", "rule", "warning", "one person", record_files=files)
+    log = validate_sarif(render_sarif(dataclasses.replace(result, findings=[wide])))
+    [item] = log["runs"][0]["results"]
+    uris = [p["physicalLocation"]["artifactLocation"]["uri"] for p in item["locations"]]
+    assert uris == [f"records/{name}" for name in files[:10]]
+    assert item["properties"]["record_files"] == files
+
+
 @pytest.mark.parametrize(
     ("field", "path"),
     [

@@ -1,6 +1,7 @@
 """SARIF 2.1.0 (``findings.sarif``) for code-scanning tools: one result per finding.
 
-Each result points at the line of each record file where the finding's field is. Record files
+Each result points at the line where the finding's field is in each of its record files (the
+first ``MAX_LOCATIONS``; ``properties.record_files`` lists them all). Record files
 are written with sorted keys and a 2-space indent (``audit.record.dumps``), so a field's line is
 found by walking the indentation; anything unexpected falls back to line 1. The finding's own
 fingerprint is the partial fingerprint, so alerts stay matched across runs and renamed files.
@@ -116,6 +117,14 @@ def _child_line(lines: Sequence[str], start: int, indent: int, step: str | int) 
 
 
 Lines = dict[tuple[str, str | None], int]
+# A finding about a whole cluster names hundreds of records; code hosts show the first few
+# locations of a result anyway. All files stay listed in the result's properties.
+MAX_LOCATIONS = 10
+
+
+def _located_files(item: Finding) -> list[str]:
+    relative = [name for name in item.record_files if not name.startswith("/")]
+    return relative[:MAX_LOCATIONS]
 
 
 def _read_lines(folder: Path | None, name: str) -> list[str]:
@@ -133,7 +142,7 @@ def record_lines(result: AuditResult) -> Lines:
     fields: dict[str, set[str | None]] = defaultdict(set)
     for item in result.findings:
         if item.rule != "record-unreadable":
-            for name in item.record_files:
+            for name in _located_files(item):
                 fields[name].add(item.field)
     located: Lines = {}
     folder = Path(result.records_dir) if result.records_dir is not None else None
@@ -181,14 +190,11 @@ def _result(item: Finding, index: int, base: str, lines: Lines) -> dict[str, Any
         "ruleIndex": index,
         "level": LEVELS[item.severity],
         "message": {"text": item.message},
-        "locations": [
-            _location(item, name, base, lines)
-            for name in item.record_files
-            if not Path(name).is_absolute()
-        ],
+        "locations": [_location(item, name, base, lines) for name in _located_files(item)],
         "partialFingerprints": {FINGERPRINT_KEY: item.fingerprint},
         "properties": {
             "trial_ids": list(item.trial_ids),
+            "record_files": list(item.record_files),
             "sources": list(item.sources),
             "origin": item.origin,
             "field": item.field,
