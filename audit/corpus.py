@@ -10,8 +10,10 @@ for row, so every check gives identical findings.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
+import threading
 import uuid
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -57,6 +59,12 @@ class Corpus:
     reused: int = 0
     change: Change | None = None  # None: no earlier state to compare with (a cold run)
     generation: str = ""  # id of the cached state these tables are (empty without a cache)
+    saving: threading.Thread | None = None  # writes the table cache; join before relying on it
+
+    def saved(self) -> None:
+        """Wait until the table cache is written."""
+        if self.saving is not None:
+            self.saving.join()
 
 
 @cache
@@ -170,9 +178,12 @@ class TableCache:
 
     def save(
         self, tables: Tables, scanned: pd.DataFrame, parsed: _Parsed, files: list[str]
-    ) -> None:
-        """Keep the tables of ``files``: the reused files' entries and the parsed ones'."""
+    ) -> threading.Thread:
+        """Keep the tables of ``files``: the reused files' entries and the parsed ones'. The
+        files are written by a thread (Arrow writes Parquet without holding the GIL, so the
+        checks go on meanwhile); ``index.json``, which makes the cache valid, comes last."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "index.json").unlink(missing_ok=True)
         self.generation = uuid.uuid4().hex
         fresh = pd.DataFrame({"name": list(parsed.blobs), "blob": list(parsed.blobs.values())})
         entries = pd.concat(
@@ -180,18 +191,24 @@ class TableCache:
         )
         entries = scanned.merge(entries, on="name")
         entries = entries[entries["name"].isin(files)].sort_values("name", ignore_index=True)
-        for name, frame in [*tables.items(), ("files", entries)]:
+        kept = set(files)
+        findings = {n: items for n, items in self.findings.items() if n in kept}
+        findings.update({n: items for n, items in parsed.found.items() if items})
+        self.files, self.findings = entries, findings
+        state = {"stamp": self.stamp, "generation": self.generation, "findings": findings}
+        frames = [*tables.items(), ("files", entries)]
+        writer = threading.Thread(target=self._write, args=(frames, state), daemon=False)
+        writer.start()
+        return writer
+
+    def _write(self, frames: list[tuple[str, pd.DataFrame]], state: dict[str, Any]) -> None:
+        for name, frame in frames:
             temporary = self.folder / f".{name}.parquet.tmp"
             try:
                 frame.to_parquet(temporary, index=False)
                 temporary.replace(self.folder / f"{name}.parquet")
             finally:
                 temporary.unlink(missing_ok=True)
-        kept = set(files)
-        findings = {n: items for n, items in self.findings.items() if n in kept}
-        findings.update({n: items for n, items in parsed.found.items() if items})
-        self.files, self.findings = entries, findings
-        state = {"stamp": self.stamp, "generation": self.generation, "findings": findings}
         atomic_write(self.folder / "index.json", orjson.dumps(state).decode())
 
 
@@ -259,8 +276,9 @@ def _parse_all(root: Path, names: list[str], remember: bool) -> _Parsed:
     )
 
 
-def load_corpus(root: Path, cache_folder: Path | None = None) -> Corpus:
-    """Tables of every readable record under ``root``, and findings for the rest."""
+def load_corpus(root: Path, cache_folder: Path | None = None, *, wait: bool = True) -> Corpus:
+    """Tables of every readable record under ``root``, and findings for the rest. With
+    ``wait`` off, the table cache may still be being written on return (``Corpus.saved``)."""
     if not root.is_dir():
         problem = finding(
             "record-unreadable",
@@ -287,9 +305,12 @@ def load_corpus(root: Path, cache_folder: Path | None = None) -> Corpus:
     fresh = {name: _in_file_order(old[name], parsed.frames[name], order) for name in TABLE_NAMES}
     tables = Tables(**fresh)
     changed = (set(cache.files["name"]) | set(names)) - reused
+    saving = None
     if parsed.blobs or set(cache.files["name"]) != set(files):
-        cache.save(tables, scanned, parsed, files)
+        saving = cache.save(tables, scanned, parsed, files)
     change = Change(changed, previous, since) if since else None
+    if wait and saving is not None:
+        saving.join()
     return Corpus(
         tables,
         files,
@@ -298,14 +319,29 @@ def load_corpus(root: Path, cache_folder: Path | None = None) -> Corpus:
         len(reused),
         change,
         cache.generation,
+        saving,
     )
+
+
+SPLICE_AT_MOST = 1000  # changed files; more are merged by sorting every row
 
 
 def _in_file_order(old: pd.DataFrame, new: pd.DataFrame, order: pd.Index) -> pd.DataFrame:
     """Cached and fresh rows together, ordered as a cold run orders them (by file, then as
-    each record lists them)."""
-    if old.empty or new.empty:  # each part is already in file order
+    each record lists them). Both parts are in file order already, so a few fresh files are
+    spliced in where they belong (found by bisection) instead of sorting every row."""
+    if old.empty or new.empty:
         return (new if old.empty else old).reset_index(drop=True)
-    frame = pd.concat([old, new], ignore_index=True)
-    position = order.get_indexer(frame["record_file"])
-    return frame.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
+    fresh = new["record_file"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, fresh[1:] != fresh[:-1]])
+    if len(starts) > SPLICE_AT_MOST:
+        frame = pd.concat([old, new], ignore_index=True)
+        position = order.get_indexer(frame["record_file"])
+        return frame.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
+    cached = old["record_file"].array
+    pieces, done = [], 0
+    for start, end in zip(starts, [*starts[1:], len(fresh)], strict=True):
+        cut = bisect.bisect_left(cached, order.get_loc(fresh[start]), key=order.get_loc)
+        pieces += [old.iloc[done:cut], new.iloc[start:end]]
+        done = cut
+    return pd.concat([*pieces, old.iloc[done:]], ignore_index=True)

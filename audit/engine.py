@@ -48,6 +48,7 @@ class AuditResult:
     unmatched_waivers: list[Waiver] = field(default_factory=list)
     # With a cache: per check, the record files it re-checked (None: all of them).
     rechecked: dict[str, int | None] = field(default_factory=dict)
+    check_seconds: dict[str, float] = field(default_factory=dict)  # per check (pandera, rule)
 
     @property
     def complete(self) -> bool:
@@ -102,7 +103,7 @@ def run_audit(
     """Audit ``records_dir``; ``cache`` is a folder for the incremental table cache."""
     timings: dict[str, float] = {}
     problems: list[str] = []
-    loaded = _timed(timings, "load", lambda: load_corpus(records_dir, cache))
+    loaded = _timed(timings, "load", lambda: load_corpus(records_dir, cache, wait=False))
     if len(loaded.files) >= MIN_ITEMS:
         timings["announce"] = 1
     problems += [f"unreadable record file: {name}" for name in loaded.unreadable]
@@ -150,6 +151,7 @@ def run_audit(
         waived.expired,
         waived.unmatched,
         checks.rechecked,
+        checks.seconds,
     )
 
 

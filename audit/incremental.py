@@ -22,6 +22,7 @@ findings equal a cold run's (``tests/test_incremental.py``; ``python -m audit.be
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,10 @@ class Incremental:
         self.saved: dict[str, Any] = {}
         self.kept: dict[str, Any] = {}
         self._subset: tuple[frozenset[str], Tables] | None = None
-        # Per check, how many record files it re-checked (None: it ran over all of them).
+        # Per check, how many record files it re-checked (None: it ran over all of them),
+        # and its wall time.
         self.rechecked: dict[str, int | None] = {}
+        self.seconds: dict[str, float] = {}
         change = corpus.change
         path = folder / "checks.json" if folder else None
         if change is None or path is None or not path.exists():
@@ -69,6 +72,19 @@ class Incremental:
     ) -> list[Finding]:
         """Findings of one check over the corpus's tables; ``affected`` gives the record
         files to re-check (None: the check always runs in full)."""
+        started = time.perf_counter()
+        try:
+            return self._run(name, stamp, check, affected)
+        finally:
+            self.seconds[name] = round(time.perf_counter() - started, 3)
+
+    def _run(
+        self,
+        name: str,
+        stamp: str,
+        check: Check,
+        affected: Callable[[], set[str]] | None,
+    ) -> list[Finding]:
         tables = self.corpus.tables
         prior = self.saved.get(name)
         change = self.corpus.change
@@ -158,6 +174,7 @@ class Incremental:
 
     def save(self) -> None:
         """Keep this run's findings for the tables' current state."""
+        self.corpus.saved()
         if self.folder is None or not self.corpus.generation:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
