@@ -50,7 +50,7 @@ import pandas as pd
 
 from audit.findings import Finding
 from audit.rules import Context, rule
-from audit.rules.common import where
+from audit.rules.common import contains_any, where
 from audit.tables import Tables
 from audit.vocab import MASKINGS
 
@@ -73,6 +73,8 @@ ALLOCATION_PATTERNS = {  # without groups, for pandas' filter
     "RANDOMIZED": r"randomi[sz]ed",
     "NON_RANDOMIZED": rf"\b(?:{_NEGATED_RANDOM})randomi[sz]ed",
 }
+#: Every masking, allocation and placebo pattern contains one of these words.
+_LITERALS = ("blind", "mask", "label", "randomi", "placebo")
 _OPEN_PLACEBO = re.compile(r"\bopen[\s-]*label(?:l?ed)?\s+placebo", re.IGNORECASE)
 ROLES_PER_LEVEL = {"NONE": 0, "SINGLE": 1, "DOUBLE": 2, "TRIPLE": 3, "QUADRUPLE": 4}
 
@@ -159,11 +161,14 @@ def _texts(row: object) -> dict[str, str]:
 
 
 def _mentions(studies: pd.DataFrame, pattern: str) -> pd.Series:
-    """Rows whose text fields match ``pattern`` anywhere (a cheap filter before parsing)."""
+    """Rows whose text fields match ``pattern`` anywhere (a cheap filter before parsing).
+    Every pattern here needs one of ``_LITERALS``, so only texts holding one are searched."""
     hit = pd.Series(False, index=studies.index)
     for field in TEXT_FIELDS:
-        hit |= studies[field].str.contains(pattern, case=False, regex=True).fillna(False)
-    return hit.astype(bool)
+        texts = studies[field][contains_any(studies[field], _LITERALS)]
+        found = texts.str.contains(pattern, case=False, regex=True).fillna(False)
+        hit[found.index[found.to_numpy(dtype=bool)]] = True
+    return hit
 
 
 def _consistent_maskings(stated: dict[str, dict[str, str]], who_masked: object) -> set[str]:

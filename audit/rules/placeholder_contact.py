@@ -48,10 +48,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+import pandas as pd
+
 from audit.findings import Finding
 from audit.names import DEGREES, ORG_WORDS, fold, name_key, name_tokens, not_a_person
 from audit.rules import Context, rule
-from audit.rules.common import value
+from audit.rules.common import cells, each_distinct, value
 from audit.tables import Tables
 
 CONTACT_ROLES = {"CENTRAL_CONTACT", "SITE_CONTACT", "PUBLIC_CONTACT"}
@@ -107,9 +109,8 @@ def _message(name: str, role: str | None, kind: str, why: str, count: int) -> st
     return text + (f"; the same entry appears {count} times in this record." if count > 1 else ".")
 
 
-def _organizations(tables: Tables) -> dict[str, list[str]]:
+def _organizations(studies: pd.DataFrame) -> dict[str, list[str]]:
     """Each record's sponsor and collaborators."""
-    studies = tables.studies
     return {
         record_file: [o for o in [value(sponsor), *(value(collaborators) or "").split("|")] if o]
         for record_file, sponsor, collaborators in zip(
@@ -118,11 +119,31 @@ def _organizations(tables: Tables) -> dict[str, list[str]]:
     }
 
 
+def _may_repeat_a_sponsor(name: str) -> bool:
+    """The tests of ``_sponsor_alias`` that look at the name alone."""
+    if any(w in DEGREES for w in fold(name).replace(".", "").split()):
+        return False
+    return " " not in name_key(name)
+
+
 @rule("placeholder-contact", severity="warning", scope="record")
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    organizations = _organizations(tables)
+    people = tables.people
+    # Most entries are plainly people: judge each distinct name once, and look further only
+    # at rows whose name is not, or that may repeat a sponsor's name.
+    kinds = each_distinct(people["name"], not_a_person, not_a_person(""))
+    may_alias = each_distinct(people["name"], _may_repeat_a_sponsor, _may_repeat_a_sponsor(""))
+    degrees = cells(people["degrees"])
+    rows = [
+        i
+        for i, (kind, alias) in enumerate(zip(kinds, may_alias, strict=True))
+        if kind or (alias and not degrees[i])
+    ]
+    candidates = people.iloc[rows]
+    studies = tables.studies
+    organizations = _organizations(studies[studies["record_file"].isin(candidates["record_file"])])
     groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
-    for row in tables.people.itertuples(index=False):
+    for row in candidates.itertuples(index=False):
         name = value(row.name)
         found = classify(name or "", value(row.degrees), organizations.get(row.record_file, []))
         if found:
