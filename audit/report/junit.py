@@ -2,15 +2,15 @@
 
 A case fails when its trial has at least one error finding of that rule that is not waived;
 warnings, info and waived findings go to the case's ``system-out``. A first suite, ``audit``,
-has one case, ``complete``, that fails when the audit is incomplete. Built with ElementTree, so
-every record value is escaped; characters XML cannot carry at all become U+FFFD.
+has one case, ``complete``, that fails when the audit is incomplete. Every record value is
+escaped; characters XML cannot carry at all become U+FFFD.
 """
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections import defaultdict
+from xml.sax.saxutils import escape, quoteattr
 
 from audit.engine import AuditResult
 from audit.findings import Finding
@@ -34,50 +34,57 @@ def _line(item: Finding) -> str:
     return f"[{state}] {item.message}" + (f" ({', '.join(files)})" if files else "")
 
 
-def _suite(parent: ET.Element, name: str, cases: list[tuple[str, list[str], list[str]]]) -> int:
-    """A suite of (case name, failure lines, output lines: already ``_clean``); returns its
-    failure count."""
-    suite = ET.SubElement(parent, "testsuite", name=_clean(name), tests=str(len(cases)))
-    failures = 0
+def _attributes(**values: str) -> str:
+    return " ".join(f"{name}={quoteattr(text)}" for name, text in values.items())
+
+
+def _suite(name: str, cases: list[tuple[str, list[str], list[str]]]) -> tuple[str, int]:
+    """A suite of (case name, failure lines, output lines: already ``_clean``) as XML text,
+    and its failure count. Written as text, not as an element tree: a registry-sized audit
+    has hundreds of thousands of cases."""
+    name = _clean(name)
+    parts, failures = [], 0
     for case_name, failed, output in cases:
-        case = ET.SubElement(suite, "testcase", classname=_clean(name), name=_clean(case_name))
+        parts.append(f"    <testcase {_attributes(classname=name, name=_clean(case_name))}")
+        if not failed and not output:
+            parts.append(" />\n")
+            continue
+        parts.append(">\n")
         if failed:
             failures += 1
             summary = failed[0] if len(failed) == 1 else f"{len(failed)} failures: {failed[0]}"
-            failure = ET.SubElement(
-                case, "failure", message=_clean(summary, MAX_ATTRIBUTE), type=_clean(name)
-            )
-            failure.text = "\n".join(failed)
+            message = _attributes(message=_clean(summary, MAX_ATTRIBUTE), type=name)
+            parts.append(f"      <failure {message}>{escape(chr(10).join(failed))}</failure>\n")
         if output:
-            ET.SubElement(case, "system-out").text = "\n".join(output)
-    suite.set("failures", str(failures))
-    suite.set("errors", "0")
-    suite.set("skipped", "0")
-    return failures
+            parts.append(f"      <system-out>{escape(chr(10).join(output))}</system-out>\n")
+        parts.append("    </testcase>\n")
+    counts = _attributes(
+        name=name, tests=str(len(cases)), failures=str(failures), errors="0", skipped="0"
+    )
+    return f"  <testsuite {counts}>\n{''.join(parts)}  </testsuite>\n", failures
 
 
 def render_junit(result: AuditResult) -> str:
     """The audit result as JUnit XML text (deterministic order)."""
-    groups: dict[str, dict[str, list[tuple[Finding, str]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
+    groups: dict[str, dict[str, list[tuple[Finding, str]]]] = defaultdict(lambda: defaultdict(list))
     for item in result.findings:
         line = _clean(_line(item))
         for trial in item.trial_ids or (NO_TRIAL,):
             groups[item.rule][trial].append((item, line))
-    root = ET.Element("testsuites", name="trial-audit")
-    failures = _suite(root, "audit", [("complete", [_clean(p) for p in result.problems], [])])
-    tests = 1
+    text, failures = _suite("audit", [("complete", [_clean(p) for p in result.problems], [])])
+    suites, tests = [text], 1
     for rule_id in sorted(groups):
         cases = []
         for trial, found in sorted(groups[rule_id].items()):
             failed = [line for f, line in found if f.severity == "error" and not f.waived]
             output = [line for f, line in found if f.severity != "error" or f.waived]
             cases.append((trial, failed, output))
-        failures += _suite(root, rule_id, cases)
+        text, failed_cases = _suite(rule_id, cases)
+        suites.append(text)
+        failures += failed_cases
         tests += len(cases)
-    root.set("tests", str(tests))
-    root.set("failures", str(failures))
-    root.set("errors", "0")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+    counts = _attributes(name="trial-audit", tests=str(tests), failures=str(failures), errors="0")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<testsuites {counts}>\n{''.join(suites)}</testsuites>\n"
+    )
