@@ -265,6 +265,11 @@ def test_junit_lists_a_few_files_of_a_finding_about_many_records(result):
         "NCT00000001.ctgov-api.json, NCT00000002.ctgov-api.json, NCT00000003.ctgov-api.json, "
         "NCT00000004.ctgov-api.json, and 35 more files)"
     )
+    long = dataclasses.replace(wide, message="x" * 5000)
+    root = ET.fromstring(render_junit(dataclasses.replace(result, findings=[long], problems=[])))
+    text = cases(root)[("x-rule", trials[0])].find("system-out").text
+    assert text.startswith("[warning] " + "x" * 1990) and "x" * 2000 not in text
+    assert text.split(" (")[0].endswith("…")
 
 
 def test_junit_waived_errors_pass(result):

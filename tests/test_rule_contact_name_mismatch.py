@@ -263,3 +263,23 @@ def test_real_corpus_counts_and_speed(real_tables):
     assert "ning qin | ning qing" in keys
     assert not [k for k in keys if "jianxing" in k or "torbjorn" in k or "wossmann" in k]
     assert len({f.fingerprint for f in found}) == len(found)
+
+
+def test_a_large_cluster_names_a_few_emails_in_its_message():
+    """Seven trials list "Zhongming Liu", each at its own address reading that name, and an
+    eighth misspells him at one of those addresses: the message names five addresses and
+    counts the rest; the evidence keeps every address."""
+    records = [
+        record(
+            f"NCT0421684{n}",
+            person("Zhongming Liu", "CENTRAL_CONTACT", [], f"zhongming.liu@host{n}.edu.cn"),
+        )
+        for n in range(7)
+    ]
+    misspelled = person("Zhongmin Liu", "CENTRAL_CONTACT", [], "zhongming.liu@host0.edu.cn")
+    [found] = findings(*records, record("NCT04216847", misspelled))
+    message = found.message
+    assert message.startswith("One person is spelled 2 ways")
+    assert message.count(" reads ") == contact_name_mismatch.MAX_EMAILS_SAID == 5
+    assert message.endswith("(2 more emails read as names.)")
+    assert len(found.evidence["emails"]) == 7

@@ -18,6 +18,7 @@ from audit.findings import Finding
 NO_TRIAL = "(no trial)"
 MAX_ATTRIBUTE = 500
 MAX_FILES = 5  # a finding about 2,000 records is repeated in each of its trials' cases
+MAX_LINE = 2000  # characters of a finding's message in a case (findings.json has it whole)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -31,7 +32,8 @@ def _line(item: Finding) -> str:
     files = [name for name in item.record_files[: MAX_FILES + 1] if name not in item.message]
     if len(item.record_files) > MAX_FILES + 1:
         files = [*files[:MAX_FILES], f"and {len(item.record_files) - MAX_FILES} more files"]
-    return f"[{state}] {item.message}" + (f" ({', '.join(files)})" if files else "")
+    message = _clean(item.message, MAX_LINE)
+    return f"[{state}] {message}" + (f" ({', '.join(files)})" if files else "")
 
 
 def _attributes(**values: str) -> str:

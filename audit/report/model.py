@@ -7,6 +7,8 @@ findings stay responsive); the overview is rendered server-side from the same nu
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -213,16 +215,21 @@ def people_view(result: AuditResult) -> list[dict[str, Any]]:
             grouped["trial"].transform("nunique") > 1
         )
         frame = frame[several]
-    frame = frame.assign(email=frame["email"].where(has_email))
-    resolved = [
-        {
-            "spellings": sorted(set(rows["name"])),
-            "emails": sorted(set(rows["email"].dropna())),
-            "trials": sorted(set(rows["trial"])),
-            "roles": sorted(set(rows["role"])),
-        }
-        for _, rows in frame.groupby("cluster", sort=False)
-    ]
+    frame = frame.assign(email=frame["email"].where(has_email)).sort_values(
+        "cluster", kind="stable"
+    )
+    columns = (frame[c].tolist() for c in ("cluster", "name", "email", "trial", "role"))
+    resolved = []
+    for _, rows in groupby(zip(*columns, strict=True), key=itemgetter(0)):
+        _, names, emails, trials, roles = zip(*rows, strict=True)
+        resolved.append(
+            {
+                "spellings": sorted(set(names)),
+                "emails": sorted({e for e in emails if isinstance(e, str)}),
+                "trials": sorted(set(trials)),
+                "roles": sorted(set(roles)),
+            }
+        )
     return sorted(resolved, key=lambda p: (-len(p["spellings"]), -len(p["trials"]), p["spellings"]))
 
 

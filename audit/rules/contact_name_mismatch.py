@@ -71,6 +71,7 @@ from audit.rules.common import cells, components, each_distinct, strings
 from audit.tables import Tables
 
 INSTITUTION_SIMILARITY = 90  # token_set_ratio of the institutions' distinctive words
+MAX_EMAILS_SAID = 5  # in the message; the evidence lists every email
 _WEBMAIL = word_set(
     "gmail googlemail yahoo hotmail outlook live msn aol icloud qq 163 126 sina sohu "
     "foxmail mail email yandex gmx web orange free wanadoo naver hanmail rediffmail "
@@ -515,10 +516,11 @@ def _finding(ctx: Context, group: list[Spelling]) -> Finding:
         for email, tokens in read.items()
         if same_name(tokens, s.tokens)
     }
-    for email, label in sorted(readers):
-        message += f' The email {email} reads "{label}".'
-    for s in emails:
-        message += f' The email {s.from_email} reads "{" ".join(s.tokens)}".'
+    sentences = [f' The email {email} reads "{label}".' for email, label in sorted(readers)]
+    sentences += [f' The email {s.from_email} reads "{" ".join(s.tokens)}".' for s in emails]
+    message += "".join(sentences[:MAX_EMAILS_SAID])
+    if len(sentences) > MAX_EMAILS_SAID:
+        message += f" ({len(sentences) - MAX_EMAILS_SAID} more emails read as names.)"
     evidence = {
         "spellings": [
             {
