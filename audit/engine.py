@@ -155,7 +155,7 @@ def run_audit(
     )
 
 
-def _affected(checks: Incremental, rule: Rule) -> Callable[[], set[str]] | None:
+def _affected(checks: Incremental, rule: Rule) -> Callable[[], set[str] | None] | None:
     """What a rule must re-check in an incremental run (None: everything)."""
     if rule.scope == "record":
         return checks.changed_files

@@ -68,10 +68,11 @@ class Incremental:
         name: str,
         stamp: str,
         check: Check,
-        affected: Callable[[], set[str]] | None,
+        affected: Callable[[], set[str] | None] | None,
     ) -> list[Finding]:
         """Findings of one check over the corpus's tables; ``affected`` gives the record
-        files to re-check (None: the check always runs in full)."""
+        files to re-check, or None when the check had better run in full (no ``affected``:
+        the check always runs in full)."""
         started = time.perf_counter()
         try:
             return self._run(name, stamp, check, affected)
@@ -83,7 +84,7 @@ class Incremental:
         name: str,
         stamp: str,
         check: Check,
-        affected: Callable[[], set[str]] | None,
+        affected: Callable[[], set[str] | None] | None,
     ) -> list[Finding]:
         tables = self.corpus.tables
         prior = self.saved.get(name)
@@ -105,8 +106,10 @@ class Incremental:
             found = check(tables)
             if affected is not None and self.folder is not None:
                 affected()  # keys blocks for the next run
+        elif (files := affected()) is None:  # the change reaches most records
+            self.rechecked[name] = None
+            found = check(tables)
         else:
-            files = affected()
             self.rechecked[name] = len(files)
             kept = [
                 from_dict(item)
@@ -143,9 +146,10 @@ class Incremental:
         linked = studies["record_file"][studies["trial_id"].isin(list(trials))]
         return files | set(linked)
 
-    def block_files(self, name: str, blocks: Callable[[Tables], pd.DataFrame]) -> set[str]:
-        """The changed files and every record linked to them through shared blocking keys.
-        Keys are cached per record file in ``blocks-<check>.parquet``."""
+    def block_files(self, name: str, blocks: Callable[[Tables], pd.DataFrame]) -> set[str] | None:
+        """The changed files and every record linked to them through shared blocking keys,
+        or None when that is more than half of the records (a check over a subset that large
+        costs more than over all). Keys are cached per file in ``blocks-<check>.parquet``."""
         tables = self.corpus.tables
         files = self.changed_files()
         path = self.folder / f"blocks-{name}.parquet" if self.folder else None
@@ -159,7 +163,8 @@ class Incremental:
             seeds = set(cached["block"][touched]) | set(fresh["block"])
             keys = pd.concat([cached[~touched], fresh], ignore_index=True)
         self._save_blocks(path, keys)
-        return files | _reached(keys, seeds)
+        reached = files | _reached(keys, seeds)
+        return reached if len(reached) <= len(self.corpus.files) // 2 else None
 
     def _save_blocks(self, path: Path | None, keys: pd.DataFrame) -> None:
         if path is None:

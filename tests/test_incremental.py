@@ -135,3 +135,28 @@ def test_a_damaged_findings_cache_is_ignored(records, tmp_path):
     warm = audit(records, cache)
     assert warm.rechecked["pandera"] is None
     assert findings_json(warm) == findings_json(audit(records, None))
+
+
+def test_blocks_reaching_most_records_run_the_rule_in_full(tmp_path):
+    """Six trials share one investigator: a change to one reaches them all through the name,
+    so contact-name-mismatch runs over everything instead of a subset as large."""
+    from conftest import valid_record, write_records
+
+    from audit.record import person
+
+    records = write_records(
+        tmp_path / "records",
+        {
+            f"NCT0000000{n}.ctgov-api.json": valid_record(
+                f"NCT0000000{n}", people=[person("Wei Wang", "CENTRAL_CONTACT", [], f"w{n}@x.org")]
+            )
+            for n in range(6)
+        },
+    )
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    edit(records / "NCT00000003.ctgov-api.json", lambda r: r["people"][0].update(name="Wei Wnag"))
+    warm = audit(records, cache)
+    assert warm.rechecked["rule:contact-name-mismatch"] is None
+    assert warm.rechecked["pandera"] == 1
+    assert findings_json(warm) == findings_json(audit(records, None))
