@@ -70,7 +70,9 @@ def gate(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks at 10k, 100k and 500k synthetic trials (pass other scales after --)."""
-    _install(session)
+    """Benchmarks at 10k, 100k and 500k synthetic trials (pass other scales after --), and
+    the browser benchmark of a 100,000-finding report (Playwright driving Debian's chromium)."""
+    _install(session, "[test]")
+    _ensure_chromium(session)
     scales = session.posargs or ["10000", "100000", "500000"]
     session.run("python", "-m", "audit.bench", "--scales", *scales, "--out", "reports/bench")
