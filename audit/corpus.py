@@ -21,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +71,17 @@ class Corpus:
             self.saving.join()
 
 
+#: Libraries whose version can change what a check finds.
+_LIBRARIES = ("pandas", "pandera", "great-expectations", "pyarrow", "rapidfuzz", "jsonschema-rs")
+
+
 @cache
 def code_id() -> str:
-    """A digest of the audit package's source: what other code cached is not reused."""
+    """A digest of the audit package's source and its checking libraries' versions: what
+    other code cached is not reused."""
     digest = hashlib.sha1(usedforsecurity=False)
+    for library in _LIBRARIES:
+        digest.update(f"{library}=={metadata.version(library)}\n".encode())
     package = Path(__file__).parent
     for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
