@@ -9,8 +9,8 @@ records only:
 * pandera models and ``record`` rules judge one record at a time: the changed files;
 * ``trial`` rules: every record of a trial id a changed file names, before or after the change;
 * ``corpus`` rules with blocking keys: every record reached from a changed file's keys (old
-  and new) through records sharing keys; the keys are cached per file, so only changed
-  records are keyed again;
+  and new) through records sharing keys; the keys are cached per file (for one state of the
+  tables), so only changed records are keyed again;
 * ``corpus`` rules without blocking keys, and the GX suites (``mostly`` thresholds and
   uniqueness are properties of a whole table), run in full unless no record changed.
 
@@ -23,7 +23,8 @@ findings equal a cold run's (``tests/test_incremental.py``; ``python -m audit.be
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,18 +74,21 @@ class Incremental:
         """Findings of one check over the corpus's tables; ``affected`` gives the record
         files to re-check, or None when the check had better run in full (no ``affected``:
         the check always runs in full)."""
+        with self._timed(name):
+            found = self._findings(name, stamp, check, affected)
+        self.kept[name] = {"stamp": stamp, "findings": [as_dict(f) for f in found]}
+        return found
+
+    @contextmanager
+    def _timed(self, name: str) -> Iterator[None]:
         started = time.perf_counter()
         try:
-            return self._run(name, stamp, check, affected)
+            yield
         finally:
             self.seconds[name] = round(time.perf_counter() - started, 3)
 
-    def _run(
-        self,
-        name: str,
-        stamp: str,
-        check: Check,
-        affected: Callable[[], set[str] | None] | None,
+    def _findings(
+        self, name: str, stamp: str, check: Check, affected: Callable[[], set[str] | None] | None
     ) -> list[Finding]:
         tables = self.corpus.tables
         prior = self.saved.get(name)
@@ -92,9 +96,7 @@ class Incremental:
         unchanged = change is not None and not change.files
         if prior is not None and prior["stamp"] == stamp and unchanged:
             self.rechecked[name] = 0
-            found = [from_dict(item) for item in prior["findings"]]
-            self.kept[name] = prior
-            return found
+            return [from_dict(item) for item in prior["findings"]]
         usable = (
             affected is not None
             and prior is not None
@@ -117,7 +119,6 @@ class Incremental:
                 if files.isdisjoint(item["record_files"])
             ]
             found = kept + (check(self.subset(files)) if files else [])
-        self.kept[name] = {"stamp": stamp, "findings": [as_dict(f) for f in found]}
         return found
 
     def subset(self, files: set[str]) -> Tables:
@@ -149,12 +150,17 @@ class Incremental:
     def block_files(self, name: str, blocks: Callable[[Tables], pd.DataFrame]) -> set[str] | None:
         """The changed files and every record linked to them through shared blocking keys,
         or None when that is more than half of the records (a check over a subset that large
-        costs more than over all). Keys are cached per file in ``blocks-<check>.parquet``."""
+        costs more than over all). Keys are cached per file, for one state of the tables, in
+        ``blocks-<check>-<state>.parquet``."""
         tables = self.corpus.tables
         files = self.changed_files()
-        path = self.folder / f"blocks-{name}.parquet" if self.folder else None
-        cached = pd.read_parquet(path) if path and path.exists() else None
-        if cached is None or self.corpus.change is None:
+        change = self.corpus.change
+        # Keys are kept per state of the tables, so keys of another state are never reused.
+        cached = None
+        if self.folder is not None and change is not None:
+            path = self.folder / f"blocks-{name}-{change.since}.parquet"
+            cached = pd.read_parquet(path) if path.exists() else None
+        if cached is None:
             keys = blocks(tables)
             seeds = set(keys["block"][keys["record_file"].isin(list(files))])
         else:
@@ -162,20 +168,24 @@ class Incremental:
             fresh = blocks(self.subset(files)) if files else cached.iloc[:0]
             seeds = set(cached["block"][touched]) | set(fresh["block"])
             keys = pd.concat([cached[~touched], fresh], ignore_index=True)
-        self._save_blocks(path, keys)
+        self._save_blocks(name, keys)
         reached = files | _reached(keys, seeds)
         return reached if len(reached) <= len(self.corpus.files) // 2 else None
 
-    def _save_blocks(self, path: Path | None, keys: pd.DataFrame) -> None:
-        if path is None:
+    def _save_blocks(self, name: str, keys: pd.DataFrame) -> None:
+        if self.folder is None or not self.corpus.generation:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"blocks-{name}-{self.corpus.generation}.parquet"
         temporary = path.with_name(f".{path.name}.tmp")
         try:
             keys.astype("string").to_parquet(temporary, index=False)
             temporary.replace(path)
         finally:
             temporary.unlink(missing_ok=True)
+        for old in self.folder.glob(f"blocks-{name}-*.parquet"):
+            if old != path:
+                old.unlink(missing_ok=True)
 
     def save(self) -> None:
         """Keep this run's findings for the tables' current state."""

@@ -99,6 +99,11 @@ def test_a_misspelling_links_records_through_blocks(records, tmp_path):
     mismatches = [f for f in warm.findings if f.rule == "contact-name-mismatch"]
     assert any({first.name, second.name} <= set(f.record_files) for f in mismatches)
     assert 1 <= warm.rechecked["rule:contact-name-mismatch"] < len(list(records.glob("*.json")))
+    # The blocking keys are kept for the tables' current state only.
+    [keys] = cache.glob("blocks-contact-name-mismatch-*.parquet")
+    assert keys.name.endswith(
+        f"-{json.loads((cache / 'index.json').read_text())['generation']}.parquet"
+    )
 
 
 def test_changing_trial_id_moves_findings_between_trials(records, tmp_path):
