@@ -182,7 +182,10 @@ def parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", type=Path, default=Path("reports"))
     run.add_argument(
-        "--cache", type=Path, metavar="DIR", help="incremental table cache folder (off by default)"
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="cache of tables and findings for incremental runs (off by default)",
     )
     run.set_defaults(handler=cmd_run)
 
