@@ -167,15 +167,15 @@ class TableCache:
                 continue
         return reused
 
-    def cached_rows(self, keep: set[str]) -> tuple[dict[str, pd.DataFrame], Tables]:
-        """The cached rows of the files in ``keep``, and of all other files (the rows that
-        files parsed again this run, or gone, had before)."""
+    def cached_rows(self, changed: set[str]) -> tuple[dict[str, pd.DataFrame], Tables]:
+        """The cached rows of the files not ``changed`` (parsed again this run, or gone), and
+        the rows the changed files had before."""
         kept, before = {}, {}
         empty = TableBuilder().frames()
-        gone = pa.array(sorted(set(self.files["name"]) - keep), type=pa.string())
+        gone = pa.array(list(changed), type=pa.string())
         for name in TABLE_NAMES:
             path = self.folder / f"{name}.parquet"
-            if not path.exists() or not (keep or self.generation):
+            if not path.exists() or not self.generation:
                 kept[name], before[name] = empty[name], empty[name]
                 continue
             frame = typed(pd.read_parquet(path))
@@ -329,11 +329,11 @@ def load_corpus(root: Path, cache_folder: Path | None = None, *, wait: bool = Tr
         return Corpus(tables, files, parsed.findings, parsed.unreadable)
     findings = cache.findings_of([n for n in names if n in reused])
     since = cache.generation
-    old, previous = cache.cached_rows(reused)
+    changed = (set(cache.files["name"]) | set(names)) - reused
+    old, previous = cache.cached_rows(changed)
     order = pd.Index(files)
     fresh = {name: _in_file_order(old[name], parsed.frames[name], order) for name in TABLE_NAMES}
     tables = Tables(**fresh)
-    changed = (set(cache.files["name"]) | set(names)) - reused
     saving = None
     if parsed.blobs or set(cache.files["name"]) != set(files):
         saving = cache.save(tables, scanned, parsed, files)

@@ -178,7 +178,6 @@ def _run_rules_safely(checks: Incremental, as_of: date, problems: list[str]) -> 
                 _affected(checks, rule),
             )
         except Exception as error:  # a crashing rule must fail the audit, not vanish
-            checks.forget(f"rule:{rule.id}")
             detail = "".join(traceback.format_exception_only(error)).strip()
             problems.append(f"rule {rule.id} crashed: {detail}")
             findings.append(

@@ -76,6 +76,7 @@ class Incremental:
         the check always runs in full)."""
         with self._timed(name):
             found = self._findings(name, stamp, check, affected)
+        # Kept only when the check completed: a crashed check runs in full next time.
         self.kept[name] = {"stamp": stamp, "findings": [as_dict(f) for f in found]}
         return found
 
@@ -127,10 +128,6 @@ class Incremental:
         if self._subset is None or self._subset[0] != key:
             self._subset = (key, self.corpus.tables.subset(files))
         return self._subset[1]
-
-    def forget(self, name: str) -> None:
-        """Keep nothing for this check (it crashed, say)."""
-        self.kept.pop(name, None)
 
     def changed_files(self) -> set[str]:
         change = self.corpus.change

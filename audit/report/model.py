@@ -173,13 +173,14 @@ def people_view(result: AuditResult) -> list[dict[str, Any]]:
     A name key, an email address and the name key an email's local part reads as are nodes;
     each row links its name key to its address and to its address's name."""
     people = result.tables.people
+    lower = people["email"].str.lower()
     frame = pd.DataFrame(
         {
             "name": cells(people["name"]),
             "key": each_distinct(people["name"], name_key, ""),
             "email": cells(people["email"]),
-            "lower": cells(people["email"].str.lower()),
-            "local": each_distinct(people["email"].str.lower(), _local_key, ""),
+            "lower": cells(lower),
+            "local": each_distinct(lower, _local_key, ""),
             "role": [str(role) for role in cells(people["role"])],
             "trial": [str(trial) for trial in cells(people["trial_id"])],
         },

@@ -68,14 +68,20 @@ _WHAT = {
 }
 
 
+def _may_repeat_a_sponsor(name: str) -> bool:
+    """The name has no degree word and is one word once titles are dropped: the tests of
+    ``_sponsor_alias`` that look at the name alone."""
+    if any(w in DEGREES for w in fold(name).replace(".", "").split()):
+        return False
+    return " " not in name_key(name)
+
+
 def _sponsor_alias(name: str, degrees: str | None, organizations: list[str]) -> str | None:
     """The sponsor or collaborator that a one-word, degree-less name repeats without its company
     words ("Puma" for "Puma Biotechnology Inc"); never a person-named sponsor ("Tian Yi Zhang")."""
-    if degrees or any(w in DEGREES for w in fold(name).replace(".", "").split()):
+    if degrees or not _may_repeat_a_sponsor(name):
         return None
     key = name_key(name)
-    if " " in key:
-        return None
     for organization in organizations:
         kind = not_a_person(organization)
         if not kind or kind[0] != "organization":
@@ -117,13 +123,6 @@ def _organizations(studies: pd.DataFrame) -> dict[str, list[str]]:
             studies.record_file, studies.sponsor, studies.collaborators, strict=True
         )
     }
-
-
-def _may_repeat_a_sponsor(name: str) -> bool:
-    """The tests of ``_sponsor_alias`` that look at the name alone."""
-    if any(w in DEGREES for w in fold(name).replace(".", "").split()):
-        return False
-    return " " not in name_key(name)
 
 
 @rule("placeholder-contact", severity="warning", scope="record")
