@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass
 from dataclasses import field as default
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
@@ -31,6 +34,16 @@ class Finding:
     evidence: dict[str, Any] = default(default_factory=dict)
     key: str = ""
     waived: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # The one place every finding passes: whatever built it, it holds only JSON values.
+        set_field = object.__setattr__
+        set_field(self, "message", str(self.message))
+        set_field(self, "field", None if self.field is None else str(self.field))
+        set_field(self, "key", str(self.key))
+        set_field(self, "evidence", jsonable(self.evidence))
+        if self.waived is not None:
+            set_field(self, "waived", jsonable(self.waived))
 
     @property
     def fingerprint(self) -> str:
@@ -105,30 +118,48 @@ def finding(
         record_files=tuple(sorted({str(f) for f in record_files if f is not None})),
         sources=tuple(sorted({str(s) for s in sources if s is not None})),
         field=field,
-        evidence=jsonable(evidence or {}),
+        evidence=evidence or {},
         key=key,
     )
 
 
 def jsonable(value: Any) -> Any:
-    """Evidence as plain JSON values (numpy and pandas scalars, NaN as null, tuples as lists)."""
+    """``value`` as plain JSON values, so every writer can serialize a finding as it is.
+
+    numpy and pandas scalars become Python numbers, NaN, NA and NaT become null, dates and
+    timestamps ISO strings, Decimals numbers, arrays and tuples lists, sets sorted lists; any
+    other object its ``str``. Subclasses of ``float`` (``numpy.float64``) are converted too:
+    orjson refuses them.
+    """
+    if value is None or type(value) in (str, bool, int):
+        return value
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        items = [jsonable(v) for v in value]
-        return sorted(items, key=str) if isinstance(value, set) else items
-    if value is None or isinstance(value, (str, bool)):
-        return value
-    if isinstance(value, float):
-        return None if value != value or value in (float("inf"), float("-inf")) else value
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((jsonable(v) for v in value), key=str)
+    if isinstance(value, bool):  # a bool subclass
+        return bool(value)
+    if isinstance(value, (float, Decimal)):
+        number = float(value)
+        if not math.isfinite(number):
+            return None
+        return int(number) if isinstance(value, Decimal) and number.is_integer() else number
     if isinstance(value, int):
-        return value
+        return int(value)
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, (datetime, date, time)):
+        return None if value != value else value.isoformat()  # NaT is not equal to itself
+    if hasattr(value, "tolist"):  # numpy arrays and scalars, pandas Series and Index
+        return jsonable(value.tolist())
     if hasattr(value, "item"):
         return jsonable(value.item())
     try:
         import pandas as pd
 
-        if pd.isna(value):
+        if pd.isna(value) is True:  # pd.NA, pd.NaT
             return None
     except (TypeError, ValueError):
         pass
