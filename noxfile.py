@@ -58,14 +58,24 @@ def audit(session: nox.Session) -> None:
     session.run("audit", "run", *args, *session.posargs, success_codes=[0, 1])
 
 
+def gate_arguments(posargs: list[str], environ: dict[str, str]) -> list[str]:
+    """``audit gate`` arguments: the default base (``AUDIT_BASE_REF``, else origin/main) unless
+    the extra arguments name a base themselves; any other extra argument adds to it."""
+    named = {argument.split("=", 1)[0] for argument in posargs}
+    if named & {"--base", "--baseline"}:
+        return list(posargs)
+    return ["--base", environ.get("AUDIT_BASE_REF", "origin/main"), *posargs]
+
+
 @nox.session(python=PYTHON)
 def gate(session: nox.Session) -> None:
     """What CI runs on a pull request: fail when the change adds error findings to its base.
 
-    The base defaults to origin/main; pass another with ``nox -s gate -- --base REF``."""
+    The base defaults to origin/main; ``nox -s gate -- --base REF`` replaces it and other
+    arguments (``-- --fail-on warning``) add to it."""
     _install(session)
-    args = session.posargs or ["--base", os.environ.get("AUDIT_BASE_REF", "origin/main")]
-    session.run("audit", "gate", "--records", "records", "--out", "reports", *args)
+    args = ["--records", "records", "--out", "reports"]
+    session.run("audit", "gate", *args, *gate_arguments(session.posargs, dict(os.environ)))
 
 
 @nox.session(python=PYTHON)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from audit.config import Config, ConfigError, find_config
 from audit.engine import EXIT_INCOMPLETE, run_audit, write_findings
 from audit.record import record_filename, write_record
 from audit.sources import SourceError, import_file
@@ -94,10 +96,20 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     return EXIT_INCOMPLETE if crashes else 1 if failures else 0
 
 
+def _config(args: argparse.Namespace) -> Config:
+    config = find_config(args.records, args.expectations)
+    print(config.describe())
+    return config
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from audit.report import write_reports
 
-    result = run_audit(args.records, args.expectations, args.as_of, args.cache)
+    try:
+        config = _config(args)
+    except ConfigError as error:
+        return _incomplete(args.out, "run", str(error))
+    result = run_audit(args.records, config, args.as_of, args.cache)
     # write_reports renders every report before it replaces any, and findings.json comes last:
     # a failure while rendering leaves the previous run's files as they were.
     write_reports(result, args.out)
@@ -106,15 +118,37 @@ def cmd_run(args: argparse.Namespace) -> int:
         s: sum(1 for f in result.findings if f.severity == s) for s in ("error", "warning", "info")
     }
     print(
-        f"audit: {len(result.record_files)} records, {len(result.findings)} findings "
+        f"audit: {len(result.record_files)} {_plural(len(result.record_files), 'record')}, "
+        f"{len(result.findings)} {_plural(len(result.findings), 'finding')} "
         f"({counts['error']} error, {counts['warning']} warning, {counts['info']} info) "
-        f"as of {result.as_of}; report in {args.out}/index.html"
+        f"as of {result.as_of}"
     )
+    print(f"report: {args.out / 'index.html'}")
     for problem in result.problems:
         print(f"error: {problem}", file=sys.stderr)
     if not result.complete:
         print("audit incomplete: exit 2", file=sys.stderr)
     return result.exit_code
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
+
+
+def _incomplete(out: Path, command: str, reason: str) -> int:
+    """Say why on the console and leave an "incomplete" report in ``out``, so no earlier run's
+    report is left looking current; exit 2."""
+    from audit.report import write_incomplete
+
+    what = "gate: cannot decide" if command == "gate" else "audit incomplete"
+    print(f"{what}: {reason}", file=sys.stderr)
+    try:
+        write_incomplete(out, command, reason)
+    except OSError as error:
+        print(f"error: cannot write the incomplete report to {out}: {error}", file=sys.stderr)
+    else:
+        print(f"report: {out / 'summary.md'} (incomplete)", file=sys.stderr)
+    return EXIT_INCOMPLETE
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
@@ -123,17 +157,17 @@ def cmd_gate(args: argparse.Namespace) -> int:
     from audit.report import write_reports
 
     try:
+        config = _config(args)
         result, verdict = run_gate(
             args.records,
-            args.expectations,
+            config,
             args.as_of,
             base_ref=args.base,
             baseline=args.baseline,
             threshold=args.fail_on,
         )
-    except BaseUnavailable as error:
-        print(f"gate: cannot decide: {error}", file=sys.stderr)
-        return EXIT_INCOMPLETE
+    except (BaseUnavailable, ConfigError) as error:
+        return _incomplete(args.out, "gate", str(error))
     write_reports(result, args.out, verdict.to_json(), verdict.new_fingerprints)
     write_findings(result, args.out)
     atomic_write(
@@ -143,6 +177,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
     print(f"gate: {'PASS' if verdict.passed else 'FAIL'}: {verdict.summary}")
     for reason in verdict.reasons:
         print(f"  - {reason}")
+    print(f"report: {args.out / 'index.html'}")
     return verdict.exit_code
 
 
@@ -160,53 +195,103 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 2 if missing else 0
 
 
+def _audit_options(command: argparse.ArgumentParser) -> None:
+    """The options ``run`` and ``gate`` share."""
+    command.add_argument(
+        "--records",
+        type=Path,
+        default=Path("records"),
+        metavar="DIR",
+        help="folder of record JSON files to audit (default: records)",
+    )
+    command.add_argument(
+        "--expectations",
+        type=Path,
+        metavar="DIR",
+        help="folder of GX suites, rules.yaml and waivers.yaml (default: the expectations/ "
+        "found walking up from --records, then from the working directory, else the "
+        "package's own suites)",
+    )
+    command.add_argument(
+        "--as-of",
+        type=_date,
+        default=date.today(),
+        metavar="DATE",
+        help="date (YYYY-MM-DD) every time-based rule measures from (default: today)",
+    )
+    command.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        metavar="DIR",
+        help="folder the reports are written to (default: reports)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="audit", description=__doc__.splitlines()[0])
     commands = main.add_subparsers(dest="command", required=True)
 
     normalize = commands.add_parser("normalize", help="import source files into records/")
-    normalize.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    normalize.add_argument("--out", type=Path, default=Path("records"))
-    normalize.add_argument("--source", help="importer to use instead of detecting the format")
-    normalize.add_argument("--captured", type=_date, help="date the sources were captured")
+    normalize.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="files or folders to import"
+    )
+    normalize.add_argument(
+        "--out",
+        type=Path,
+        default=Path("records"),
+        metavar="DIR",
+        help="folder the records are written to (default: records)",
+    )
+    normalize.add_argument(
+        "--source", help="importer to use instead of detecting the format (default: detect)"
+    )
+    normalize.add_argument(
+        "--captured",
+        type=_date,
+        metavar="DATE",
+        help="capture date stamped on records whose source carries none (default: none)",
+    )
     normalize.set_defaults(handler=cmd_normalize)
 
-    run = commands.add_parser("run", help="audit records and write reports")
-    run.add_argument("--records", type=Path, default=Path("records"))
-    run.add_argument("--expectations", type=Path, default=Path("expectations"))
-    run.add_argument(
-        "--as-of",
-        type=_date,
-        default=date.today(),
-        help="date time-based rules measure from (default: today)",
+    run = commands.add_parser(
+        "run",
+        help="audit records and write reports",
+        description="Audit the records and write findings.json, index.html, junit.xml, "
+        "summary.md and findings.sarif. Exit 0: no error finding; 1: error findings; "
+        "2: the audit could not be completed.",
     )
-    run.add_argument("--out", type=Path, default=Path("reports"))
+    _audit_options(run)
     run.add_argument(
         "--cache",
         type=Path,
         metavar="DIR",
-        help="cache of tables and findings for incremental runs (off by default)",
+        help="keep tables and each check's findings here, so the next run re-checks only "
+        "what changed (default: no cache)",
     )
     run.set_defaults(handler=cmd_run)
 
-    gate = commands.add_parser("gate", help="fail when a change adds findings to its base")
+    gate = commands.add_parser(
+        "gate",
+        help="fail when a change adds findings to its base",
+        description="Audit the working tree and its base with the same --as-of and fail on "
+        "new findings. Exit 0: pass; 1: new blocking findings or an expired waiver; "
+        "2: cannot decide.",
+    )
     base = gate.add_mutually_exclusive_group(required=True)
     base.add_argument("--base", metavar="REF", help="git ref to compare with (e.g. origin/main)")
     base.add_argument("--baseline", type=Path, metavar="FILE", help="a base findings.json")
-    gate.add_argument("--records", type=Path, default=Path("records"))
-    gate.add_argument("--expectations", type=Path, default=Path("expectations"))
-    gate.add_argument("--as-of", type=_date, default=date.today())
-    gate.add_argument("--out", type=Path, default=Path("reports"))
+    _audit_options(gate)
     gate.add_argument(
         "--fail-on",
         choices=("error", "warning", "info"),
         default="error",
-        help="lowest severity of a new finding that fails the gate",
+        help="lowest severity of a new finding that fails the gate (default: error)",
     )
     gate.set_defaults(handler=cmd_gate)
 
     rules = commands.add_parser("rules", help="print the rules and their documentation")
-    rules.add_argument("ids", nargs="*", help="only these rule ids")
+    rules.add_argument("ids", nargs="*", help="only these rule ids (default: all)")
     rules.set_defaults(handler=cmd_rules)
     return main
 
@@ -217,7 +302,13 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except KeyboardInterrupt:
         return EXIT_INCOMPLETE
-    except Exception:  # any crash is exit 2, never a pass
+    except BrokenPipeError:  # output piped into e.g. `head`: the work itself is done
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as error:  # any crash is exit 2, never a pass
         traceback.print_exc()
         print("audit crashed: exit 2", file=sys.stderr)
+        if args.command in ("run", "gate"):
+            detail = "".join(traceback.format_exception_only(error)).strip()
+            _incomplete(args.out, args.command, f"the audit crashed ({detail})")
         return EXIT_INCOMPLETE

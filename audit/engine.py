@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from audit import __version__
+from audit.config import Config
 from audit.corpus import load_corpus
 from audit.findings import Finding, finding, sorted_findings
 from audit.incremental import Incremental
@@ -44,6 +45,7 @@ class AuditResult:
     problems: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     records_dir: Path | None = None
+    config: Config | None = None
     expired_waivers: list[Waiver] = field(default_factory=list)
     unmatched_waivers: list[Waiver] = field(default_factory=list)
     # With a cache: per check, the record files it re-checked (None: all of them).
@@ -78,6 +80,7 @@ class AuditResult:
             "as_of": self.as_of.isoformat(),
             "tool_version": __version__,
             "record_count": len(self.record_files),
+            "config": self.config.to_json() if self.config else None,
             "complete": self.complete,
             "problems": self.problems,
             "expired_waivers": [w.to_json() for w in self.expired_waivers],
@@ -98,15 +101,22 @@ def _timed(timings: dict[str, float], stage: str, step: Callable[[], Any]) -> An
 
 
 def run_audit(
-    records_dir: Path, expectations_dir: Path, as_of: date, cache: Path | None = None
+    records_dir: Path, config: Config | Path, as_of: date, cache: Path | None = None
 ) -> AuditResult:
-    """Audit ``records_dir``; ``cache`` is a folder for the incremental table cache."""
+    """Audit ``records_dir`` with the suites, policy and waivers of ``config`` (a folder is
+    taken as given); ``cache`` is a folder for the incremental table cache."""
+    if isinstance(config, Path):
+        config = Config(config, "given")
     timings: dict[str, float] = {}
     problems: list[str] = []
     loaded = _timed(timings, "load", lambda: load_corpus(records_dir, cache, wait=False))
     if len(loaded.files) >= MIN_ITEMS:
         timings["announce"] = 1
-    problems += [f"unreadable record file: {name}" for name in loaded.unreadable]
+    problems += [
+        f"unreadable record file: {f.message}"
+        for f in loaded.findings
+        if f.rule == "record-unreadable"
+    ]
     tables = loaded.tables
     checks = Incremental(cache, loaded)
     findings = list(loaded.findings)
@@ -116,7 +126,7 @@ def run_audit(
         lambda: checks.run("pandera", "", validate_tables, checks.changed_files),
     )
     try:
-        suites = load_suites(expectations_dir)
+        suites = load_suites(config.expectations)
         stamp = orjson.dumps(suites, option=orjson.OPT_SORT_KEYS).decode()
         findings += _timed(
             timings,
@@ -129,12 +139,12 @@ def run_audit(
     findings += _timed(timings, "rules", lambda: _run_rules_safely(checks, as_of, problems))
     checks.save()
     try:
-        findings = load_policy(expectations_dir / "rules.yaml").apply(findings)
+        findings = load_policy(config.policy).apply(findings)
     except PolicyError as error:
         problems.append(str(error))
         findings.append(finding("policy-unusable", "input", "error", str(error)))
     try:
-        waived = apply_waivers(findings, load_waivers(expectations_dir / "waivers.yaml"), as_of)
+        waived = apply_waivers(findings, load_waivers(config.waivers), as_of)
     except WaiverError as error:
         problems.append(str(error))
         waived = WaiverOutcome(findings, [], [])
@@ -148,6 +158,7 @@ def run_audit(
         problems,
         timings,
         records_dir,
+        config,
         waived.expired,
         waived.unmatched,
         checks.rechecked,

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
+_INT64 = 2**63
 ORIGINS = ("input", "schema", "expectation", "rule")
 
 
@@ -128,11 +129,13 @@ def jsonable(value: Any) -> Any:
 
     numpy and pandas scalars become Python numbers, NaN, NA and NaT become null, dates and
     timestamps ISO strings, Decimals numbers, arrays and tuples lists, sets sorted lists; any
-    other object its ``str``. Subclasses of ``float`` (``numpy.float64``) are converted too:
-    orjson refuses them.
+    other object, and integers beyond 64 bits, its ``str``. Subclasses of ``float``
+    (``numpy.float64``) are converted too: orjson refuses them.
     """
-    if value is None or type(value) in (str, bool, int):
+    if value is None or type(value) in (str, bool):
         return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return int(value) if -_INT64 <= value < _INT64 else str(value)  # orjson's range
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -146,8 +149,6 @@ def jsonable(value: Any) -> Any:
         if not math.isfinite(number):
             return None
         return int(number) if isinstance(value, Decimal) and number.is_integer() else number
-    if isinstance(value, int):
-        return int(value)
     if isinstance(value, str):
         return str(value)
     if isinstance(value, (datetime, date, time)):

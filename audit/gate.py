@@ -18,6 +18,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from audit.config import Config
 from audit.engine import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE, AuditResult, run_audit
 from audit.findings import SEVERITIES, Finding
 
@@ -66,8 +67,14 @@ def _git(repo: Path, *args: str) -> bytes:
 def checkout_base(ref: str, paths: list[Path], into: Path) -> list[Path]:
     """Extract ``paths`` (folders of the working tree) as they are at ``ref`` into ``into``,
     without touching the working tree; returns where each folder landed."""
-    top = Path(_git(Path.cwd(), "rev-parse", "--show-toplevel").decode().strip())
-    commit = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+    top = repository_of(paths[0])
+    try:
+        commit = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+    except BaseUnavailable:
+        raise BaseUnavailable(
+            f"the base {ref!r} is not a commit of the git repository {top} "
+            "(a branch, tag or commit; in CI, fetch it first, e.g. checkout with full history)"
+        ) from None
     landed = []
     for path in paths:
         try:
@@ -135,21 +142,35 @@ def decide(head: AuditResult, base: set[str], threshold: str) -> Verdict:
 
 def run_gate(
     records: Path,
-    expectations: Path,
+    config: Config,
     as_of: date,
     *,
     base_ref: str | None = None,
     baseline: Path | None = None,
     threshold: str = "error",
 ) -> tuple[AuditResult, Verdict]:
-    head = run_audit(records, expectations, as_of)
+    """Audit the head, then the base: ``baseline``'s findings, or ``records`` and the
+    configuration as they are at ``base_ref`` (a configuration from outside the repository,
+    such as the package's defaults, is the same for both)."""
+    head = run_audit(records, config, as_of)
     if baseline is not None:
         base = baseline_fingerprints(baseline)
     else:
         with tempfile.TemporaryDirectory(prefix="audit-base-") as folder:
-            base_records, base_expectations = checkout_base(
-                str(base_ref), [records, expectations], Path(folder)
+            top = repository_of(records).resolve()
+            versioned = config.expectations.resolve().is_relative_to(top)
+            landed = checkout_base(
+                str(base_ref),
+                [records, *([config.expectations] if versioned else [])],
+                Path(folder),
             )
-            base_result = run_audit(base_records, base_expectations, as_of)
+            base_config = Config(landed[1], f"at {base_ref}") if versioned else config
+            base_result = run_audit(landed[0], base_config, as_of)
             base = {f.fingerprint for f in base_result.findings}
     return head, decide(head, base, threshold)
+
+
+def repository_of(path: Path) -> Path:
+    """The top of the git work tree holding ``path`` (the working directory's if it is gone)."""
+    start = path if path.is_dir() else Path.cwd()
+    return Path(_git(start, "rev-parse", "--show-toplevel").decode().strip())

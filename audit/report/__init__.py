@@ -7,9 +7,9 @@ from typing import Any
 
 from audit.engine import AuditResult
 from audit.record import atomic_write
-from audit.report.html import render_html
-from audit.report.junit import render_junit
-from audit.report.markdown import render_summary
+from audit.report.html import render_html, render_incomplete_html
+from audit.report.junit import render_incomplete_junit, render_junit
+from audit.report.markdown import escape, render_summary
 from audit.report.sarif import render_sarif
 
 
@@ -34,3 +34,22 @@ def write_reports(
         atomic_write(path, text)
         written.append(path)
     return written
+
+
+OUTPUTS = ("index.html", "findings.sarif", "junit.xml", "summary.md", "findings.json", "gate.json")
+
+
+def write_incomplete(out_dir: Path, command: str, reason: str) -> None:
+    """Replace the reports of an earlier run by ones that say this run could not decide, so
+    nothing stale looks current: the earlier outputs are removed first (removing needs no
+    disk space), then summary.md, index.html and a failing junit.xml are written."""
+    for name in OUTPUTS:
+        (out_dir / name).unlink(missing_ok=True)
+    title = "gate could not decide" if command == "gate" else "audit incomplete"
+    atomic_write(
+        out_dir / "summary.md",
+        f"## ❌ trial-audit: {title} (exit 2)\n\n> {escape(reason, 2000)}\n\n"
+        "No findings are reported: fix the problem above and run it again.\n",
+    )
+    atomic_write(out_dir / "index.html", render_incomplete_html(title, reason))
+    atomic_write(out_dir / "junit.xml", render_incomplete_junit(f"{title}: {reason}"))

@@ -89,3 +89,8 @@ def render_html(
             age_chart=_bars(overview["verification_ages"]),
         )
     )
+
+
+def render_incomplete_html(title: str, reason: str) -> str:
+    """The page left in place of a report when the audit or the gate could not run."""
+    return _environment().get_template("incomplete.html.j2").render(title=title, reason=reason)

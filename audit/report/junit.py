@@ -85,6 +85,16 @@ def render_junit(result: AuditResult) -> str:
         suites.append(text)
         failures += failed_cases
         tests += len(cases)
+    return _document(suites, tests, failures)
+
+
+def render_incomplete_junit(reason: str) -> str:
+    """The one failing case of an audit or gate that could not run at all."""
+    text, failures = _suite("audit", [("complete", [_clean(reason)], [])])
+    return _document([text], 1, failures)
+
+
+def _document(suites: list[str], tests: int, failures: int) -> str:
     counts = _attributes(name="trial-audit", tests=str(tests), failures=str(failures), errors="0")
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
