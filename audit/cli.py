@@ -182,17 +182,29 @@ def cmd_gate(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from audit.rules import all_rules
+    """Print the catalogue: every finding id with its origin, scope, severity and doc."""
+    from audit.catalogue import unknown_id
+    from audit.engine import full_catalogue
+    from audit.validate.expectations import SuiteError, load_suites, suite_entries
 
-    rules = all_rules()
-    chosen = [rules[r] for r in args.ids if r in rules] if args.ids else list(rules.values())
-    missing = [r for r in args.ids if r not in rules]
-    for item in chosen:
-        print(f"{item.id}  [{item.severity}, {item.scope}]\n")
-        print("    " + item.doc.replace("\n", "\n    ").rstrip() + "\n")
+    entries = full_catalogue()
+    try:
+        config = find_config(Path("."), args.expectations)
+        entries.update(suite_entries(load_suites(config.expectations), entries))
+    except (ConfigError, SuiteError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    missing = [rule_id for rule_id in args.ids if rule_id not in entries]
     for rule_id in missing:
-        print(f"error: no rule {rule_id!r}", file=sys.stderr)
-    return 2 if missing else 0
+        print(f"error: {unknown_id(rule_id, entries, 'audit rules')}", file=sys.stderr)
+    chosen = [entries[r] for r in args.ids if r in entries] if args.ids else entries.values()
+    if args.json:
+        print(json.dumps([e.to_json() for e in chosen], indent=2, ensure_ascii=False))
+    else:
+        for entry in chosen:
+            print(f"{entry.id}  [{entry.severity}, {entry.origin}, {entry.scope}]\n")
+            print("    " + entry.doc.replace("\n", "\n    ").rstrip() + "\n")
+    return EXIT_INCOMPLETE if missing else 0
 
 
 def _audit_options(command: argparse.ArgumentParser) -> None:
@@ -290,8 +302,17 @@ def parser() -> argparse.ArgumentParser:
     )
     gate.set_defaults(handler=cmd_gate)
 
-    rules = commands.add_parser("rules", help="print the rules and their documentation")
-    rules.add_argument("ids", nargs="*", help="only these rule ids (default: all)")
+    rules = commands.add_parser(
+        "rules", help="print every finding id (the catalogue) and its documentation"
+    )
+    rules.add_argument("ids", nargs="*", help="only these finding ids (default: all)")
+    rules.add_argument("--json", action="store_true", help="print JSON (default: text)")
+    rules.add_argument(
+        "--expectations",
+        type=Path,
+        metavar="DIR",
+        help="suites whose own ids to include (default: found as for audit run)",
+    )
     rules.set_defaults(handler=cmd_rules)
     return main
 

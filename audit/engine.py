@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from audit import __version__
+from audit.catalogue import Entry, declared
 from audit.config import Config
 from audit.corpus import load_corpus
 from audit.findings import Finding, finding, sorted_findings
@@ -29,7 +30,7 @@ from audit.progress import MIN_ITEMS
 from audit.record import atomic_write
 from audit.rules import Rule, all_rules, run_rules
 from audit.tables import Tables
-from audit.validate.expectations import SuiteError, load_suites, run_suites
+from audit.validate.expectations import SuiteError, load_suites, run_suites, suite_entries
 from audit.validate.schemas import validate_tables
 from audit.waivers import Waiver, WaiverError, WaiverOutcome, apply_waivers, load_waivers
 
@@ -46,6 +47,7 @@ class AuditResult:
     timings: dict[str, float] = field(default_factory=dict)
     records_dir: Path | None = None
     config: Config | None = None
+    catalogue: dict[str, Entry] = field(default_factory=dict)
     expired_waivers: list[Waiver] = field(default_factory=list)
     unmatched_waivers: list[Waiver] = field(default_factory=list)
     # With a cache: per check, the record files it re-checked (None: all of them).
@@ -125,8 +127,10 @@ def run_audit(
         "pandera",
         lambda: checks.run("pandera", "", validate_tables, checks.changed_files),
     )
+    catalogue = full_catalogue()
     try:
         suites = load_suites(config.expectations)
+        catalogue.update(suite_entries(suites, catalogue))
         stamp = orjson.dumps(suites, option=orjson.OPT_SORT_KEYS).decode()
         findings += _timed(
             timings,
@@ -139,12 +143,12 @@ def run_audit(
     findings += _timed(timings, "rules", lambda: _run_rules_safely(checks, as_of, problems))
     checks.save()
     try:
-        findings = load_policy(config.policy).apply(findings)
+        findings = load_policy(config.policy, catalogue).apply(findings)
     except PolicyError as error:
         problems.append(str(error))
         findings.append(finding("policy-unusable", "input", "error", str(error)))
     try:
-        waived = apply_waivers(findings, load_waivers(config.waivers), as_of)
+        waived = apply_waivers(findings, load_waivers(config.waivers, catalogue), as_of)
     except WaiverError as error:
         problems.append(str(error))
         waived = WaiverOutcome(findings, [], [])
@@ -159,11 +163,19 @@ def run_audit(
         timings,
         records_dir,
         config,
+        catalogue,
         waived.expired,
         waived.unmatched,
         checks.rechecked,
         checks.seconds,
     )
+
+
+def full_catalogue() -> dict[str, Entry]:
+    """Every finding id the code declares: the contract's, the shipped suites' and the rules'
+    (the suites of a run may add their own, see ``suite_entries``)."""
+    all_rules()
+    return declared()
 
 
 def _affected(checks: Incremental, rule: Rule) -> Callable[[], set[str] | None] | None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from audit.catalogue import unknown_id
 from audit.findings import SEVERITIES, Finding
 
 
@@ -39,7 +41,9 @@ class Policy:
         return kept
 
 
-def load_policy(path: Path) -> Policy:
+def load_policy(path: Path, known: dict[str, Any]) -> Policy:
+    """The policy in ``path``; an id not in ``known`` (the catalogue) is refused, naming the
+    closest known id, so a typo never leaves a rule silently at its default."""
     if not path.exists():
         return Policy()
     try:
@@ -53,6 +57,8 @@ def load_policy(path: Path) -> Policy:
         raise PolicyError(f"{path}: 'rules' must map rule ids to settings")
     policy = Policy()
     for rule_id, settings in rules.items():
+        if str(rule_id) not in known:
+            raise PolicyError(unknown_id(str(rule_id), known, f"{path}: rules"))
         if not isinstance(settings, dict):
             raise PolicyError(f"{path}: rules.{rule_id} must be a mapping")
         unknown = set(settings) - {"severity", "enabled"}

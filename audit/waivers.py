@@ -21,9 +21,11 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from audit.catalogue import unknown_id
 from audit.findings import Finding
 
 REQUIRED = ("reason", "approved_by", "expires")
@@ -59,7 +61,7 @@ class Waiver:
         }
 
 
-def _entry(path: Path, index: int, entry: object) -> Waiver:
+def _entry(path: Path, index: int, entry: object, known: dict[str, Any]) -> Waiver:
     where = f"{path}: waivers[{index}]"
     if not isinstance(entry, dict):
         raise WaiverError(f"{where} must be a mapping")
@@ -71,6 +73,8 @@ def _entry(path: Path, index: int, entry: object) -> Waiver:
         raise WaiverError(f"{where} has unknown keys {sorted(unknown)}")
     if not entry.get("fingerprint") and not (entry.get("rule") and entry.get("trial")):
         raise WaiverError(f"{where} needs a fingerprint, or a rule and a trial")
+    if entry.get("rule") and str(entry["rule"]) not in known:
+        raise WaiverError(unknown_id(str(entry["rule"]), known, where))
     expires = entry["expires"]
     if isinstance(expires, str):
         try:
@@ -93,7 +97,8 @@ def _text(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def load_waivers(path: Path) -> list[Waiver]:
+def load_waivers(path: Path, known: dict[str, Any]) -> list[Waiver]:
+    """The waivers in ``path``; a rule id not in ``known`` (the catalogue) is refused."""
     if not path.exists():
         return []
     try:
@@ -105,7 +110,7 @@ def load_waivers(path: Path) -> list[Waiver]:
         return []
     if not isinstance(entries, list):
         raise WaiverError(f"{path}: 'waivers' must be a list")
-    return [_entry(path, index, entry) for index, entry in enumerate(entries)]
+    return [_entry(path, index, entry, known) for index, entry in enumerate(entries)]
 
 
 @dataclass

@@ -124,7 +124,7 @@ def test_sarif_levels_and_rule_docs(result):
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
     mismatch = rules["enrollment-arm-mismatch"]
     assert mismatch["shortDescription"]["text"].startswith("The arms of a record")
-    assert "How to fix" in mismatch["help"]["text"]
+    assert mismatch["help"]["text"].startswith("check the registry page")  # its "How to fix"
     assert rules["schema-format"]["fullDescription"]["text"]  # generic text for contract rules
     assert rules["record-unreadable"]["defaultConfiguration"]["level"] == "error"
 

@@ -70,7 +70,7 @@ def render_html(
         trials += sorted(others)[: MAX_TRIAL_VIEWS - len(trials)]
     data = {
         "findings": model.finding_rows(result.findings, new),
-        "docs": model.rule_docs(),
+        "docs": model.rule_docs(result),
         "trials": model.trial_views(result, set(trials)),
         "people": model.people_view(result)[:MAX_PEOPLE],
     }

@@ -17,7 +17,6 @@ import pandas as pd
 from audit.engine import AuditResult
 from audit.findings import SEVERITIES, Finding
 from audit.names import email_local, name_key
-from audit.rules import all_rules
 from audit.rules.common import cells, components, each_distinct, months_between, to_date
 
 # Fields shown side by side in the trial view, in this order: (label, getter path).
@@ -283,19 +282,9 @@ def _age_histogram(ages: list[int]) -> list[tuple[str, int]]:
     return [(label, sum(low <= a < high for a in ages)) for label, low, high in bins]
 
 
-def rule_docs() -> dict[str, str]:
-    docs = {rule.id: rule.doc for rule in all_rules().values()}
-    docs.update(_CONTRACT_DOCS)
-    return docs
-
-
-_CONTRACT_DOCS = {
-    "record-unreadable": "A record file that could not be read as one JSON object. Fix the "
-    "file (the message says what is wrong); the audit is incomplete "
-    "until it can be read.",
-    "record-structure": "A record whose JSON structure breaks the record schema "
-    "(audit/record.schema.json): a wrong type, a missing or unknown field.",
-}
+def rule_docs(result: AuditResult) -> dict[str, str]:
+    """The documentation of every id in the run's catalogue, for the page."""
+    return {rule_id: entry.doc for rule_id, entry in result.catalogue.items()}
 
 
 def finding_rows(findings: list[Finding], new: set[str] | None) -> dict[str, Any]:

@@ -20,26 +20,13 @@ from urllib.parse import quote
 import orjson
 
 from audit import __version__
+from audit.catalogue import Entry
 from audit.engine import AuditResult
 from audit.findings import SEVERITIES, Finding
-from audit.report.model import rule_docs
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "trialAudit/v1"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-_GENERIC_DOCS = {
-    "schema": "A record value breaks the record contract checked by the pandera schemas "
-    "(audit/validate/schemas.py). The message names the record file, the field and the value: "
-    "correct the record.",
-    "expectation": "A Great Expectations expectation (expectations/*.json) failed. The message "
-    "names the record file, the column and the value: correct the record, or the expectation "
-    "if the value is right.",
-}
-_GENERIC_DOC = (
-    "The audit could not run part of its checks; the message says why. The audit "
-    "is incomplete until this is fixed."
-)
-
 # Study-table columns -> record paths (other columns are record keys of the same name).
 _DATED = ("start_date", "primary_completion_date", "completion_date")
 _ELIGIBILITY = (
@@ -169,19 +156,20 @@ def _location(item: Finding, name: str, base: str, lines: Lines) -> dict[str, An
     }
 
 
-def _descriptor(rule_id: str, findings: list[Finding], docs: dict[str, str]) -> dict[str, Any]:
-    doc = docs.get(rule_id, "").strip()
-    if not doc:
-        doc = _GENERIC_DOCS.get(findings[0].origin, _GENERIC_DOC)
+def _descriptor(rule_id: str, findings: list[Finding], entry: Entry | None) -> dict[str, Any]:
     level = min((f.severity for f in findings), key=SEVERITIES.index)
-    return {
+    doc = entry.doc if entry else rule_id
+    descriptor: dict[str, Any] = {
         "id": rule_id,
         "shortDescription": {"text": doc.splitlines()[0]},
         "fullDescription": {"text": doc},
-        "help": {"text": doc},
+        "help": {"text": (entry.section("fix") if entry else "") or doc},
         "defaultConfiguration": {"level": LEVELS[level]},
         "properties": {"origin": findings[0].origin},
     }
+    if entry:
+        descriptor["properties"]["scope"] = entry.scope
+    return descriptor
 
 
 def _result(item: Finding, index: int, base: str, lines: Lines) -> dict[str, Any]:
@@ -213,7 +201,6 @@ def render_sarif(result: AuditResult, records_uri_base: str = "records/") -> str
     for item in result.findings:
         by_rule.setdefault(item.rule, []).append(item)
     rule_ids = sorted(by_rule)
-    docs = rule_docs()
     lines = record_lines(result)
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     run = {
@@ -221,7 +208,7 @@ def render_sarif(result: AuditResult, records_uri_base: str = "records/") -> str
             "driver": {
                 "name": "trial-audit",
                 "version": __version__,
-                "rules": [_descriptor(r, by_rule[r], docs) for r in rule_ids],
+                "rules": [_descriptor(r, by_rule[r], result.catalogue.get(r)) for r in rule_ids],
             }
         },
         "invocations": [

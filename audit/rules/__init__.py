@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from audit.catalogue import declare
 from audit.findings import SEVERITIES, Finding, finding
 from audit.tables import Tables
 
@@ -86,6 +87,7 @@ def rule(
     def register(check: Check) -> Check:
         module = inspect.getmodule(check)
         doc = inspect.cleandoc(module.__doc__ or "") if module else ""
+        declare(rule_id, origin="rule", scope=scope, severity=severity, doc=doc)
         _REGISTRY[rule_id] = Rule(rule_id, severity, scope, check, doc, blocks)
         return check
 

@@ -2,7 +2,8 @@
 
 Curators tune these files as data: thresholds (``mostly``), value sets, ranges. Each failed
 expectation becomes one finding per offending row, naming its record file and trial. An
-expectation may carry ``meta.rule`` (the finding's rule id) and ``meta.severity``
+expectation carries ``meta.rule`` (the finding's id, from the catalogue, or a new one documented
+in ``meta.notes``) and may carry ``meta.severity``
 (``error``, ``warning`` or ``info``; default ``warning``).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from audit.catalogue import Entry, unknown_id
 from audit.findings import Finding, finding
 from audit.tables import KEY_COLUMNS, Tables
 
@@ -49,12 +51,40 @@ def load_suites(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def _rule_id(table: str, config: dict[str, Any]) -> str:
-    meta = config.get("meta") or {}
-    if meta.get("rule"):
-        return str(meta["rule"])
-    kwargs = config.get("kwargs") or {}
-    column = kwargs.get("column") or "+".join(kwargs.get("column_list") or [])
-    return f"gx-{table}-{column}-{config['type'].removeprefix('expect_')}".replace("_", "-")
+    return str((config.get("meta") or {})["rule"])
+
+
+def suite_entries(
+    suites: dict[str, dict[str, Any]], catalogued: dict[str, Entry]
+) -> dict[str, Entry]:
+    """Catalogue entries for ids that curators' suites add, documented by their
+    ``meta.notes``; a suite naming an id that is neither catalogued nor documented is refused,
+    so a misspelled id never becomes a new, undocumented finding."""
+    added: dict[str, Entry] = {}
+    for table, suite in suites.items():
+        for number, config in enumerate(suite["expectations"], 1):
+            meta = (config.get("meta") if isinstance(config, dict) else None) or {}
+            where = f"expectations/{table}.json: expectation {number}"
+            rule_id, notes = meta.get("rule"), meta.get("notes")
+            if not isinstance(rule_id, str) or not rule_id:
+                raise SuiteError(f"{where} has no meta.rule (the id of its findings)")
+            if rule_id in catalogued:
+                continue
+            if not isinstance(notes, str) or not notes.strip():
+                raise SuiteError(
+                    unknown_id(rule_id, catalogued, where)
+                    + " (a new id needs its documentation in meta.notes)"
+                )
+            severity = meta.get("severity", DEFAULT_SEVERITY)
+            doc = (
+                f"{notes.strip()}\n\nWhat it detects: rows of the {table} table that fail "
+                f"{config.get('type')} (a suite of this repository's expectations/).\n\n"
+                "How to fix: correct the records it names, or the expectation if they are right."
+            )
+            if rule_id in added:
+                doc = added[rule_id].doc + "\n\n" + notes.strip()
+            added[rule_id] = Entry(rule_id, "expectation", "corpus", severity, doc)
+    return added
 
 
 def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Finding]:

@@ -178,7 +178,7 @@ def _rule_for(check: str) -> str:
     name = check.split("(", 1)[0]
     if name.startswith("dtype"):
         return "schema-dtype"
-    return _RULE_BY_CHECK.get(name, f"schema-{name.replace('_', '-')}")
+    return _RULE_BY_CHECK.get(name, "schema-check")
 
 
 def validate_table(name: str, frame: pd.DataFrame) -> list[Finding]:
@@ -226,7 +226,8 @@ def validate_table(name: str, frame: pd.DataFrame) -> list[Finding]:
                 rule,
                 "schema",
                 "error",
-                f"{row['record_file']}: {field_name} {_EXPLANATION.get(rule, 'failed ' + rule)}"
+                f"{row['record_file']}: {field_name} "
+                f"{_EXPLANATION.get(rule, f'fails {case.check}')}"
                 + (
                     f": {value!r}"
                     if rule not in ("schema-date-order", "schema-age-order", "schema-required")
