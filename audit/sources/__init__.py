@@ -8,6 +8,8 @@ A file that cannot be read or understood raises ``SourceError`` naming the file 
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -49,6 +51,51 @@ def read_text(path: Path) -> str:
             f"not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
             "save the page as UTF-8",
         ) from error
+
+
+def csv_rows(path: Path, text: str, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
+    """(physical line where the row starts, cells) for each non-blank CSV row; a malformed
+    row is a ``SourceError`` naming its line. ``strict`` also refuses a quote that is never
+    closed (a truncated file) or is followed by more text (``"a"b``)."""
+    consumed = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal consumed
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start)
+            end = len(text) if end == -1 else end + 1
+            consumed += 1
+            yield text[start:end]
+            start = end
+
+    reader = csv.reader(lines(), strict=strict)
+    while True:
+        start_line = consumed + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise SourceError(
+                path, f"CSV error in the row starting at line {start_line}: {error}"
+            ) from error
+        if cells:
+            yield start_line, cells
+
+
+def header_names(cells: list[str]) -> list[str]:
+    """Header cells without surrounding white space or a byte-order mark."""
+    return [cell.strip().lstrip("\ufeff").strip() for cell in cells]
+
+
+def csv_header(head: str) -> list[str]:
+    """The names in the first line of ``head`` read as a CSV header; [] if it is not CSV."""
+    first_line = head.lstrip("\ufeff").split("\n", 1)[0]
+    try:
+        return header_names(next(csv.reader([first_line])))
+    except (csv.Error, StopIteration):
+        return []
 
 
 def importers() -> list[ModuleType]:
