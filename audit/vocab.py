@@ -84,7 +84,7 @@ PEOPLE_ROLES = (
     "SCIENTIFIC_CONTACT",
 )
 OUTCOME_KINDS = ("primary", "secondary", "other")
-SOURCES = ("ctgov-api", "ctgov-classic", "veeva", "medpath", "ictrp", "ctgov-xml")
+SOURCES = ("ctgov-api", "ctgov-classic", "veeva", "medpath", "ictrp", "ctgov-xml", "ctgov-csv")
 
 # Source wordings that are not simply the enum name written in words.
 _SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {

@@ -100,9 +100,18 @@ def csv_header(head: str) -> list[str]:
 
 def importers() -> list[ModuleType]:
     """The importers in the order they are tried; structured formats before page text."""
-    from audit.sources import ctgov_api, ctgov_classic, ctgov_tsv, ctgov_xml, ictrp, medpath, veeva
+    from audit.sources import (
+        ctgov_api,
+        ctgov_classic,
+        ctgov_csv,
+        ctgov_tsv,
+        ctgov_xml,
+        ictrp,
+        medpath,
+        veeva,
+    )
 
-    return [ctgov_api, ctgov_xml, ictrp, veeva, ctgov_tsv, ctgov_classic, medpath]
+    return [ctgov_api, ctgov_xml, ictrp, ctgov_csv, veeva, ctgov_tsv, ctgov_classic, medpath]
 
 
 def by_name(name: str, path: Path, text: str) -> ModuleType:
@@ -124,8 +133,8 @@ def detect(path: Path, text: str) -> ModuleType:
     raise SourceError(
         path,
         "format not recognized (not a ClinicalTrials.gov API v2 JSON, legacy XML, ICTRP CSV, "
-        "classic ClinicalTrials.gov search export, or a Veeva, classic ClinicalTrials.gov or "
-        "MedPath page)",
+        "ClinicalTrials.gov website CSV download, classic ClinicalTrials.gov search export, or "
+        "a Veeva, classic ClinicalTrials.gov or MedPath page)",
     )
 
 
