@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from datetime import date
 
 OVERALL_STATUSES = (
@@ -83,7 +84,7 @@ PEOPLE_ROLES = (
     "SCIENTIFIC_CONTACT",
 )
 OUTCOME_KINDS = ("primary", "secondary", "other")
-SOURCES = ("ctgov-api", "ctgov-classic", "veeva", "medpath", "ictrp", "ctgov-xml")
+SOURCES = ("ctgov-api", "ctgov-classic", "veeva", "medpath", "ictrp", "ctgov-xml", "ctgov-csv")
 
 # Source wordings that are not simply the enum name written in words.
 _SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {
@@ -189,6 +190,12 @@ def to_enum(text: str | None, vocabulary: tuple[str, ...]) -> str | None:
     if key in vocabulary:
         return key
     return _SYNONYMS.get(vocabulary, {}).get(key)
+
+
+def to_enums(words: Iterable[str | None], vocabulary: tuple[str, ...]) -> list[str]:
+    """The distinct values of ``vocabulary`` that ``words`` name, in the words' order."""
+    mapped = (to_enum(word, vocabulary) for word in words)
+    return list(dict.fromkeys(value for value in mapped if value))
 
 
 def to_phases(text: str | None) -> list[str]:

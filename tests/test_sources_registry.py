@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-from audit.sources import SourceError, import_file
+from audit.record import schema
+from audit.sources import SourceError, import_file, importers
+from audit.vocab import SOURCES
 
 COLUMNS = [
     "Rank",
@@ -66,5 +70,20 @@ def test_forced_classic_source_reads_a_search_export(tmp_path: Path) -> None:
 
 
 def test_unknown_source_names_the_choices(seeds: Path) -> None:
-    with pytest.raises(SourceError, match="choose from ctgov-api, ctgov-classic, ctgov-xml"):
+    with pytest.raises(
+        SourceError, match="choose from ctgov-api, ctgov-classic, ctgov-csv, ctgov-xml"
+    ):
         import_file(seeds / "001_4252685c35d04e8b.txt", "clinicaltrials")
+
+
+def test_every_list_of_sources_names_every_importer() -> None:
+    """vocab.SOURCES (pandera), the record schema's enum and the GX suite's allowed sources."""
+    suite = json.loads((ROOT / "expectations" / "studies.json").read_text(encoding="utf-8"))
+    allowed = next(
+        e["kwargs"]["value_set"]
+        for e in suite["expectations"]
+        if e["meta"]["rule"] == "unexpected-source"
+    )
+    names = {module.NAME for module in importers()}
+    assert set(SOURCES) == set(schema()["properties"]["source"]["enum"]) == set(allowed) == names
+    assert len(SOURCES) == len(set(SOURCES))

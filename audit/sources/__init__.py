@@ -8,6 +8,8 @@ A file that cannot be read or understood raises ``SourceError`` naming the file 
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -51,11 +53,65 @@ def read_text(path: Path) -> str:
         ) from error
 
 
+def csv_rows(path: Path, text: str, strict: bool = False) -> Iterator[tuple[int, list[str]]]:
+    """(physical line where the row starts, cells) for each non-blank CSV row; a malformed
+    row is a ``SourceError`` naming its line. ``strict`` also refuses a quote that is never
+    closed (a truncated file) or is followed by more text (``"a"b``)."""
+    consumed = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal consumed
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start)
+            end = len(text) if end == -1 else end + 1
+            consumed += 1
+            yield text[start:end]
+            start = end
+
+    reader = csv.reader(lines(), strict=strict)
+    while True:
+        start_line = consumed + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise SourceError(
+                path, f"CSV error in the row starting at line {start_line}: {error}"
+            ) from error
+        if cells:
+            yield start_line, cells
+
+
+def header_names(cells: list[str]) -> list[str]:
+    """Header cells without surrounding white space or a byte-order mark."""
+    return [cell.strip().lstrip("\ufeff").strip() for cell in cells]
+
+
+def csv_header(head: str) -> list[str]:
+    """The names in the first line of ``head`` read as a CSV header; [] if it is not CSV."""
+    first_line = head.lstrip("\ufeff").split("\n", 1)[0]
+    try:
+        return header_names(next(csv.reader([first_line])))
+    except (csv.Error, StopIteration):
+        return []
+
+
 def importers() -> list[ModuleType]:
     """The importers in the order they are tried; structured formats before page text."""
-    from audit.sources import ctgov_api, ctgov_classic, ctgov_tsv, ctgov_xml, ictrp, medpath, veeva
+    from audit.sources import (
+        ctgov_api,
+        ctgov_classic,
+        ctgov_csv,
+        ctgov_tsv,
+        ctgov_xml,
+        ictrp,
+        medpath,
+        veeva,
+    )
 
-    return [ctgov_api, ctgov_xml, ictrp, veeva, ctgov_tsv, ctgov_classic, medpath]
+    return [ctgov_api, ctgov_xml, ictrp, ctgov_csv, veeva, ctgov_tsv, ctgov_classic, medpath]
 
 
 def by_name(name: str, path: Path, text: str) -> ModuleType:
@@ -77,8 +133,8 @@ def detect(path: Path, text: str) -> ModuleType:
     raise SourceError(
         path,
         "format not recognized (not a ClinicalTrials.gov API v2 JSON, legacy XML, ICTRP CSV, "
-        "classic ClinicalTrials.gov search export, or a Veeva, classic ClinicalTrials.gov or "
-        "MedPath page)",
+        "ClinicalTrials.gov website CSV download, classic ClinicalTrials.gov search export, or "
+        "a Veeva, classic ClinicalTrials.gov or MedPath page)",
     )
 
 

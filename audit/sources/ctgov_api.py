@@ -149,8 +149,7 @@ def _unique(values: list[str]) -> list[str]:
 
 def _enums(values: Any, vocabulary: tuple[str, ...]) -> list[str]:
     """The distinct vocabulary values named in a list of words, in the source's order."""
-    mapped = (vocab.to_enum(value, vocabulary) for value in _strs(values))
-    return _unique([value for value in mapped if value])
+    return vocab.to_enums(_strs(values), vocabulary)
 
 
 # --- one study -----------------------------------------------------------------------------

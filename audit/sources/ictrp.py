@@ -49,15 +49,14 @@ where the wording states it; everything else stays null or empty. Decisions wort
 
 from __future__ import annotations
 
-import csv
 import html
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from audit.record import arm, intervention, new_record, outcome, person, site
-from audit.sources import SourceError, whole_number
+from audit.sources import SourceError, csv_header, csv_rows, header_names, whole_number
 from audit.validate.registries import is_nct_id
 from audit.vocab import (
     ARM_TYPES,
@@ -115,23 +114,18 @@ _NOTHING = {"", "-", "/", "na", "n/a", "nil", "none", "no", "null", "blank", "no
 
 def sniff(path: Path, head: str) -> bool:
     """A CSV whose header row has the ICTRP columns "TrialID" and "Source Register"."""
-    first_line = head.lstrip("\ufeff").split("\n", 1)[0]
-    try:
-        cells = next(csv.reader([first_line]))
-    except (csv.Error, StopIteration):
-        return False
-    names = {cell.strip().lstrip("\ufeff").strip() for cell in cells}
+    names = set(csv_header(head))
     return "TrialID" in names and "Source Register" in names
 
 
 def parse(path: Path, text: str) -> list[dict]:
     """One record per trial row; bad rows are reported together in one ``SourceError``."""
-    rows = _csv_rows(path, _repair_mojibake(text.lstrip("\ufeff")))
+    rows = csv_rows(path, _repair_mojibake(text.lstrip("\ufeff")))
     try:
         _, header = next(rows)
     except StopIteration:
         raise SourceError(path, "no header row") from None
-    header = [cell.strip().lstrip("\ufeff").strip() for cell in header]
+    header = header_names(header)
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         raise SourceError(path, f"not an ICTRP export: missing columns {', '.join(missing)}")
@@ -161,35 +155,6 @@ def parse(path: Path, text: str) -> list[dict]:
 
 
 # --- reading the CSV ---------------------------------------------------------------------
-
-
-def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
-    """(physical line where the row starts, cells) for each non-blank CSV row."""
-    consumed = 0
-
-    def lines() -> Iterator[str]:
-        nonlocal consumed
-        start = 0
-        while start < len(text):
-            end = text.find("\n", start)
-            end = len(text) if end == -1 else end + 1
-            consumed += 1
-            yield text[start:end]
-            start = end
-
-    reader = csv.reader(lines())
-    while True:
-        start_line = consumed + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise SourceError(
-                path, f"CSV error in the row starting at line {start_line}: {error}"
-            ) from error
-        if cells:
-            yield start_line, cells
 
 
 def _row_problem(header: list[str], cells: list[str]) -> str | None:
