@@ -23,7 +23,10 @@ from typing import Any
 ORIGINS = ("input", "schema", "expectation", "rule")
 SCOPES = ("record", "trial", "corpus", "run")
 SECTIONS = {"what": "What it detects", "why": "Why it matters", "fix": "How to fix"}
-_SECTION = re.compile(r"^(What it detects|Why it matters|How to fix|Example)s?:\s*", re.M)
+# "What it detects (one finding per …):" counts as the heading too.
+_SECTION = re.compile(
+    r"^(What it detects|Why it matters|How to fix|Example)s?(?: \([^)\n]*\))?:\s*", re.M
+)
 
 
 @dataclass(frozen=True)
@@ -226,7 +229,7 @@ _contract(
 # -- the record contract (pandera) ------------------------------------------------------------
 
 
-def _schema(rule_id: str, summary: str, what: str, fix: str) -> None:
+def _schema(rule_id: str, summary: str, what: str, fix: str, example: str) -> None:
     _contract(
         rule_id,
         "schema",
@@ -241,6 +244,8 @@ def _schema(rule_id: str, summary: str, what: str, fix: str) -> None:
         check and by anyone who uses the record.
 
         How to fix: {fix}.
+
+        Example: {example}.
         """,
     )
 
@@ -250,6 +255,7 @@ _schema(
     "A required value is missing.",
     "a record without its trial id or source, an arm without a label, a person without a role",
     "fill it in from the source",
+    '"NCT01234567.veeva.json: arms[2].label is required but missing"',
 )
 _schema(
     "schema-enum",
@@ -257,6 +263,7 @@ _schema(
     "a status, phase, masking or other coded field outside the ClinicalTrials.gov API v2 "
     "vocabulary",
     "use the API v2 word (e.g. RECRUITING, PHASE2, DOUBLE)",
+    "\"NCT01234567.veeva.json: overall_status is not an allowed value: 'ONGOING'\"",
 )
 _schema(
     "schema-format",
@@ -264,18 +271,21 @@ _schema(
     "a registry id that matches no known registry's pattern, a date that is not ISO (YYYY, "
     "YYYY-MM or YYYY-MM-DD), an email without @",
     "correct the value as the registry shows it",
+    "\"ISRCTN1234.ictrp.json: trial_id does not have the expected format: 'ISRCTN1234'\"",
 )
 _schema(
     "schema-range",
     "A count or age is negative.",
     "a negative enrollment, arm size or age",
     "correct the number; a missing number is null, not -1",
+    '"NCT01234567.ctgov-api.json: enrollment_count is out of range (must not be negative): -1"',
 )
 _schema(
     "schema-dtype",
     "A column has the wrong type.",
     "a number stored as text in a table column",
     "store the value with its proper JSON type",
+    'an enrollment count stored as the text "40"',
 )
 _schema(
     "schema-date-order",
@@ -283,32 +293,35 @@ _schema(
     "a start date after the primary completion or completion date, or a primary completion "
     "after completion",
     "correct whichever date is wrong",
+    "start 2021-05 after completion 2020-12",
 )
 _schema(
     "schema-age-order",
     "Minimum age above maximum age.",
     "eligibility ages swapped or given in different units",
     "correct the ages (in years)",
+    "minimum age 65 years, maximum age 18 years",
 )
 _schema(
     "schema-ctgov-id",
     "A ClinicalTrials.gov record without an NCT id.",
     "a record from a ClinicalTrials.gov source whose trial id is not an NCT number",
     "use the NCT id as the trial id",
+    'a ctgov-api record whose trial id is "EUCTR2020-001234-56"',
 )
 _schema(
     "schema-check",
     "A record value fails a pandera check of the record contract.",
     "a value that breaks a check of audit/validate/schemas.py",
     "correct the value the message names",
+    "a value that a check added to the record contract rejects",
 )
 
 # -- the Great Expectations suites shipped in expectations/ -----------------------------------
 
 
-def _suite(
-    rule_id: str, severity: str, scope: str, summary: str, what: str, why: str, fix: str
-) -> None:
+def _suite(rule_id: str, severity: str, scope: str, *parts: str) -> None:
+    summary, what, why, fix, example = parts
     _contract(
         rule_id,
         "expectation",
@@ -323,6 +336,8 @@ def _suite(
         Why it matters: {why}.
 
         How to fix: {fix}; or, if the value is right, adjust the expectation.
+
+        Example: {example}.
         """,
     )
 
@@ -335,6 +350,7 @@ _suite(
     "two files hold the same trial from the same source",
     "a second copy silently doubles the trial in every count and conflict",
     "delete the older file, or correct the trial id of the one that is another trial",
+    "NCT01234567.veeva.json and NCT01234567-copy.veeva.json, both NCT01234567 from veeva",
 )
 _suite(
     "unexpected-source",
@@ -344,6 +360,7 @@ _suite(
     "a source name outside the suite's list",
     "an unknown source has no importer to re-create the record from",
     "use one of the sources audit normalize writes",
+    'a record whose source is "scraped"',
 )
 _suite(
     "missing-title",
@@ -353,6 +370,7 @@ _suite(
     "more than 1% of the records have no title",
     "a trial without a title cannot be matched to its publications or other registrations",
     "copy the title from the registry",
+    "3 of 120 records have no title (97.5%, under the 99% the suite asks)",
 )
 _suite(
     "missing-enrollment",
@@ -362,6 +380,7 @@ _suite(
     "more than 10% of the records state no enrollment",
     "enrollment is how reviewers judge a trial's size and feasibility",
     "copy the planned or actual enrollment from the registry",
+    "20 of 120 records state no enrollment",
 )
 _suite(
     "implausible-enrollment",
@@ -371,6 +390,7 @@ _suite(
     "an enrollment above the suite's maximum",
     "such counts are usually typos or placeholders (999999)",
     "correct the count from the registry",
+    "an enrollment of 99999999",
 )
 _suite(
     "implausible-age",
@@ -380,6 +400,7 @@ _suite(
     "a minimum age above 100 or a maximum above 125 years",
     "it is usually months or days read as years, or a placeholder",
     "correct the age and its unit",
+    "a maximum age of 130 years",
 )
 _suite(
     "missing-arm-type",
@@ -389,6 +410,7 @@ _suite(
     "arms with no EXPERIMENTAL, PLACEBO_COMPARATOR … type",
     "the arm type is how readers tell the tested intervention from the comparator",
     "set the arm type from the registry",
+    'an arm "Cohort A" with no type',
 )
 _suite(
     "implausible-arm-size",
@@ -398,6 +420,7 @@ _suite(
     "a planned arm size above the suite's maximum",
     "such sizes are typos, or the whole enrollment in the wrong field",
     "correct the arm size",
+    "an arm size of 5000000",
 )
 _suite(
     "missing-intervention-type",
@@ -407,6 +430,7 @@ _suite(
     "interventions with no DRUG, DEVICE, BEHAVIORAL … type",
     "the type is how trials are searched and grouped",
     "set the intervention type from the registry",
+    'an intervention "Vitamin D" with no type',
 )
 _suite(
     "missing-site-country",
@@ -416,6 +440,7 @@ _suite(
     "sites whose country is missing",
     "country is how trials are found by location and counted by region",
     "add the site's country",
+    'a site "City Hospital, Springfield" with no country',
 )
 _suite(
     "missing-time-frame",
@@ -425,6 +450,7 @@ _suite(
     "outcome measures that do not say when they are measured",
     "an outcome without a time frame cannot be checked against published results",
     "add the time frame from the registry",
+    'the outcome "Mortality" with no time frame',
 )
 _suite(
     "untrimmed-identifier",
@@ -434,6 +460,7 @@ _suite(
     "an identifier that starts or ends with whitespace",
     "it will not match the same id elsewhere",
     "remove the spaces",
+    'the secondary id " 2020-001234-56"',
 )
 _suite(
     "untrimmed-name",
@@ -443,4 +470,5 @@ _suite(
     "a name that starts or ends with whitespace",
     "it will not match the same person elsewhere",
     "remove the spaces",
+    'the contact "Jane Doe "',
 )

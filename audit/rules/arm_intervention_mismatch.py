@@ -1,6 +1,6 @@
 """An arm names an intervention the record does not list, or no arm uses a listed intervention.
 
-What it detects, in records whose arms name their interventions and that list interventions:
+What it detects: in records whose arms name their interventions and that list interventions,
 
 * ``missing``: an arm's intervention is not in the record's interventions list (e.g. the arm
   table gives "human umbilical cord mesenchymal stem cells" but only "allogeneic islet" is

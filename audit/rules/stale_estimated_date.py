@@ -1,7 +1,7 @@
 """A start or completion date that is a stale estimate, an impossible actual or a placeholder.
 
-What it detects (one finding per date field and record, for the start, primary completion
-and completion dates):
+What it detects: one finding per date field and record, for the start, primary completion
+and completion dates:
 
 * ``estimate-passed``: the date is still ESTIMATED although it passed more than 12 months
   before the audit date. A partial date counts from the END of its period: "2022-07" is
