@@ -37,6 +37,16 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def realdata(session: nox.Session) -> None:
+    """End to end on every real corpus in ../shared/data, as users run it: `audit normalize`
+    and `audit run` in a subprocess from the repository root, then the report in Chromium;
+    ends with a table of each corpus's records, findings, exit codes and seconds."""
+    _install(session, "[test]")
+    _ensure_chromium(session)
+    session.run("pytest", "tests/realdata", *(session.posargs or ["-q"]))
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff over the package, the tests and this file."""
     session.install("ruff>=0.5")

@@ -10,6 +10,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+REALDATA = Path(__file__).resolve().parent / "realdata"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/realdata (end to end on every real corpus, `nox -s realdata`) runs only when
+    named on the command line, never in the default run."""
+    if collection_path != REALDATA:
+        return None
+    here = config.invocation_params.dir
+    named = ((here / arg.split("::")[0]).resolve() for arg in config.args)
+    return not any(path == REALDATA or REALDATA in path.parents for path in named)
 
 
 def require_path(path: Path) -> Path:
