@@ -336,3 +336,14 @@ def test_audit_run_writes_every_format(records, tmp_path, capsys):
     validate_sarif((out / "findings.sarif").read_text(encoding="utf-8"))
     ET.fromstring((out / "junit.xml").read_text(encoding="utf-8"))
     assert "Audit incomplete" in (out / "summary.md").read_text(encoding="utf-8")
+
+
+def test_junit_suites_carry_the_catalogue_summary_and_fix(result):
+    import xml.etree.ElementTree as ET
+
+    suites = {s.get("name"): s for s in ET.fromstring(render_junit(result)).iter("testsuite")}
+    entry = result.catalogue["enrollment-arm-mismatch"]
+    props = {
+        p.get("name"): p.get("value") for p in suites["enrollment-arm-mismatch"].iter("property")
+    }
+    assert props == {"summary": entry.summary, "how_to_fix": entry.section("fix")}

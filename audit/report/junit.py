@@ -1,6 +1,7 @@
 """JUnit XML (``junit.xml``) for CI test views: one test suite per rule, one case per trial.
 
-A case fails when its trial has at least one error finding of that rule that is not waived;
+Each rule's suite carries its catalogue summary and "how to fix" as properties. A case fails
+when its trial has at least one error finding of that rule that is not waived;
 warnings, info and waived findings go to the case's ``system-out``. A first suite, ``audit``,
 has one case, ``complete``, that fails when the audit is incomplete. Every record value is
 escaped; characters XML cannot carry at all become U+FFFD.
@@ -12,6 +13,7 @@ import re
 from collections import defaultdict
 from xml.sax.saxutils import escape, quoteattr
 
+from audit.catalogue import Entry
 from audit.engine import AuditResult
 from audit.findings import Finding
 
@@ -40,12 +42,20 @@ def _attributes(**values: str) -> str:
     return " ".join(f"{name}={quoteattr(text)}" for name, text in values.items())
 
 
-def _suite(name: str, cases: list[tuple[str, list[str], list[str]]]) -> tuple[str, int]:
+def _suite(
+    name: str, cases: list[tuple[str, list[str], list[str]]], entry: Entry | None = None
+) -> tuple[str, int]:
     """A suite of (case name, failure lines, output lines: already ``_clean``) as XML text,
-    and its failure count. Written as text, not as an element tree: a registry-sized audit
-    has hundreds of thousands of cases."""
+    and its failure count; ``entry`` (the id's catalogue entry) becomes the suite's
+    properties. Written as text, not as an element tree: a registry-sized audit has hundreds
+    of thousands of cases."""
     name = _clean(name)
     parts, failures = [], 0
+    if entry is not None:
+        parts.append("    <properties>\n")
+        for key, value in (("summary", entry.summary), ("how_to_fix", entry.section("fix"))):
+            parts.append(f"      <property {_attributes(name=key, value=_clean(value))} />\n")
+        parts.append("    </properties>\n")
     for case_name, failed, output in cases:
         parts.append(f"    <testcase {_attributes(classname=name, name=_clean(case_name))}")
         if not failed and not output:
@@ -81,7 +91,7 @@ def render_junit(result: AuditResult) -> str:
             failed = [line for f, line in found if f.severity == "error" and not f.waived]
             output = [line for f, line in found if f.severity != "error" or f.waived]
             cases.append((trial, failed, output))
-        text, failed_cases = _suite(rule_id, cases)
+        text, failed_cases = _suite(rule_id, cases, result.catalogue.get(rule_id))
         suites.append(text)
         failures += failed_cases
         tests += len(cases)
