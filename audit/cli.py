@@ -1,4 +1,4 @@
-"""Command line: ``audit normalize``, ``run``, ``gate``, ``rules`` (``python -m audit`` too).
+"""Command line: ``audit normalize``, ``run``, ``gate``, ``rules``, ``synth`` (``python -m audit``).
 
 Exit codes: 0 clean, 1 findings at error severity (or, for normalize, files that failed),
 2 when the command could not do its job (bad arguments, unreadable input, a crash).
@@ -160,6 +160,73 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 2 if missing else 0
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    from audit.synth import write_corpus
+
+    records = args.out / "records"
+    if records.is_dir() and any(records.iterdir()):
+        # Added to, the old records would mix with the new corpus and its ground truth.
+        print(f"error: {records} is not empty; choose a new --out folder", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    truth = write_corpus(args.out, args.trials, args.seed, args.as_of, args.defect_rate)
+    print(
+        f"synth: {truth['trials']} trials ({truth['records']} records, "
+        f"{len(truth['defects'])} injected defects) written to {records}; "
+        f"ground truth in {args.out / 'ground_truth.json'}"
+    )
+    return 0
+
+
+def _count(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return number
+
+
+def _rate(text: str) -> float:
+    rate = float(text)
+    if not 0 <= rate <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate between 0 and 1")
+    return rate
+
+
+def _add_synth(commands: argparse._SubParsersAction) -> None:
+    from audit.synth import AS_OF
+
+    synth = commands.add_parser(
+        "synth",
+        help="write a synthetic corpus with injected defects and their ground truth",
+        description="Write synthetic trial records to DIR/records and the injected defects to "
+        "DIR/ground_truth.json (the corpus `python -m audit.bench` measures).",
+    )
+    synth.add_argument(
+        "--trials", type=_count, default=1000, metavar="N", help="trials (default: %(default)s)"
+    )
+    synth.add_argument(
+        "--seed", type=int, default=1, metavar="S", help="random seed (default: %(default)s)"
+    )
+    synth.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="folder to write (a new one)"
+    )
+    synth.add_argument(
+        "--as-of",
+        type=_date,
+        default=AS_OF,
+        metavar="DATE",
+        help="date the trials and defects are made relative to; audit the corpus with the same "
+        "--as-of (default: %(default)s)",
+    )
+    synth.add_argument(
+        "--defect-rate",
+        type=_rate,
+        default=0.02,
+        metavar="RATE",
+        help="share of trials given one rule's defect (default: %(default)s)",
+    )
+    synth.set_defaults(handler=cmd_synth)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="audit", description=__doc__.splitlines()[0])
     commands = main.add_subparsers(dest="command", required=True)
@@ -208,6 +275,7 @@ def parser() -> argparse.ArgumentParser:
     rules = commands.add_parser("rules", help="print the rules and their documentation")
     rules.add_argument("ids", nargs="*", help="only these rule ids")
     rules.set_defaults(handler=cmd_rules)
+    _add_synth(commands)
     return main
 
 

@@ -10,10 +10,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import valid_record, write_records
 
 from audit.cli import main
 from audit.record import atomic_write
-from tests.conftest import valid_record, write_records
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
