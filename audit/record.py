@@ -97,7 +97,7 @@ def arm(
 
 
 def person(
-    name: str,
+    name: str | None,
     role: str,
     degrees: list[str] | None = None,
     email: str | None = None,
@@ -112,6 +112,22 @@ def person(
         "phone": phone,
         "affiliation": affiliation,
     }
+
+
+def contact(
+    name: str | None,
+    role: str,
+    degrees: list[str] | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    affiliation: str | None = None,
+) -> dict | None:
+    """A person entry, which may have no name (None) when it gives an email or phone; None when
+    it gives no name, email or phone (nobody to name or reach). A name of "" is kept: it is
+    text the source wrote, such as a bare degree, and placeholder-contact reports it."""
+    if name is None and not (email or phone):
+        return None
+    return person(name, role, degrees, email, phone, affiliation)
 
 
 def site(
