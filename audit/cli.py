@@ -1,4 +1,4 @@
-"""Command line: ``audit normalize``, ``run``, ``gate``, ``rules`` (``python -m audit`` too).
+"""Command line: ``audit normalize``, ``run``, ``gate``, ``rules``, ``synth`` (``python -m audit``).
 
 Exit codes: 0 clean, 1 findings at error severity (or, for normalize, files that failed),
 2 when the command could not do its job (bad arguments, unreadable input, a crash).
@@ -11,14 +11,14 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 from audit.config import Config, ConfigError, find_config
 from audit.engine import EXIT_INCOMPLETE, run_audit, write_findings
+from audit.inputs import inputs
 from audit.record import record_filename, write_record
-from audit.sources import SourceError, import_file
+from audit.sources import SourceError, import_data
 
 
 def _date(text: str) -> date:
@@ -28,35 +28,49 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _input_files(paths: list[Path]) -> Iterator[Path]:
-    """The named files, and every file or symbolic link (reported, never followed) in the
-    named folders, hidden ones excepted."""
-    for path in paths:
-        if path.is_dir():
-            yield from sorted(
-                p
-                for p in path.rglob("*")
-                if (p.is_file() or p.is_symlink())
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+def _write(
+    records: list[dict], path: Path, args: argparse.Namespace, written: dict[str, tuple[str, str]]
+) -> int:
+    """Write the records read from ``path``; returns how many could not be written.
+    ``written`` maps each file name written in this run to (trial and source, input file)."""
+    failures = 0
+    for record in records:
+        if args.captured and not record.get("captured"):
+            record["captured"] = args.captured.isoformat()
+        name, label = record_filename(record), f"{record['trial_id']} ({record['source']})"
+        if name in written:
+            first, source = written[name]
+            what = "was already written" if first == label else f"has the file name of {first}"
+            print(
+                f"error: {path}: {label} {what} from {source} in this run ({name}); "
+                "not overwriting",
+                file=sys.stderr,
             )
-        else:
-            yield path
-
-
-def _import(path: Path, args: argparse.Namespace) -> list[dict]:
-    if path.is_symlink() and path not in args.paths:
-        raise SourceError(path, "is a symbolic link; links inside folders are not followed")
-    return import_file(path, args.source)
+            failures += 1
+            continue
+        try:
+            write_record(record, args.out)
+        except ValueError as error:  # e.g. a non-finite number, which JSON cannot hold
+            print(f"error: {path}: {label} cannot be written as JSON ({error})", file=sys.stderr)
+            failures += 1
+            continue
+        written[name] = (label, str(path))
+    return failures
 
 
 def cmd_normalize(args: argparse.Namespace) -> int:
-    """Import every file; a file that fails is reported and the run goes on (exit 1), and an
-    importer crash on one file is reported the same way but makes the run exit 2."""
-    written: dict[str, tuple[str, str]] = {}  # file name -> (trial and source, input file)
-    failures = crashes = 0
-    for path in _input_files(args.paths):
+    """Import every file (see ``audit.inputs``: documentation in folders is skipped, archives
+    are opened); a file that fails is reported and the run goes on (exit 1), and an importer
+    crash on one file is reported the same way but makes the run exit 2."""
+    written: dict[str, tuple[str, str]] = {}
+    failures = crashes = skipped = 0
+    for item in inputs(args.paths):
+        if item.skipped:
+            print(f"skipped: {item.path} ({item.skipped})", file=sys.stderr)
+            skipped += 1
+            continue
         try:
-            records = _import(path, args)
+            records = import_data(item.path, item.read(), args.source)
         except SourceError as error:
             print(f"error: {error}", file=sys.stderr)
             failures += 1
@@ -64,35 +78,16 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         except Exception as error:  # an importer bug must neither stop the run nor pass
             detail = "".join(traceback.format_exception_only(error)).strip()[:300]
             print(
-                f"error: {path}: the importer crashed ({detail}); please report this file",
+                f"error: {item.path}: the importer crashed ({detail}); please report this file",
                 file=sys.stderr,
             )
             crashes += 1
             continue
-        for record in records:
-            if args.captured and not record.get("captured"):
-                record["captured"] = args.captured.isoformat()
-            name, label = record_filename(record), f"{record['trial_id']} ({record['source']})"
-            if name in written:
-                first, source = written[name]
-                what = "was already written" if first == label else f"has the file name of {first}"
-                print(
-                    f"error: {path}: {label} {what} from {source} in this run ({name}); "
-                    "not overwriting",
-                    file=sys.stderr,
-                )
-                failures += 1
-                continue
-            try:
-                write_record(record, args.out)
-            except ValueError as error:  # e.g. a non-finite number, which JSON cannot hold
-                print(
-                    f"error: {path}: {label} cannot be written as JSON ({error})", file=sys.stderr
-                )
-                failures += 1
-                continue
-            written[name] = (label, str(path))
-    print(f"normalize: {len(written)} records written to {args.out}, {failures + crashes} failed")
+        failures += _write(records, item.path, args, written)
+    print(
+        f"normalize: {len(written)} records written to {args.out}, {failures + crashes} failed, "
+        f"{skipped} skipped"
+    )
     return EXIT_INCOMPLETE if crashes else 1 if failures else 0
 
 
@@ -240,6 +235,73 @@ def _audit_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    from audit.synth import write_corpus
+
+    records = args.out / "records"
+    if records.is_dir() and any(records.iterdir()):
+        # Added to, the old records would mix with the new corpus and its ground truth.
+        print(f"error: {records} is not empty; choose a new --out folder", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    truth = write_corpus(args.out, args.trials, args.seed, args.as_of, args.defect_rate)
+    print(
+        f"synth: {truth['trials']} trials ({truth['records']} records, "
+        f"{len(truth['defects'])} injected defects) written to {records}; "
+        f"ground truth in {args.out / 'ground_truth.json'}"
+    )
+    return 0
+
+
+def _count(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return number
+
+
+def _rate(text: str) -> float:
+    rate = float(text)
+    if not 0 <= rate <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate between 0 and 1")
+    return rate
+
+
+def _add_synth(commands: argparse._SubParsersAction) -> None:
+    from audit.synth import AS_OF
+
+    synth = commands.add_parser(
+        "synth",
+        help="write a synthetic corpus with injected defects and their ground truth",
+        description="Write synthetic trial records to DIR/records and the injected defects to "
+        "DIR/ground_truth.json (the corpus `python -m audit.bench` measures).",
+    )
+    synth.add_argument(
+        "--trials", type=_count, default=1000, metavar="N", help="trials (default: %(default)s)"
+    )
+    synth.add_argument(
+        "--seed", type=int, default=1, metavar="S", help="random seed (default: %(default)s)"
+    )
+    synth.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="folder to write (a new one)"
+    )
+    synth.add_argument(
+        "--as-of",
+        type=_date,
+        default=AS_OF,
+        metavar="DATE",
+        help="date the trials and defects are made relative to; audit the corpus with the same "
+        "--as-of (default: %(default)s)",
+    )
+    synth.add_argument(
+        "--defect-rate",
+        type=_rate,
+        default=0.02,
+        metavar="RATE",
+        help="share of trials given one rule's defect (default: %(default)s)",
+    )
+    synth.set_defaults(handler=cmd_synth)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="audit", description=__doc__.splitlines()[0])
     commands = main.add_subparsers(dest="command", required=True)
@@ -314,6 +376,7 @@ def parser() -> argparse.ArgumentParser:
         help="suites whose own ids to include (default: found as for audit run)",
     )
     rules.set_defaults(handler=cmd_rules)
+    _add_synth(commands)
     return main
 
 

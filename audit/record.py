@@ -10,7 +10,7 @@ import copy
 import json
 import os
 import re
-import tempfile
+import secrets
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,7 @@ def arm(
 
 
 def person(
-    name: str,
+    name: str | None,
     role: str,
     degrees: list[str] | None = None,
     email: str | None = None,
@@ -112,6 +112,22 @@ def person(
         "phone": phone,
         "affiliation": affiliation,
     }
+
+
+def contact(
+    name: str | None,
+    role: str,
+    degrees: list[str] | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    affiliation: str | None = None,
+) -> dict | None:
+    """A person entry, which may have no name (None) when it gives an email or phone; None when
+    it gives no name, email or phone (nobody to name or reach). A name of "" is kept: it is
+    text the source wrote, such as a bare degree, and placeholder-contact reports it."""
+    if name is None and not (email or phone):
+        return None
+    return person(name, role, degrees, email, phone, affiliation)
 
 
 def site(
@@ -154,10 +170,22 @@ def record_filename(record: dict[str, Any]) -> str:
     return f"{safe_name(str(record['trial_id']))}.{safe_name(str(record['source']))}.json"
 
 
+def _new_temporary(path: Path) -> tuple[int, Path]:
+    """A new, empty file beside ``path``, open for writing. Unlike ``tempfile.mkstemp`` (always
+    0o600) it is created 0o666 less the umask, as ``open`` would, so the renamed file gets the
+    usual permissions."""
+    while True:
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), temporary
+        except FileExistsError:
+            continue
+
+
 def atomic_write(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and rename, so readers never see half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = _new_temporary(path)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)

@@ -660,6 +660,6 @@ def test_every_report_and_record_writer_is_atomic() -> None:
     assert writes.pop("audit/record.py") == ["fdopen('w')"]  # atomic_write itself
     assert set(writes) <= NON_ATOMIC_WRITERS_ALLOWED, writes
     record = sources["audit/record.py"]
-    assert "tempfile.mkstemp(dir=path.parent" in record and "os.replace(temporary, path)" in record
+    assert "_new_temporary(path)" in record and "os.replace(temporary, path)" in record
     for name in ("audit/engine.py", "audit/cli.py", "audit/report/__init__.py"):
         assert "atomic_write(" in sources[name], name

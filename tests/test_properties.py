@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
@@ -294,7 +295,11 @@ def from_schema(node: dict[str, Any]) -> st.SearchStrategy[Any]:
         elif kind == "object":
             values = from_schema(node["additionalProperties"])
             options.append(st.dictionaries(st.text(max_size=20), values, max_size=3))
-    return st.one_of(options)
+    drawn = st.one_of(options)
+    if "anyOf" in node:  # people: a name, or else an email or phone
+        alternatives = {"anyOf": node["anyOf"]}
+        drawn = drawn.filter(lambda value: jsonschema_rs.is_valid(alternatives, value))
+    return drawn
 
 
 @cache

@@ -314,9 +314,22 @@ def test_people_roles_degrees_and_phone_extension() -> None:
         ("Ann Smith", "SITE_CONTACT", ["RN"], "Example Hospital"),
         ("Bob Lee", "SITE_INVESTIGATOR", ["MD", "PhD"], "Example Hospital"),
         ("Cy Wu", "SITE_INVESTIGATOR", [], "Example Hospital"),
-    ]  # the nameless site contact is left out
+        (None, "SITE_CONTACT", [], "Example Hospital"),  # no name, but a phone: kept
+    ]
     assert record["people"][0]["phone"] == "555-0100 ext 12"
     assert record["people"][0]["email"] == "jane@example.org"
+    assert record["people"][-1]["phone"] == "555-0199"
+    assert schema_errors(record) == []
+
+
+def test_a_contact_with_no_name_email_or_phone_is_left_out() -> None:
+    module = {
+        "centralContacts": [{"role": "CONTACT"}, {"name": "", "email": "desk@example.org"}],
+        "locations": [{"facility": "Example Hospital", "contacts": [{"role": "CONTACT"}]}],
+    }
+    assert [(p["name"], p["email"]) for p in ctgov_api._people(module)] == [
+        (None, "desk@example.org")
+    ]
 
 
 @pytest.mark.parametrize(

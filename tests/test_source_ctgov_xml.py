@@ -356,6 +356,28 @@ def test_minimal_study_leaves_everything_else_empty() -> None:
     assert record["descriptions"] == {"brief_summary": None, "detailed_description": None}
 
 
+def test_a_contact_without_a_name_is_kept_when_it_gives_an_email_or_phone() -> None:
+    text = (
+        (FIXTURES / "minimal.xml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "</clinical_study>",
+            "<overall_contact><email>trials@example.org</email></overall_contact>"
+            "<overall_contact_backup><last_name>Ann Lee</last_name></overall_contact_backup>"
+            "<location><facility><name>Example Hospital</name></facility>"
+            "<contact><phone>555-0100</phone><phone_ext>12</phone_ext></contact>"
+            "<contact_backup><degrees>MD</degrees></contact_backup></location></clinical_study>",
+        )
+    )
+    record = parse_one(FIXTURES / "minimal.xml", text)
+    assert schema_errors(record) == []
+    assert [(p["name"], p["role"], p["email"], p["phone"]) for p in record["people"]] == [
+        (None, "CENTRAL_CONTACT", "trials@example.org", None),
+        ("Ann Lee", "CENTRAL_CONTACT", None, None),
+        (None, "SITE_CONTACT", None, "555-0100 ext. 12"),
+    ]  # the backup with only a degree gives nobody to name or reach
+
+
 def test_older_wording_and_missing_sections() -> None:
     record = parse_one(FIXTURES / "older_wording.xml")
     assert schema_errors(record) == []

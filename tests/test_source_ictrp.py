@@ -124,11 +124,14 @@ def test_chictr_row_with_group_sizes_and_two_contacts(exports):
         {"type": None, "name": "TCM and general treatment", "description": None},
         {"type": None, "name": "general treatment", "description": None},
     ]
-    # "Huang Luqi; Li Zhiqiang" with one email and one phone: who owns them is not stated
+    # "Huang Luqi; Li Zhiqiang" with one email and one phone: who owns them is not stated, so
+    # they make a contact without a name
     assert [(p["name"], p["role"], p["email"], p["phone"]) for p in record["people"]] == [
         ("Huang Luqi", "PUBLIC_CONTACT", None, None),
         ("Li Zhiqiang", "SCIENTIFIC_CONTACT", None, None),
+        (None, "PUBLIC_CONTACT", "huangluqi01@126.com", "+86 010-64089801"),
     ]
+    assert record["people"][2]["affiliation"] == "China Academy of Chinese Medical Sciences"
     assert record["start_date"] == {"date": "2020-02-13", "type": None}
     assert (record["first_posted"], record["last_update_posted"]) == ("2020-02-12", "2020-02-17")
     assert record["sites"] == [
@@ -171,6 +174,7 @@ def test_chictr_contacts_paired_by_position_when_the_counts_match(exports):
     assert [(p["name"], p["role"], p["phone"], p["email"]) for p in record["people"]] == [
         ("Guan Ling", "PUBLIC_CONTACT", "+86 13922976661", None),
         ("Chen Yiyun", "SCIENTIFIC_CONTACT", "13527970857", None),
+        (None, "PUBLIC_CONTACT", None, "813008501@qq.com"),
     ]
 
 
@@ -323,6 +327,42 @@ def test_clinicaltrials_gov_packed_contacts_split_into_people(exports):
     assert many["people"][0]["degrees"] == ["MD"]
 
 
+@pytest.mark.shared
+def test_real_contact_cells_with_two_addresses_or_no_owner(exports):
+    july = _by_id(exports[JULY])
+
+    def people(trial: str) -> list[tuple]:
+        return [(p["name"], p["role"], p["email"], p["phone"]) for p in july[trial]["people"]]
+
+    # Email ";cvilaplana@gmail.com, cvilaplana@igtp.cat": two addresses of the second person
+    assert people("NCT04378452") == [
+        ("Cris Vilaplana", "PUBLIC_CONTACT", None, None),
+        ("Cris Vilaplana", "SCIENTIFIC_CONTACT", "cvilaplana@gmail.com", "+34930330527"),
+        ("Cris Vilaplana", "SCIENTIFIC_CONTACT", "cvilaplana@igtp.cat", "+34930330527"),
+    ]
+    # Three names, Email ";;jamo@mscbs.es; rpolor@mscbs.es" (four parts): whose is not stated
+    assert people("NCT04334928")[2:] == [
+        ("Julia del Amo", "PUBLIC_CONTACT", None, "+34 690 963030"),
+        (None, "PUBLIC_CONTACT", "jamo@mscbs.es", None),
+        (None, "PUBLIC_CONTACT", "rpolor@mscbs.es", None),
+    ]
+    # No name at all, an email and a phone (once dropped)
+    assert people("DRKS00021677") == [
+        (None, "PUBLIC_CONTACT", "studien-anaesthesie@bergmannsheil.de", "0234-3020")
+    ]
+    # Lastname "Paul CHAN;", Tel "+852 35053339;+852 35053555": the second contact has no name
+    assert people("NCT04325919")[1] == (None, "SCIENTIFIC_CONTACT", None, "+852 35053555")
+    # One person, Email "emmanuel.disse@chu-lyon.fr;": the separator is not part of the address
+    assert people("NCT04413838") == [
+        ("Emmanuel DISSE", "PUBLIC_CONTACT", "emmanuel.disse@chu-lyon.fr", "+33 4 78 86 14 84")
+    ]
+    nameless = [p for r in july.values() for p in r["people"] if p["name"] is None]
+    assert len(nameless) == 21
+    assert all(p["email"] or p["phone"] for p in nameless)
+    emails = [p["email"] for r in july.values() for p in r["people"] if p["email"]]
+    assert all("@" in email and not set(email) & set(" ,;") for email in emails)
+
+
 # --- handwritten fixtures ----------------------------------------------------------------
 
 
@@ -374,8 +414,10 @@ def test_fixture_chictr_groups_contacts_and_cleaned_cells(small):
     assert [(p["name"], p["role"], p["phone"], p["email"]) for p in record["people"]] == [
         ("Wang Wei", "PUBLIC_CONTACT", "+86 13800000001", None),
         ("Li Na", "SCIENTIFIC_CONTACT", "+86 13800000002", None),
+        (None, "PUBLIC_CONTACT", None, "wangwei@example.org"),  # whose is not stated
     ]
     assert record["people"][0]["affiliation"] is None  # one affiliation for two people
+    assert record["people"][2]["affiliation"] is not None
     assert record["eligibility"]["min_age_years"] == 18
     assert record["eligibility"]["max_age_years"] is None  # "0": no upper limit
     assert record["eligibility"]["inclusion"] == [
@@ -562,6 +604,59 @@ def test_a_secondary_id_column_gives_secondary_ids_and_the_nct_id(tmp_path):
     [record] = ictrp.parse(tmp_path / "x.csv", text)
     assert record["secondary_ids"] == ["NCT04345991", "2020-001246-18"]
     assert record["nct_id"] == "NCT04345991"
+
+
+def _people_of(tmp_path: Path, **cells: str) -> list[tuple]:
+    [record] = ictrp.parse(tmp_path / "x.csv", HEADER + "\n" + _row(TrialID="X1", **cells))
+    assert schema_errors(record) == []
+    return [(p["name"], p["role"], p["email"], p["phone"]) for p in record["people"]]
+
+
+@pytest.mark.parametrize("emails", ["a@x.org; b@y.org", "a@x.org,b@y.org", "a@x.org / b@y.org"])
+def test_one_person_with_two_addresses_is_listed_once_per_address(tmp_path, emails):
+    assert _people_of(
+        tmp_path, Contact_Firstname="Ann", Contact_Lastname="Lee", Contact_Email=emails
+    ) == [
+        ("Ann Lee", "PUBLIC_CONTACT", "a@x.org", None),
+        ("Ann Lee", "PUBLIC_CONTACT", "b@y.org", None),
+    ]
+
+
+def test_listed_names_take_the_addresses_in_their_position(tmp_path):
+    assert _people_of(
+        tmp_path,
+        Contact_Firstname="Ann;Bob",
+        Contact_Lastname="Lee;Ray",
+        Contact_Email="ann@x.org;bob@y.org, ray@y.org",
+        Contact_Tel="111;222",
+    ) == [
+        ("Ann Lee", "PUBLIC_CONTACT", "ann@x.org", "111"),
+        ("Bob Ray", "SCIENTIFIC_CONTACT", "bob@y.org", "222"),
+        ("Bob Ray", "SCIENTIFIC_CONTACT", "ray@y.org", "222"),
+    ]
+
+
+def test_values_without_a_stated_owner_make_a_contact_without_a_name(tmp_path):
+    assert _people_of(
+        tmp_path,
+        Contact_Firstname="Ann;Bob;Cy",
+        Contact_Email="desk@x.org; help@x.org",
+        Contact_Tel="111;222;333",
+    ) == [
+        ("Ann", "PUBLIC_CONTACT", None, "111"),
+        ("Bob", "PUBLIC_CONTACT", None, "222"),
+        ("Cy", "PUBLIC_CONTACT", None, "333"),
+        (None, "PUBLIC_CONTACT", "desk@x.org", None),
+        (None, "PUBLIC_CONTACT", "help@x.org", None),
+    ]
+
+
+def test_a_row_without_names_keeps_its_email_and_phone(tmp_path):
+    assert _people_of(tmp_path, Contact_Email="trials@x.org", Contact_Tel="+1 555 0100") == [
+        (None, "PUBLIC_CONTACT", "trials@x.org", "+1 555 0100")
+    ]
+    assert _people_of(tmp_path, Contact_Affiliation="Example Hospital") == []  # nobody to reach
+    assert _people_of(tmp_path, Contact_Email="https://example.org/form") == []  # not an email
 
 
 # --- the wording of single cells ---------------------------------------------------------

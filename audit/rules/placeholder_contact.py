@@ -19,8 +19,9 @@ person's name, recognized with word lists:
 
 A person with a job title is a person: "Tone Melan, Nurse", "Pankit Vachhani, Site 109",
 "Jatin Shah Chief Medical Officer" and "Project management, Diane Egger-Adam" are not
-reported. Identical entries of one record (the same "Study Coordinator" at 103 sites) make one
-finding.
+reported, and neither is a contact with no name at all (null), known only by its email or
+phone: it puts nothing in the name field. Identical entries of one record (the same "Study
+Coordinator" at 103 sites) make one finding.
 
 Severity: ``warning`` for an empty name, a placeholder or contact details; and for an
 organization, role or list of people given as an official, investigator or scientific contact,
@@ -130,8 +131,10 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     people = tables.people
     # Most entries are plainly people: judge each distinct name once, and look further only
     # at rows whose name is not, or that may repeat a sponsor's name.
-    kinds = each_distinct(people["name"], not_a_person, not_a_person(""))
-    may_alias = each_distinct(people["name"], _may_repeat_a_sponsor, _may_repeat_a_sponsor(""))
+    # An entry with no name at all (null: a contact known by its email or phone) has no name
+    # to judge; an empty name ("") is text the source wrote, and is judged.
+    kinds = each_distinct(people["name"], not_a_person, None)
+    may_alias = each_distinct(people["name"], _may_repeat_a_sponsor, False)
     degrees = cells(people["degrees"])
     rows = [
         i

@@ -33,12 +33,16 @@ def whole_number(digits: str | None) -> int | None:
     return int(digits) if digits.isdecimal() and len(digits) <= MAX_DIGITS else None
 
 
-def read_text(path: Path) -> str:
-    """The file's text as UTF-8 (a BOM is allowed); any other encoding is a clear error."""
+def read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise SourceError(path, f"cannot read file ({error.strerror or error})") from error
+
+
+def decode_text(path: Path, data: bytes) -> str:
+    """The text of ``data`` (read from ``path``) as UTF-8 (a BOM is allowed); any other
+    encoding is a clear error."""
     if not data.strip():
         raise SourceError(path, "file is empty")
     if b"\x00" in data[:4096]:
@@ -98,6 +102,11 @@ def csv_header(head: str) -> list[str]:
         return []
 
 
+def read_text(path: Path) -> str:
+    """The file's text (see ``decode_text``)."""
+    return decode_text(path, read_bytes(path))
+
+
 def importers() -> list[ModuleType]:
     """The importers in the order they are tried; structured formats before page text."""
     from audit.sources import (
@@ -138,8 +147,15 @@ def detect(path: Path, text: str) -> ModuleType:
     )
 
 
-def import_file(path: Path, source: str | None = None) -> list[dict]:
-    """Records from one file, with the importer named by ``source`` or detected from the text."""
-    text = read_text(path)
+def import_data(path: Path, data: bytes, source: str | None = None) -> list[dict]:
+    """Records from the bytes of one file, read from ``path`` (an archive member's ``path`` is
+    the archive's joined with the member's name), with the importer named by ``source`` or
+    detected from the text."""
+    text = decode_text(path, data)
     module = by_name(source, path, text) if source else detect(path, text)
     return module.parse(path, text)
+
+
+def import_file(path: Path, source: str | None = None) -> list[dict]:
+    """Records from one file (see ``import_data``)."""
+    return import_data(path, read_bytes(path), source)

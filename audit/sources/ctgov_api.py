@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from audit import vocab
-from audit.record import arm, intervention, new_record, outcome, person, site
+from audit.record import arm, contact, intervention, new_record, outcome, site
 from audit.sources import MAX_DIGITS, SourceError, whole_number
 
 NAME = "ctgov-api"
@@ -304,23 +304,22 @@ def _people(module: dict) -> list[dict]:
         for o in _objs(module, "overallOfficials")
     ]
     for location in _objs(module, "locations"):
-        for contact in _objs(location, "contacts"):
-            investigator = contact.get("role") in _INVESTIGATOR_ROLES
+        for entry in _objs(location, "contacts"):
+            investigator = entry.get("role") in _INVESTIGATOR_ROLES
             role = "SITE_INVESTIGATOR" if investigator else "SITE_CONTACT"
-            found.append(_person(contact, role, _str(location.get("facility"))))
+            found.append(_person(entry, role, _str(location.get("facility"))))
     return [p for p in found if p is not None]
 
 
 def _person(entry: dict, role: str, affiliation: str | None) -> dict | None:
+    """One person; without a name when the entry gives an email or phone, else None."""
     raw = _str(entry.get("name"))
-    if raw is None:
-        return None
-    name, degrees = split_degrees(raw)
+    name, degrees = split_degrees(raw) if raw is not None else (None, [])
     phone = _str(entry.get("phone"))
     extension = _str(entry.get("phoneExt"))
     if phone and extension:
         phone = f"{phone} ext {extension.strip()}"
-    return person(name, role, degrees, _str(entry.get("email")), phone, affiliation)
+    return contact(name, role, degrees, _str(entry.get("email")), phone, affiliation)
 
 
 # Degrees and academic titles, compared upper-case without dots, spaces, hyphens or '*'.

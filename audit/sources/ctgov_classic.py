@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from audit import vocab
-from audit.record import arm, intervention, new_record, outcome, person, site
+from audit.record import arm, contact, intervention, new_record, outcome, person, site
 from audit.sources import SourceError
 from audit.sources import pagetext as pt
 
@@ -505,7 +505,7 @@ def _contacts_and_sites(page: Page, record: dict, lines: dict[str, int]) -> None
     current: dict | None = None
     for index in range(start, end):
         line = page.lines[index]
-        contact = _CONTACT_RE.match(line)
+        contact_line = _CONTACT_RE.match(line)
         official = _OFFICIAL_RE.match(line)
         if index in facilities:
             row, place = cells(facilities[index][0]), facilities[index][1]
@@ -519,19 +519,18 @@ def _contacts_and_sites(page: Page, record: dict, lines: dict[str, int]) -> None
             )
             record["sites"].append(current)
             lines.setdefault("sites", index + 1)
-        elif contact:
-            found = pt.contact(contact.group(1))
-            if found["name"]:
-                record["people"].append(
-                    person(
-                        found["name"],
-                        "SITE_CONTACT" if current else "CENTRAL_CONTACT",
-                        found["degrees"],
-                        found["email"],
-                        found["phone"],
-                        current["facility"] if current else None,
-                    )
-                )
+        elif contact_line:
+            found = pt.contact(contact_line.group(1))
+            entry = contact(
+                found["name"] or None,
+                "SITE_CONTACT" if current else "CENTRAL_CONTACT",
+                found["degrees"],
+                found["email"],
+                found["phone"],
+                current["facility"] if current else None,
+            )
+            if entry:
+                record["people"].append(entry)
                 lines.setdefault("people", index + 1)
         elif official:
             _official(record, official.group(2), current)

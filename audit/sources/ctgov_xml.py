@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
-from audit.record import arm, intervention, new_record, outcome, person, site
+from audit.record import arm, contact, intervention, new_record, outcome, site
 from audit.sources import SourceError, whole_number
 from audit.vocab import (
     ALLOCATIONS,
@@ -148,17 +148,15 @@ def _criteria(text: str | None) -> tuple[list[str], list[str]]:
 
 
 def _person(element: Element, role: str, affiliation: str | None = None) -> dict | None:
-    """One contact or investigator; None when it has no name."""
-    name = " ".join(
-        filter(None, (_text(element, tag) for tag in ("first_name", "middle_name", "last_name")))
-    )
-    if not name:
-        return None
+    """One contact or investigator; without a name when it gives an email or phone, else
+    None."""
+    parts = (_text(element, tag) for tag in ("first_name", "middle_name", "last_name"))
+    name = " ".join(filter(None, parts)) or None
     degrees = [d.strip() for d in (_text(element, "degrees") or "").split(",") if d.strip()]
     phone, extension = _text(element, "phone"), _text(element, "phone_ext")
     if phone and extension:
         phone = f"{phone} ext. {extension}"
-    return person(
+    return contact(
         name,
         role,
         degrees,

@@ -24,9 +24,15 @@ where the wording states it; everything else stays null or empty. Decisions wort
   off at 254 characters) is not a count.
 * Contacts: ICTRP packs several people into one cell, separated by ";" (ClinicalTrials.gov rows
   list officials then central contacts). Names are paired with emails, phones and affiliations
-  by position when the counts match, and left out when they do not; with exactly two people the
-  first is the public and the second the scientific contact, otherwise all are public contacts.
-  Trailing degree tokens (", MD, PhD") go to ``degrees``; an "email" without "@" is dropped.
+  by position when the counts match (with one name, the whole cell is that person's); with
+  exactly two people the first is the public and the second the scientific contact, otherwise
+  all are public contacts. A person's part of the email cell may hold several addresses
+  ("a@x.org, b@y.org"): the record holds one email per person, so the person is listed once per
+  address. Values whose owner the row does not state (one email for two names, or a cell with
+  more parts than names) are not given to anyone: they make one public contact without a name,
+  as do an email or phone in a row with no name at all. An entry with no name, email or phone
+  is left out. Trailing degree tokens (", MD, PhD") go to ``degrees``; an "email" without "@"
+  (a web form's address) is dropped.
 * ``Study design`` is read where a registry labels its fields ("Allocation: Randomized.",
   "Blinding: Not blinded,", EU CTR's "Double blind: yes") or uses whole pick-list phrases
   (ChiCTR "Parallel", CTRI "Single Arm Trial"); free sentences are not interpreted. The
@@ -55,7 +61,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from audit.record import arm, intervention, new_record, outcome, person, site
+from audit.record import arm, contact, intervention, new_record, outcome, site
 from audit.sources import SourceError, csv_header, csv_rows, header_names, whole_number
 from audit.validate.registries import is_nct_id
 from audit.vocab import (
@@ -728,47 +734,69 @@ def _name_and_degrees(text: str) -> tuple[str, list[str]]:
     return ", ".join(p for p in parts if p), degrees
 
 
+_CONTACT_COLUMNS = (
+    ("email", "Contact Email"),
+    ("phone", "Contact Tel"),
+    ("affiliation", "Contact Affiliation"),
+)
+
+
 def _people(row: dict[str, str]) -> list[dict]:
-    """Contacts, paired by position with emails, phones and affiliations where counts match."""
+    """Contacts: names paired by position with emails, phones and affiliations where counts
+    match; the values that cannot be paired make one contact without a name."""
     names = _names(row)
-    columns = {
-        key: _by_person(row[column], len(names))
-        for key, column in (
-            ("email", "Contact Email"),
-            ("phone", "Contact Tel"),
-            ("affiliation", "Contact Affiliation"),
-        )
-    }
+    columns = {key: _by_person(row[column], len(names)) for key, column in _CONTACT_COLUMNS}
     roles = (
         ["PUBLIC_CONTACT", "SCIENTIFIC_CONTACT"]
         if len(names) == 2
         else ["PUBLIC_CONTACT"] * len(names)
     )
-    people = []
-    for index, (written, role) in enumerate(zip(names, roles, strict=True)):
-        name, degrees = _name_and_degrees(written)
-        if not name:
-            continue
-        email = columns["email"][index]
-        people.append(
-            person(
-                name,
-                role,
-                degrees,
-                email if email and "@" in email else None,
-                columns["phone"][index],
-                columns["affiliation"][index],
-            )
-        )
-    return _unique(people)
+    contacts = [
+        (written, role, {key: _at(values, index) for key, values in columns.items()})
+        for index, (written, role) in enumerate(zip(names, roles, strict=True))
+    ]
+    unpaired = {
+        key: _whole(row[column]) if columns[key] is None else None
+        for key, column in _CONTACT_COLUMNS
+    }
+    if unpaired["email"] or unpaired["phone"]:
+        contacts.append(("", "PUBLIC_CONTACT", unpaired))
+    return _unique(p for written, role, values in contacts for p in _entries(written, role, values))
 
 
-def _by_person(value: str | None, count: int) -> list[str | None]:
-    """One value per person: by position when the cell has ``count`` parts, else none."""
+def _at(values: list[str | None] | None, index: int) -> str | None:
+    return None if values is None else values[index]
+
+
+def _entries(written: str, role: str, values: dict[str, str | None]) -> list[dict]:
+    """A contact's person entries: one per email address (the model holds one), or one with no
+    email; none when it has no name, email or phone."""
+    name, degrees = _name_and_degrees(written)
+    found = (
+        contact(name or None, role, degrees, email, values["phone"], values["affiliation"])
+        for email in _addresses(values["email"]) or [None]
+    )
+    return [entry for entry in found if entry is not None]
+
+
+def _addresses(text: str | None) -> list[str]:
+    """The email addresses in a cell part: "a@x.org, b@y.org" -> both; words without "@" (a
+    web form's address) are not emails."""
+    return _unique(word for word in re.split(r"[\s,;/]+", text or "") if "@" in word)
+
+
+def _whole(value: str | None) -> str | None:
+    """A cell of one person's values: separators at its ends dropped ("x@y.org;")."""
+    return (_text(value) or "").strip(" ;") or None
+
+
+def _by_person(value: str | None, count: int) -> list[str | None] | None:
+    """One value per person: the whole cell for one person, else its ";" parts by position;
+    None when the parts cannot be paired with ``count`` people."""
     if count == 1:
-        return [_text(value)]
+        return [_whole(value)]
     parts = [p.strip() or None for p in (_text(value) or "").split(";")]
-    return parts if len(parts) == count else [None] * count
+    return parts if len(parts) == count else None
 
 
 _EUCTR_OUTCOME_HEADINGS = (

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audit import vocab
-from audit.record import arm, intervention, new_record, person
+from audit.record import arm, contact, intervention, new_record
 from audit.sources import SourceError, whole_number
 from audit.sources import pagetext as pt
 
@@ -204,16 +204,15 @@ def _people(section: Section | None) -> list[dict]:
     for _, text in section.rows if section else []:
         for chunk in text.split(";"):
             found = pt.contact(chunk)
-            if found["name"]:
-                people.append(
-                    person(
-                        found["name"],
-                        "CENTRAL_CONTACT",
-                        found["degrees"],
-                        found["email"],
-                        found["phone"],
-                    )
-                )
+            entry = contact(
+                found["name"] or None,
+                "CENTRAL_CONTACT",
+                found["degrees"],
+                found["email"],
+                found["phone"],
+            )
+            if entry:
+                people.append(entry)
     return people
 
 

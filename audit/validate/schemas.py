@@ -122,9 +122,14 @@ class Interventions(Keyed):
 
 
 class People(Keyed):
-    name: Text = pa.Field(nullable=False)
+    name: Text = _optional()  # a contact known only by an email or phone has none
     role: Text = pa.Field(nullable=False, isin=list(vocab.PEOPLE_ROLES))
     email: Text = _optional(str_matches=EMAIL)
+
+    @pa.dataframe_check(name="named_or_reachable")
+    @classmethod
+    def named_or_reachable(cls, df: pd.DataFrame) -> pd.Series:
+        return df["name"].notna() | df["email"].notna() | df["phone"].notna()
 
 
 class Sites(Keyed):
@@ -152,6 +157,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
 
 _RULE_BY_CHECK = {
     "not_nullable": "schema-required",
+    "named_or_reachable": "schema-required",
     "isin": "schema-enum",
     "str_matches": "schema-format",
     "greater_than_or_equal_to": "schema-range",
@@ -172,6 +178,14 @@ _EXPLANATION = {
 }
 
 _DATE_FIELDS = ("start_date", "primary_completion_date", "completion_date")
+#: The field a check of whole rows reports (only People's name check is "schema-required").
+_ROW_CHECK_FIELD = {"schema-date-order": "dates", "schema-required": "name"}
+
+
+def _explanation(rule: str, check: str) -> str:
+    if check == "named_or_reachable":
+        return "is required when there is no email or phone"
+    return _EXPLANATION.get(rule, f"fails {check}")
 
 
 def _rule_for(check: str) -> str:
@@ -214,7 +228,7 @@ def validate_table(name: str, frame: pd.DataFrame) -> list[Finding]:
             if (rule, index) in seen:
                 continue
             seen.add((rule, index))
-            column = "dates" if rule == "schema-date-order" else column
+            column = _ROW_CHECK_FIELD.get(rule, column)
             value = _row_values(rule, row)
         else:
             value = jsonable(case.failure_case)
@@ -226,8 +240,7 @@ def validate_table(name: str, frame: pd.DataFrame) -> list[Finding]:
                 rule,
                 "schema",
                 "error",
-                f"{row['record_file']}: {field_name} "
-                f"{_EXPLANATION.get(rule, f'fails {case.check}')}"
+                f"{row['record_file']}: {field_name} {_explanation(rule, str(case.check))}"
                 + (
                     f": {value!r}"
                     if rule not in ("schema-date-order", "schema-age-order", "schema-required")
