@@ -7,6 +7,7 @@ Exit codes: 0 clean, 1 findings at error severity (or, for normalize, files that
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 from audit.config import Config, ConfigError, find_config
 from audit.engine import EXIT_INCOMPLETE, run_audit, write_findings
 from audit.inputs import inputs
-from audit.record import record_filename, write_record
+from audit.record import dumps, record_filename, write_record
 from audit.sources import SourceError, import_data
 
 
@@ -28,22 +29,44 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+PROVENANCE = ("source_file", "captured")  # where and when a record was read, not what it says
+
+
+def _content_digest(record: dict) -> str:
+    """A digest of what a record says, leaving out where and when it was read."""
+    content = {key: value for key, value in record.items() if key not in PROVENANCE}
+    return hashlib.sha1(dumps(content).encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
 def _write(
-    records: list[dict], path: Path, args: argparse.Namespace, written: dict[str, tuple[str, str]]
-) -> int:
-    """Write the records read from ``path``; returns how many could not be written.
-    ``written`` maps each file name written in this run to (trial and source, input file)."""
-    failures = 0
+    records: list[dict], path: Path, args: argparse.Namespace, written: dict[str, tuple[str, ...]]
+) -> tuple[int, int]:
+    """Write the records read from ``path``; returns how many could not be written and how
+    many were skipped.
+    ``written`` maps each file name written in this run to (trial and source, input file,
+    content digest). A second copy of a record already written (the same content, read from
+    another file, as when one trial was downloaded twice) is skipped with a note; a different
+    record for the same (trial, source) is a failure, never a silent overwrite."""
+    failures = skipped = 0
     for record in records:
         if args.captured and not record.get("captured"):
             record["captured"] = args.captured.isoformat()
         name, label = record_filename(record), f"{record['trial_id']} ({record['source']})"
+        digest = _content_digest(record)
         if name in written:
-            first, source = written[name]
+            first, source, first_digest = written[name]
+            if first == label and first_digest == digest:
+                print(
+                    f"skipped: {path}: {label} is the same record as the one read from "
+                    f"{source} (a second copy)",
+                    file=sys.stderr,
+                )
+                skipped += 1
+                continue
             what = "was already written" if first == label else f"has the file name of {first}"
             print(
-                f"error: {path}: {label} {what} from {source} in this run ({name}); "
-                "not overwriting",
+                f"error: {path}: {label} {what} from {source} in this run ({name}) with other "
+                "content; not overwriting",
                 file=sys.stderr,
             )
             failures += 1
@@ -54,15 +77,15 @@ def _write(
             print(f"error: {path}: {label} cannot be written as JSON ({error})", file=sys.stderr)
             failures += 1
             continue
-        written[name] = (label, str(path))
-    return failures
+        written[name] = (label, str(path), digest)
+    return failures, skipped
 
 
 def cmd_normalize(args: argparse.Namespace) -> int:
     """Import every file (see ``audit.inputs``: documentation in folders is skipped, archives
     are opened); a file that fails is reported and the run goes on (exit 1), and an importer
     crash on one file is reported the same way but makes the run exit 2."""
-    written: dict[str, tuple[str, str]] = {}
+    written: dict[str, tuple[str, ...]] = {}
     failures = crashes = skipped = 0
     for item in inputs(args.paths):
         if item.skipped:
@@ -83,7 +106,8 @@ def cmd_normalize(args: argparse.Namespace) -> int:
             )
             crashes += 1
             continue
-        failures += _write(records, item.path, args, written)
+        failed, copies = _write(records, item.path, args, written)
+        failures, skipped = failures + failed, skipped + copies
     print(
         f"normalize: {len(written)} records written to {args.out}, {failures + crashes} failed, "
         f"{skipped} skipped"

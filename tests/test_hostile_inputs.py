@@ -52,7 +52,7 @@ SOURCE_ERRORS = {
     "blank.txt": "file is empty",
     "unknown_site.txt": "format not recognized (not a ClinicalTrials.gov API v2 JSON",
     "doctype.xml": "XML with a DOCTYPE or ENTITY declaration is refused",
-    "same_trial_b.json": "NCT09100008 (ctgov-api) was already written from",
+    "same_trial_b.json": "NCT09100008 (ctgov-api) was already written from",  # other content
     # made by the ``sources`` fixture
     "junk.bin": "binary data, not a text page or export",
     "junk_no_nul.dat": "not UTF-8 text (byte 0x",
@@ -206,10 +206,26 @@ def test_normalize_refuses_a_second_file_for_the_same_trial_and_source(tmp_path,
     assert code == 1
     assert (
         f"error: {b}: NCT09100008 (ctgov-api) was already written from {a} in this run "
-        "(NCT09100008.ctgov-api.json); not overwriting"
+        "(NCT09100008.ctgov-api.json) with other content; not overwriting"
     ) in err
     written = json.loads((tmp_path / "NCT09100008.ctgov-api.json").read_text(encoding="utf-8"))
     assert written["title"] == "First copy"
+
+
+def test_normalize_skips_a_second_copy_of_the_same_record(tmp_path, capsys) -> None:
+    """One trial downloaded twice (AACT's fixtures hold NCT00081588 under two file names):
+    the same content from another file is a second copy, skipped with a note, not a failure."""
+    a = HOSTILE / "sources" / "same_trial_a.json"
+    b = tmp_path / "downloaded_again.json"
+    b.write_bytes(a.read_bytes())
+    code = main(["normalize", str(a), str(b), "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert f"skipped: {b}: NCT09100008 (ctgov-api) is the same record as the one read from" in (
+        captured.err
+    )
+    assert "1 skipped" in captured.out
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["NCT09100008.ctgov-api.json"]
 
 
 def test_normalize_reports_two_ids_that_share_a_file_name(tmp_path, capsys) -> None:
