@@ -48,9 +48,11 @@ def realdata(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff over the package, the tests and this file."""
-    session.install("ruff>=0.5")
+    """ruff over the package, the tests and this file; zizmor over the workflows and the
+    reusable action (pinned actions, least privilege, no template injection)."""
+    session.install("ruff>=0.5", "zizmor>=1.20")
     session.run("ruff", "check", "audit", "tests", "noxfile.py")
+    session.run("zizmor", "--offline", "--min-severity", "low", ".github/workflows", "action.yml")
 
 
 @nox.session(python=PYTHON)

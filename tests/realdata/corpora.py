@@ -25,7 +25,6 @@ class Corpus:
 
     id: str
     paths: tuple[str, ...]
-    tarball: bool = False  # paths[0] is a .tar.gz, extracted first as its SOURCE.md says
 
 
 CORPORA = [
@@ -46,12 +45,8 @@ CORPORA = [
         )
         for day in ("20200406", "20200709", "20201012")
     ),
+    # the folder as downloaded: two loose folders and the NCT0000xxxx.tar.gz archive
     Corpus("legacy-xml-allpublicxml", ("ctgov_legacy_xml_allpublicxml_2023-02",)),
-    Corpus(
-        "legacy-xml-allpublicxml-tar",
-        ("ctgov_legacy_xml_allpublicxml_2023-02/NCT0000xxxx.tar.gz",),
-        tarball=True,
-    ),
     Corpus("legacy-xml-trec2022", ("ctgov_legacy_xml_trec2022_sample",)),
     Corpus("legacy-xml-aact", ("aact_spec_fixtures/ctgov_legacy_xml",)),
     Corpus("ctrdata-multiregistry", ("ctrdata_demo_multiregistry",)),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import tarfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -21,15 +20,18 @@ from realdata.corpora import AS_OF, CORPORA, OUTPUTS, UNSUPPORTED, Corpus, Outco
 pytestmark = pytest.mark.shared
 
 
-def _inputs(corpus: Corpus, data: Path, tmp_path: Path) -> list[str]:
+def _inputs(corpus: Corpus, data: Path) -> list[str]:
     """The paths to pass to `audit normalize`: relative to the repository root, as a user
-    types them (``../shared/data/...``); a tarball is extracted outside the repository."""
-    paths = [require_path(data / path) for path in corpus.paths]
-    if corpus.tarball:
-        with tarfile.open(paths[0]) as archive:
-            archive.extractall(tmp_path / "extracted", filter="data")
-        return [str(path) for path in sorted((tmp_path / "extracted").iterdir())]
-    return [os.path.relpath(path, ROOT) for path in paths]
+    types them (``../shared/data/...``)."""
+    return [os.path.relpath(require_path(data / path), ROOT) for path in corpus.paths]
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> set[str]:
+    """Every finding id `audit rules --json` lists."""
+    listed = audit("rules", "--json", cwd=ROOT)
+    assert listed.code == 0, listed.stderr
+    return {entry["id"] for entry in json.loads(listed.stdout)}
 
 
 def _open_report(browser: Browser, report: Path, trial: str | None) -> list[str]:
@@ -58,9 +60,11 @@ def _open_report(browser: Browser, report: Path, trial: str | None) -> list[str]
     return errors
 
 
-def _audit_run(outcome: Outcome, records: Path, report: Path, cwd: Path, browser: Browser) -> None:
-    """`audit run` on ``records``, its five outputs, findings.json's record count, and the
-    report in Chromium."""
+def _audit_run(
+    outcome: Outcome, records: Path, report: Path, cwd: Path, browser: Browser, known: set[str]
+) -> None:
+    """`audit run` on ``records``, its five outputs, findings.json's record count, every
+    finding id in the catalogue, and the report in Chromium."""
     outcome.step(
         "run",
         audit("run", "--records", str(records), "--as-of", AS_OF, "--out", str(report), cwd=cwd),
@@ -78,6 +82,9 @@ def _audit_run(outcome: Outcome, records: Path, report: Path, cwd: Path, browser
         written["record_count"] == outcome.records,
         f"findings.json record_count {written['record_count']} != {outcome.records} record files",
     )
+    uncatalogued = sorted({item["rule"] for item in written["findings"]} - known)
+    outcome.check(not uncatalogued, f"ids not in `audit rules`: {', '.join(uncatalogued)}")
+    outcome.check(bool(written.get("config", {}).get("sha256")), "findings.json names no config")
     if "index.html" in missing:
         return
     start = time.perf_counter()
@@ -90,17 +97,22 @@ def _audit_run(outcome: Outcome, records: Path, report: Path, cwd: Path, browser
 @pytest.mark.browser
 @pytest.mark.parametrize("corpus", CORPORA, ids=lambda corpus: corpus.id)
 def test_corpus(
-    corpus: Corpus, data: Path, browser: Browser, tmp_path: Path, outcomes: list[Outcome]
+    corpus: Corpus,
+    data: Path,
+    browser: Browser,
+    tmp_path: Path,
+    outcomes: list[Outcome],
+    catalogue: set[str],
 ) -> None:
     """normalize exits 0, run exits 0 or 1 with all five outputs, the report opens cleanly."""
     outcome = Outcome(corpus.id)
     outcomes.append(outcome)
     records, report = tmp_path / "records", tmp_path / "report"
-    inputs = _inputs(corpus, data, tmp_path)
+    inputs = _inputs(corpus, data)
     outcome.step("normalize", audit("normalize", *inputs, "--out", str(records), cwd=ROOT), (0,))
     outcome.records = len(list(records.glob("*.json")))
     if outcome.records:  # go on after a failed normalize: the table shows everything
-        _audit_run(outcome, records, report, ROOT, browser)
+        _audit_run(outcome, records, report, ROOT, browser, catalogue)
     else:
         outcome.problem("normalize wrote no records")
     if outcome.problems:
@@ -115,7 +127,7 @@ def test_unsupported_format_is_named(
     recognized, with no traceback and no record (documentation files aside)."""
     outcome = Outcome(corpus.id, note="no importer")
     outcomes.append(outcome)
-    inputs = _inputs(corpus, data, tmp_path)
+    inputs = _inputs(corpus, data)
     records = tmp_path / "records"
     step = outcome.step(
         "normalize", audit("normalize", *inputs, "--out", str(records), cwd=ROOT), (1,)
@@ -146,11 +158,10 @@ def test_unsupported_format_is_named(
 
 @pytest.mark.browser
 def test_run_from_another_folder(
-    data: Path, browser: Browser, tmp_path: Path, outcomes: list[Outcome]
+    data: Path, browser: Browser, tmp_path: Path, outcomes: list[Outcome], catalogue: set[str]
 ) -> None:
-    """`audit normalize` and `audit run` work from outside the repository, with absolute
-    paths. Whether `audit run` finds expectations/ from there is not asserted yet: the
-    table's note compares its findings with the run from the repository root."""
+    """`audit normalize` and `audit run` work from outside the repository with absolute paths,
+    and the audit is the same as from the repository root: same config, same findings."""
     corpus = next(c for c in CORPORA if c.id == "ctgov-tsv-2020-04-06")
     outcome = Outcome(f"{corpus.id} (cwd elsewhere)")
     outcomes.append(outcome)
@@ -159,13 +170,23 @@ def test_run_from_another_folder(
     inputs = [str(require_path(data / path).resolve()) for path in corpus.paths]
     records, report = tmp_path / "records", tmp_path / "report"
     outcome.step(
-        "normalize", audit("normalize", *inputs, "--out", str(records), cwd=elsewhere), (0, 1)
+        "normalize", audit("normalize", *inputs, "--out", str(records), cwd=elsewhere), (0,)
     )
     outcome.records = len(list(records.glob("*.json")))
-    _audit_run(outcome, records, report, elsewhere, browser)
-    at_root = next((o for o in outcomes if o.corpus == corpus.id and o.findings is not None), None)
-    if at_root and outcome.findings is not None:
-        found, expected = sum(outcome.findings.values()), sum(at_root.findings.values())
-        outcome.note = f"{found} findings here, {expected} from the repository root"
+    _audit_run(outcome, records, report, elsewhere, browser, catalogue)
+    at_root = tmp_path / "at-root"
+    outcome.step(
+        "run at root",
+        audit("run", "--records", str(records), "--as-of", AS_OF, "--out", str(at_root), cwd=ROOT),
+        (0, 1),
+    )
+    here, there = (json.loads((d / "findings.json").read_text("utf-8")) for d in (report, at_root))
+    outcome.check(
+        here["config"]["sha256"] == there["config"]["sha256"],
+        f"other config: {here['config']} vs {there['config']}",
+    )
+    prints = [sorted(f["fingerprint"] for f in run["findings"]) for run in (here, there)]
+    outcome.check(prints[0] == prints[1], "other findings than from the repository root")
+    outcome.note = f"{len(prints[0])} findings, as from the repository root"
     if outcome.problems:
         pytest.fail(outcome.report(), pytrace=False)
