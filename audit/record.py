@@ -1,12 +1,12 @@
 """The normalized record: one JSON object per (trial, source), in ``records/<id>.<source>.json``.
 
-Its contract is ``audit/record.schema.json`` (JSON Schema 2020-12). Files are written with
+Its fields are declared in ``audit/fields.py``; its contract is ``audit/record.schema.json``
+(JSON Schema 2020-12, generated from that declaration). Files are written with
 sorted keys, 2-space indent and a final newline so that pull-request diffs stay readable.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -15,60 +15,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
+from audit.fields import empty_record
 
-_EMPTY_RECORD: dict[str, Any] = {
-    "trial_id": None,
-    "nct_id": None,
-    "secondary_ids": [],
-    "source": None,
-    "source_file": None,
-    "source_lines": {},
-    "captured": None,
-    "title": None,
-    "official_title": None,
-    "overall_status": None,
-    "status_text": None,
-    "last_known_status": None,
-    "status_verified": None,
-    "phases": [],
-    "study_type": None,
-    "allocation": None,
-    "intervention_model": None,
-    "masking": None,
-    "who_masked": [],
-    "primary_purpose": None,
-    "stated_arm_count": None,
-    "enrollment": {"count": None, "type": None},
-    "start_date": {"date": None, "type": None},
-    "primary_completion_date": {"date": None, "type": None},
-    "completion_date": {"date": None, "type": None},
-    "first_posted": None,
-    "last_update_posted": None,
-    "sponsor": None,
-    "collaborators": [],
-    "conditions": [],
-    "interventions": [],
-    "arms": [],
-    "people": [],
-    "sites": [],
-    "outcomes": [],
-    "eligibility": {
-        "sex": None,
-        "min_age_years": None,
-        "max_age_years": None,
-        "healthy_volunteers": None,
-        "inclusion": [],
-        "exclusion": [],
-    },
-    "descriptions": {"brief_summary": None, "detailed_description": None},
-    "participant_flow": [],
-}
+SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
 
 
 def new_record(**fields: Any) -> dict[str, Any]:
     """A record with every field present (null or empty), updated with ``fields``."""
-    record = copy.deepcopy(_EMPTY_RECORD)
+    record = empty_record()
     unknown = set(fields) - set(record)
     if unknown:
         raise KeyError(f"not record fields: {sorted(unknown)}")

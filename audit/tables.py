@@ -1,9 +1,10 @@
 """Records -> pandas tables: the one shape every schema, expectation and rule reads.
 
 Seven tables, one row per item, each keyed by ``record_file``, ``trial_id`` and ``source``:
-studies, arms, interventions, people, sites, outcomes, identifiers. Values of the wrong JSON
-type (already reported by the loader) become nulls here, so a broken record never breaks a
-check; the pandera layer then reports what is missing.
+studies, arms, interventions, people, sites, outcomes, identifiers. Their columns and how each
+is read are declared with the record's fields (``audit/fields.py``), but for identifiers.
+Values of the wrong JSON type (already reported by the loader) become nulls here, so a broken
+record never breaks a check; the pandera layer then reports what is missing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from audit.fields import ITEM_TABLES, STUDY_COLUMNS, Column
 
 TABLE_NAMES = ("studies", "arms", "interventions", "people", "sites", "outcomes", "identifiers")
 KEY_COLUMNS = ("record_file", "trial_id", "source")
@@ -62,101 +65,57 @@ def _total(counts: list[int | None]) -> int | None:
     return total if counts and total < 2**63 else None
 
 
-def _study_row(record: dict[str, Any]) -> dict[str, Any]:
-    enrollment = _dict(record.get("enrollment"))
-    eligibility = _dict(record.get("eligibility"))
-    descriptions = _dict(record.get("descriptions"))
-    flow = [_count(g.get("started")) for g in _items(record.get("participant_flow"))]
-    row: dict[str, Any] = {
-        "nct_id": _text(record.get("nct_id")),
-        "captured": _text(record.get("captured")),
-        "title": _text(record.get("title")),
-        "official_title": _text(record.get("official_title")),
-        "overall_status": _text(record.get("overall_status")),
-        "status_text": _text(record.get("status_text")),
-        "last_known_status": _text(record.get("last_known_status")),
-        "status_verified": _text(record.get("status_verified")),
-        "phases": _joined(record.get("phases")),
-        "study_type": _text(record.get("study_type")),
-        "allocation": _text(record.get("allocation")),
-        "intervention_model": _text(record.get("intervention_model")),
-        "masking": _text(record.get("masking")),
-        "who_masked": _joined(record.get("who_masked")),
-        "primary_purpose": _text(record.get("primary_purpose")),
-        "stated_arm_count": _count(record.get("stated_arm_count")),
-        "enrollment_count": _count(enrollment.get("count")),
-        "enrollment_type": _text(enrollment.get("type")),
-    }
-    for name in ("start_date", "primary_completion_date", "completion_date"):
-        dated = _dict(record.get(name))
-        row[name] = _text(dated.get("date"))
-        row[f"{name}_type"] = _text(dated.get("type"))
-    row.update(
-        {
-            "first_posted": _text(record.get("first_posted")),
-            "last_update_posted": _text(record.get("last_update_posted")),
-            "sponsor": _text(record.get("sponsor")),
-            "collaborators": _joined(record.get("collaborators")),
-            "conditions": _joined(record.get("conditions")),
-            "sex": _text(eligibility.get("sex")),
-            "min_age_years": _number(eligibility.get("min_age_years")),
-            "max_age_years": _number(eligibility.get("max_age_years")),
-            "healthy_volunteers": _flag(eligibility.get("healthy_volunteers")),
-            "inclusion": "\n".join(_texts(eligibility.get("inclusion"))) or None,
-            "exclusion": "\n".join(_texts(eligibility.get("exclusion"))) or None,
-            "brief_summary": _text(descriptions.get("brief_summary")),
-            "detailed_description": _text(descriptions.get("detailed_description")),
-            "arm_count": len(_items(record.get("arms"))),
-            "intervention_count": len(_items(record.get("interventions"))),
-            "flow_group_count": len(flow),
-            "flow_started_total": _total(flow),
-        }
-    )
-    return row
+def _lines(value: Any) -> str | None:
+    return "\n".join(_texts(value)) or None
 
 
-def _arm_row(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "label": _text(item.get("label")),
-        "type": _text(item.get("type")),
-        "description": _text(item.get("description")),
-        "interventions": _joined(item.get("interventions")),
-        "planned_size": _count(item.get("planned_size")),
-    }
+def _length(value: Any) -> int:
+    return len(_items(value))
 
 
-def _intervention_row(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": _text(item.get("type")),
-        "name": _text(item.get("name")),
-        "description": _text(item.get("description")),
-    }
+_CELLS: dict[str, Callable[[Any], Any]] = {"joined": _joined, "lines": _lines, "length": _length}
+_VALUES: dict[str, Callable[[Any], Any]] = {
+    "string": _text,
+    "Int64": _count,
+    "Float64": _number,
+    "boolean": _flag,
+}
 
 
-def _person_row(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "name": _text(item.get("name")),
-        "role": _text(item.get("role")),
-        "degrees": _joined(item.get("degrees")),
-        "email": _text(item.get("email")),
-        "phone": _text(item.get("phone")),
-        "affiliation": _text(item.get("affiliation")),
-    }
+def _cell(column: Column) -> Callable[[Any], Any]:
+    """How ``column``'s cell is made from its field's value (see ``fields.Cell``)."""
+    if column.cell == "value":
+        return _VALUES[column.dtype]
+    if column.cell == "total":
+        of = str(column.of)
+        return lambda value: _total([_count(item.get(of)) for item in _items(value)])
+    return _CELLS[column.cell]
 
 
-def _site_row(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        name: _text(item.get(name))
-        for name in ("facility", "city", "state", "zip", "country", "status")
-    }
+def _reader(column: Column) -> Callable[[dict[str, Any]], Any]:
+    """Reads ``column``'s cell from a record (or from an entry, for item tables)."""
+    cell = _cell(column)
+    *parents, key = column.path
+    if not parents:
+        return lambda record: cell(record.get(key))
+
+    def read(record: dict[str, Any]) -> Any:
+        value: Any = record
+        for name in parents:
+            value = _dict(value).get(name)
+        return cell(_dict(value).get(key))
+
+    return read
 
 
-def _outcome_row(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "kind": _text(item.get("kind")),
-        "measure": _text(item.get("measure")),
-        "time_frame": _text(item.get("time_frame")),
-    }
+def _row_builder(columns: Iterable[Column]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    readers = [_reader(column) for column in columns]
+    return lambda record: tuple([read(record) for read in readers])
+
+
+# Study columns but the keys, which every table's rows start with.
+_STUDY_COLUMNS = tuple(c for c in STUDY_COLUMNS if c.name not in KEY_COLUMNS)
+_study_row = _row_builder(_STUDY_COLUMNS)
 
 
 def _identifier_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -169,26 +128,15 @@ def _identifier_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-_ITEM_TABLES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
-    "arms": ("arms", _arm_row),
-    "interventions": ("interventions", _intervention_row),
-    "people": ("people", _person_row),
-    "sites": ("sites", _site_row),
-    "outcomes": ("outcomes", _outcome_row),
+# Item table -> (the record's list field, the row of one entry).
+_ITEM_TABLES = {
+    table: (field_name, _row_builder(columns))
+    for table, (field_name, columns) in ITEM_TABLES.items()
 }
-
 _COLUMN_TYPES = {
-    "stated_arm_count": "Int64",
-    "enrollment_count": "Int64",
-    "arm_count": "Int64",
-    "intervention_count": "Int64",
-    "flow_group_count": "Int64",
-    "flow_started_total": "Int64",
-    "planned_size": "Int64",
     "item": "Int64",
-    "min_age_years": "Float64",
-    "max_age_years": "Float64",
-    "healthy_volunteers": "boolean",
+    **{c.name: c.dtype for c in STUDY_COLUMNS},
+    **{c.name: c.dtype for _, columns in ITEM_TABLES.values() for c in columns},
 }
 
 
@@ -234,12 +182,8 @@ def _frame(columns: dict[str, list[Any]]) -> pd.DataFrame:
 
 
 _EMPTY_COLUMNS = {
-    "studies": list(_study_row({})),
-    "arms": ["item", *_arm_row({})],
-    "interventions": ["item", *_intervention_row({})],
-    "people": ["item", *_person_row({})],
-    "sites": ["item", *_site_row({})],
-    "outcomes": ["item", *_outcome_row({})],
+    "studies": [c.name for c in _STUDY_COLUMNS],
+    **{table: ["item", *(c.name for c in columns)] for table, (_, columns) in ITEM_TABLES.items()},
     "identifiers": ["identifier", "kind"],
 }
 
@@ -251,19 +195,18 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
 
 class TableBuilder:
     """Collects table rows one record at a time, so records need not stay in memory. Rows are
-    tuples in the column order of ``_EMPTY_COLUMNS`` (the row functions build their dicts in
-    that order), turned into columns once, in ``frames``."""
+    tuples in the column order of ``_EMPTY_COLUMNS``, turned into columns once, in ``frames``."""
 
     def __init__(self) -> None:
         self.rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in TABLE_NAMES}
 
     def add(self, record_file: str, record: dict[str, Any]) -> None:
         keys = (record_file, _text(record.get("trial_id")), _text(record.get("source")))
-        self.rows["studies"].append((*keys, *_study_row(record).values()))
+        self.rows["studies"].append((*keys, *_study_row(record)))
         for table, (field_name, to_row) in _ITEM_TABLES.items():
             rows = self.rows[table]
             for index, item in enumerate(_items(record.get(field_name))):
-                rows.append((*keys, index, *to_row(item).values()))
+                rows.append((*keys, index, *to_row(item)))
         self.rows["identifiers"] += [
             (*keys, row["identifier"], row["kind"]) for row in _identifier_rows(record)
         ]

@@ -15,50 +15,11 @@ import numpy as np
 import pandas as pd
 
 from audit.engine import AuditResult
+from audit.fields import TRIAL_VIEW
 from audit.findings import SEVERITIES, Finding
 from audit.names import email_local, name_key
 from audit.rules.common import cells, components, each_distinct, months_between, to_date
 
-# Fields shown side by side in the trial view, in this order: (label, getter path).
-TRIAL_FIELDS = (
-    ("title", ("title",)),
-    ("overall status", ("overall_status",)),
-    ("last known status", ("last_known_status",)),
-    ("status verified", ("status_verified",)),
-    ("phases", ("phases",)),
-    ("study type", ("study_type",)),
-    ("allocation", ("allocation",)),
-    ("intervention model", ("intervention_model",)),
-    ("masking", ("masking",)),
-    ("who masked", ("who_masked",)),
-    ("enrollment", ("enrollment",)),
-    ("start date", ("start_date",)),
-    ("primary completion", ("primary_completion_date",)),
-    ("completion date", ("completion_date",)),
-    ("first posted", ("first_posted",)),
-    ("last update posted", ("last_update_posted",)),
-    ("sponsor", ("sponsor",)),
-    ("arms", ("arms",)),
-    ("interventions", ("interventions",)),
-    ("sex", ("eligibility", "sex")),
-    ("min age (years)", ("eligibility", "min_age_years")),
-    ("max age (years)", ("eligibility", "max_age_years")),
-    ("sites", ("sites",)),
-    ("captured", ("captured",)),
-    ("source file", ("source_file",)),
-)
-# Record fields whose source line page importers remember, by trial-view label.
-_LINE_FIELDS = {
-    "title": "title",
-    "overall status": "overall_status",
-    "phases": "phases",
-    "masking": "masking",
-    "enrollment": "enrollment",
-    "allocation": "allocation",
-    "start date": "start_date",
-    "completion date": "completion_date",
-    "status verified": "status_verified",
-}
 MAX_TEXT = 2000
 
 
@@ -112,16 +73,16 @@ def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
     for trial in sorted(by_trial):
         entries = sorted(by_trial[trial], key=lambda item: (str(item[1].get("source")), item[0]))
         rows = []
-        for label, path in TRIAL_FIELDS:
+        for view, path in TRIAL_VIEW:  # declared with the record's fields
             values = [_show(_get(record, path)) for _, record in entries]
             stated = {_normalized(v) for v in values if v}
-            lines = [_line(record, label) for _, record in entries]
+            lines = [_line(record, path[0]) if view.line else None for _, record in entries]
             rows.append(
                 {
-                    "field": label,
+                    "field": view.label,
                     "values": values,
                     "lines": lines,
-                    "conflict": label not in ("source file", "captured") and len(stated) > 1,
+                    "conflict": view.compare and len(stated) > 1,
                 }
             )
         views.append(
@@ -137,10 +98,9 @@ def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
     return views
 
 
-def _line(record: dict[str, Any], label: str) -> int | None:
+def _line(record: dict[str, Any], field: str) -> int | None:
     lines = record.get("source_lines")
-    field = _LINE_FIELDS.get(label)
-    if not isinstance(lines, dict) or field is None:
+    if not isinstance(lines, dict):
         return None
     line = lines.get(field)
     return line if isinstance(line, int) else None

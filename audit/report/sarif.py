@@ -22,33 +22,16 @@ import orjson
 from audit import __version__
 from audit.catalogue import Entry
 from audit.engine import AuditResult
+from audit.fields import STUDY_COLUMNS
 from audit.findings import SEVERITIES, Finding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "trialAudit/v1"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-# Study-table columns -> record paths (other columns are record keys of the same name).
-_DATED = ("start_date", "primary_completion_date", "completion_date")
-_ELIGIBILITY = (
-    "sex",
-    "min_age_years",
-    "max_age_years",
-    "healthy_volunteers",
-    "inclusion",
-    "exclusion",
-)
+# Study-table columns -> record paths; "dates" names the date-order check's three dates.
 _STUDY_PATHS: dict[str, tuple[str, ...]] = {
-    "enrollment_count": ("enrollment", "count"),
-    "enrollment_type": ("enrollment", "type"),
-    "arm_count": ("arms",),
-    "intervention_count": ("interventions",),
-    "flow_group_count": ("participant_flow",),
-    "flow_started_total": ("participant_flow",),
+    **{column.name: column.path for column in STUDY_COLUMNS},
     "dates": ("start_date",),
-    **{name: (name, "date") for name in _DATED},
-    **{f"{name}_type": (name, "type") for name in _DATED},
-    **{name: ("eligibility", name) for name in _ELIGIBILITY},
-    **{name: ("descriptions", name) for name in ("brief_summary", "detailed_description")},
 }
 _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 

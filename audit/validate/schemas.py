@@ -1,5 +1,8 @@
 """pandera models: the structural contract of every table (types, enums, id formats, ranges).
 
+A column's checks are declared with the record's fields (``audit/fields.py``); checks across
+columns (date and age order, NCT ids of ClinicalTrials.gov records) are written here.
+
 Each model is validated lazily, and every failure case becomes one finding that names the
 record file, the field and the value. Rule ids say what kind of contract was broken:
 ``schema-required``, ``schema-enum``, ``schema-format``, ``schema-range``, ``schema-dtype``,
@@ -9,29 +12,25 @@ record file, the field and the value. Rule ids say what kind of contract was bro
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-from audit import vocab
+from audit.fields import ITEM_TABLES, STUDY_COLUMNS, Column
 from audit.findings import Finding, finding, jsonable
 from audit.tables import Tables
-from audit.validate.registries import NCT_ID, TRIAL_ID
-
-ISO_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
-YEAR_MONTH = r"^\d{4}-\d{2}$"
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+from audit.validate.registries import NCT_ID
 
 Text = Series[pd.StringDtype]
-
-
-def _optional(**checks) -> pa.Field:
-    return pa.Field(nullable=True, **checks)
-
-
-def _enum(values: tuple[str, ...]) -> pa.Field:
-    return pa.Field(nullable=True, isin=list(values))
+_DTYPES = {
+    "string": pd.StringDtype,
+    "Int64": pd.Int64Dtype,
+    "Float64": pd.Float64Dtype,
+    "boolean": pd.BooleanDtype,
+}
 
 
 def _earlier_or_equal(first: pd.Series, second: pd.Series) -> pd.Series:
@@ -56,37 +55,27 @@ class Keyed(pa.DataFrameModel):
         coerce = False
 
 
-class Studies(Keyed):
-    trial_id: Text = pa.Field(nullable=False, str_matches=TRIAL_ID)
-    source: Text = pa.Field(nullable=False, isin=list(vocab.SOURCES))
-    nct_id: Text = _optional(str_matches=f"^{NCT_ID}$")
-    captured: Text = _optional(str_matches=ISO_DATE)
-    overall_status: Text = _enum(vocab.OVERALL_STATUSES)
-    last_known_status: Text = _enum(vocab.OVERALL_STATUSES)
-    status_verified: Text = _optional(str_matches=YEAR_MONTH)
-    phases: Text = _optional(
-        str_matches=rf"^({'|'.join(vocab.PHASES)})(\|({'|'.join(vocab.PHASES)}))*$"
-    )
-    study_type: Text = _enum(vocab.STUDY_TYPES)
-    allocation: Text = _enum(vocab.ALLOCATIONS)
-    intervention_model: Text = _enum(vocab.INTERVENTION_MODELS)
-    masking: Text = _enum(vocab.MASKINGS)
-    primary_purpose: Text = _enum(vocab.PRIMARY_PURPOSES)
-    stated_arm_count: Series[pd.Int64Dtype] = _optional(ge=0)
-    enrollment_count: Series[pd.Int64Dtype] = _optional(ge=0)
-    enrollment_type: Text = _enum(vocab.COUNT_TYPES)
-    start_date: Text = _optional(str_matches=ISO_DATE)
-    start_date_type: Text = _enum(vocab.COUNT_TYPES)
-    primary_completion_date: Text = _optional(str_matches=ISO_DATE)
-    primary_completion_date_type: Text = _enum(vocab.COUNT_TYPES)
-    completion_date: Text = _optional(str_matches=ISO_DATE)
-    completion_date_type: Text = _enum(vocab.COUNT_TYPES)
-    first_posted: Text = _optional(str_matches=ISO_DATE)
-    last_update_posted: Text = _optional(str_matches=ISO_DATE)
-    sex: Text = _enum(vocab.SEXES)
-    min_age_years: Series[pd.Float64Dtype] = _optional(ge=0)
-    max_age_years: Series[pd.Float64Dtype] = _optional(ge=0)
-    flow_started_total: Series[pd.Int64Dtype] = _optional(ge=0)
+def _declared(name: str, columns: Iterable[Column]) -> type[Keyed]:
+    """A model checking each declared column that has checks (``audit/fields.py``)."""
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {}
+    for column in columns:
+        if not column.has_checks:
+            continue
+        checks = {
+            "isin": list(column.isin) if column.isin is not None else None,
+            "str_matches": column.matches,
+            "ge": column.ge,
+        }
+        annotations[column.name] = Series[_DTYPES[column.dtype]]
+        namespace[column.name] = pa.Field(
+            nullable=column.nullable, **{k: v for k, v in checks.items() if v is not None}
+        )
+    return type(name, (Keyed,), {"__annotations__": annotations, **namespace})
+
+
+class Studies(_declared("StudyColumns", STUDY_COLUMNS)):
+    """The declared columns' checks, and checks across columns."""
 
     @pa.dataframe_check(name="date_order")
     @classmethod
@@ -110,35 +99,13 @@ class Studies(Keyed):
         return ~ctgov | nct
 
 
-class Arms(Keyed):
-    label: Text = pa.Field(nullable=False)
-    type: Text = _enum(vocab.ARM_TYPES)
-    planned_size: Series[pd.Int64Dtype] = _optional(ge=0)
-
-
-class Interventions(Keyed):
-    type: Text = _enum(vocab.INTERVENTION_TYPES)
-    name: Text = pa.Field(nullable=False)
-
-
-class People(Keyed):
-    name: Text = _optional()  # a contact known only by an email or phone has none
-    role: Text = pa.Field(nullable=False, isin=list(vocab.PEOPLE_ROLES))
-    email: Text = _optional(str_matches=EMAIL)
+class People(_declared("PeopleColumns", ITEM_TABLES["people"][1])):
+    """The declared columns' checks, and: a person without a name gives an email or phone."""
 
     @pa.dataframe_check(name="named_or_reachable")
     @classmethod
     def named_or_reachable(cls, df: pd.DataFrame) -> pd.Series:
         return df["name"].notna() | df["email"].notna() | df["phone"].notna()
-
-
-class Sites(Keyed):
-    status: Text = _enum(vocab.OVERALL_STATUSES)
-
-
-class Outcomes(Keyed):
-    kind: Text = pa.Field(nullable=False, isin=list(vocab.OUTCOME_KINDS))
-    measure: Text = pa.Field(nullable=False)
 
 
 class Identifiers(Keyed):
@@ -147,11 +114,8 @@ class Identifiers(Keyed):
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "studies": Studies,
-    "arms": Arms,
-    "interventions": Interventions,
+    **{table: _declared(table.title(), columns) for table, (_, columns) in ITEM_TABLES.items()},
     "people": People,
-    "sites": Sites,
-    "outcomes": Outcomes,
     "identifiers": Identifiers,
 }
 
