@@ -30,13 +30,10 @@ def parse(path: Path, text: str) -> list[dict]:
     studies = _studies(path, text.lstrip("\ufeff"))
     if not studies:
         raise SourceError(path, "contains no studies")
-    # A ctrdata export may mix registers in one NDJSON file: its lines go to their importers.
-    return [
-        ctrdata.record(path, study, where)
-        if ctrdata.is_export_line(study)
-        else record(path, study, where)
-        for where, study in studies
-    ]
+    if any(ctrdata.is_export_line(study) for _, study in studies):
+        # A ctrdata export: its lines may be of other registers, each read by its importer.
+        return ctrdata.records(path, studies, NAME)
+    return [record(path, study, where) for where, study in studies]
 
 
 # --- reading the JSON --------------------------------------------------------------------

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from audit.record import intervention, new_record, outcome, person, site
-from audit.sources import SourceError, ctrdata, whole_number
+from audit.sources import MAX_DIGITS, SourceError, ctrdata, whole_number
 from audit.sources.ctrdata import block, day, line, obj, objs, unique
 from audit.validate.registries import sole_nct_id
 from audit.vocab import SEXES, enum_key, to_enums, to_phases
@@ -167,19 +167,17 @@ def _status_words(value: dict) -> str | None:
 def _notifications(value: dict) -> dict[str, list[tuple[str, str | None]]]:
     """Per member state, the (TYPE_OF_NOTIFICATION, date) it notified: ``events`` in newer
     records, ``mscTrialNotificationsInfoList`` (types in words) in older ones."""
+    states = [(s, objs(s, "events")) for s in objs(value, "events", "trialEvents")]
+    states += [
+        (s, objs(s, "mscNotificationsListInfo"))
+        for s in objs(value, "mscTrialNotificationsInfoList")
+    ]
     found: dict[str, list[tuple[str, str | None]]] = {}
-    for state in objs(value, "events", "trialEvents"):
-        for event in objs(state, "events"):
-            kind = enum_key(line(event.get("notificationType")) or "")
-            found.setdefault(line(state.get("mscName")) or "", []).append(
-                (kind, day(event.get("date")))
-            )
-    for state in objs(value, "mscTrialNotificationsInfoList"):
-        for event in objs(state, "mscNotificationsListInfo"):
-            kind = enum_key(line(event.get("notificationType")) or "")
-            found.setdefault(line(state.get("mscName")) or "", []).append(
-                (kind, day(event.get("date")))
-            )
+    for state, events in states:
+        found.setdefault(line(state.get("mscName")) or "", []).extend(
+            (enum_key(line(event.get("notificationType")) or ""), day(event.get("date")))
+            for event in events
+        )
     return {state: events for state, events in found.items() if events}
 
 
@@ -224,8 +222,8 @@ def _completion(info: dict, notices: dict) -> dict:
 def _enrollment(value: dict, application: dict, part1: dict) -> dict:
     """Planned: the member states' numbers (Parts II) and the rest of the world's (Part I)."""
     parts = objs(application, "authorizedPartsII")
-    states = [_count(p.get("recruitmentSubjectCount")) for p in parts]
-    eea = sum(n for n in states if n) if parts else _count(value.get("totalNumberEnrolled"))
+    states = [n for p in parts if (n := _count(p.get("recruitmentSubjectCount"))) is not None]
+    eea = sum(states) if states else _count(value.get("totalNumberEnrolled"))
     if eea is None:
         return {"count": None, "type": None}
     return {"count": eea + (_count(part1.get("rowSubjectCount")) or 0), "type": "ESTIMATED"}
@@ -233,7 +231,7 @@ def _enrollment(value: dict, application: dict, part1: dict) -> dict:
 
 def _count(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
-        return value if value >= 0 else None
+        return value if 0 <= value < 10**MAX_DIGITS else None
     return whole_number(line(value))
 
 
@@ -244,9 +242,15 @@ def _sponsors(part1: dict) -> list[dict]:
     return objs(part1, "sponsors")
 
 
+def _primary(part1: dict) -> list[dict]:
+    """The primary sponsor (all sponsors when none is marked primary)."""
+    return [s for s in _sponsors(part1) if s.get("primary") is True] or _sponsors(part1)
+
+
 def _sponsor(value: dict, part1: dict) -> str | None:
-    primary = [s for s in _sponsors(part1) if s.get("primary") is True] or _sponsors(part1)
-    names = [obj(s, "organisation").get("name") for s in [obj(value, "primarySponsor"), *primary]]
+    names = [
+        obj(s, "organisation").get("name") for s in [obj(value, "primarySponsor"), *_primary(part1)]
+    ]
     return next((text for name in names if (text := line(name))), None)
 
 
@@ -291,39 +295,41 @@ def _product_type(product: dict) -> str | None:
 
 
 def _people(application: dict, part1: dict) -> list[dict]:
-    sponsors = [s for s in _sponsors(part1) if s.get("primary") is True] or _sponsors(part1)
+    """The primary sponsor's public and scientific contacts, and each site's investigator."""
+    return unique(_contacts(part1) + _investigators(application))
+
+
+def _contacts(part1: dict) -> list[dict]:
     found = []
-    for sponsor in sponsors:
+    for sponsor in _primary(part1):
         organisation = line(obj(sponsor, "organisation").get("name"))
         for key, role in (
             ("publicContacts", "PUBLIC_CONTACT"),
             ("scientificContacts", "SCIENTIFIC_CONTACT"),
         ):
-            for contact in objs(sponsor, key):
-                if name := line(contact.get("functionalName")):
-                    found.append(
-                        person(
-                            name,
-                            role,
-                            email=line(contact.get("functionalEmailAddress")),
-                            phone=line(contact.get("telephone")),
-                            affiliation=organisation,
-                        )
-                    )
+            found += [
+                person(
+                    name,
+                    role,
+                    email=line(contact.get("functionalEmailAddress")),
+                    phone=line(contact.get("telephone")),
+                    affiliation=organisation,
+                )
+                for contact in objs(sponsor, key)
+                if (name := line(contact.get("functionalName")))
+            ]
+    return found
+
+
+def _investigators(application: dict) -> list[dict]:
+    found = []
     for trial_site in _trial_sites(application):
         who = obj(trial_site, "personInfo")
         name = " ".join(filter(None, (line(who.get("firstName")), line(who.get("lastName")))))
         if name:
-            found.append(
-                person(
-                    name,
-                    "SITE_INVESTIGATOR",
-                    email=line(who.get("email")),
-                    phone=line(who.get("telephone")),
-                    affiliation=_facility(trial_site),
-                )
-            )
-    return unique(found)
+            email, phone = line(who.get("email")), line(who.get("telephone"))
+            found.append(person(name, "SITE_INVESTIGATOR", [], email, phone, _facility(trial_site)))
+    return found
 
 
 def _trial_sites(application: dict) -> list[dict]:

@@ -93,20 +93,29 @@ def register_of(value: dict) -> str | None:
 def parse(path: Path, text: str, source: str) -> list[dict]:
     """The records of every line; the importer of ``source`` chose the file, so at least one
     of them must be of its register."""
+    return records(path, entries(path, text), source)
+
+
+def entries(path: Path, text: str) -> list[tuple[str, Any]]:
+    """Each JSON value of the file (NDJSON lines, an array's items or the one object) with a
+    label for error messages ("line 3")."""
     data = jsondoc.document(path, text.lstrip("\ufeff"))
     if isinstance(data, jsondoc.Lines):
-        entries = data.items
-    elif isinstance(data, list):
-        entries = [(f"record [{i}]", value) for i, value in enumerate(data)]
-    else:
-        entries = [("the record", data)]
-    records = [record(path, value, where) for where, value in entries if not _is_meta(value)]
-    if not records:
-        raise SourceError(path, META_INFO if entries else "contains no records")
-    if all(r["source"] != source for r in records):
-        found = ", ".join(sorted({r["source"] for r in records}))
+        return data.items
+    if isinstance(data, list):
+        return [(f"record [{i}]", value) for i, value in enumerate(data)]
+    return [("the record", data)]
+
+
+def records(path: Path, values: list[tuple[str, Any]], source: str) -> list[dict]:
+    """The record of each value, the meta-info document skipped."""
+    made = [record(path, value, where) for where, value in values if not _is_meta(value)]
+    if not made:
+        raise SourceError(path, META_INFO if values else "contains no records")
+    if all(r["source"] != source for r in made):
+        found = ", ".join(sorted({r["source"] for r in made}))
         raise SourceError(path, f"no {source} record in this ctrdata export (found {found})")
-    return records
+    return made
 
 
 def _is_meta(value: Any) -> bool:

@@ -165,15 +165,15 @@ def _status(value: dict, design: dict, participants: dict) -> tuple[str | None, 
     if override:
         return _OVERRIDES.get(override.lower()) or to_enum(override, OVERALL_STATUSES), override
     on = ctrdata.captured(value)
-    start, end = (
-        day(participants.get("recruitmentStart")),
-        day(participants.get("recruitmentEnd")),
-    )
+    start = day(participants.get("recruitmentStart"))
+    end = day(participants.get("recruitmentEnd"))
     overall_end = day(design.get("overallEndDate"))
-    if not on or not (start and end and overall_end):
+    if not on:
         return None, None
-    if on > overall_end:
+    if overall_end and on > overall_end:
         return "COMPLETED", "Completed"
+    if not (start and end and overall_end):
+        return None, None
     if on < start:
         return "NOT_YET_RECRUITING", "Ongoing, not yet recruiting"
     if on <= end:

@@ -93,4 +93,11 @@ def document(path: Path, text: str) -> Any:
             return Lines(ndjson(path, text))
         raise SourceError(path, f"invalid JSON: {position(error)}") from error
     except ValueError as error:
+        if _one_object_per_line(text):  # NDJSON: name the line (ndjson raises there)
+            return Lines(ndjson(path, text))
         raise SourceError(path, f"invalid JSON: {error}") from error
+
+
+def _one_object_per_line(text: str) -> bool:
+    rows = [row.strip() for row in text.splitlines() if row.strip()]
+    return len(rows) > 1 and all(row.startswith("{") and row.endswith("}") for row in rows)
