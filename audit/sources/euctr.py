@@ -16,7 +16,8 @@ posted. Decisions worth knowing:
   nothing certain about recruitment and stay null. The words are kept in ``status_text``.
 * Dates: the protocol states none. The results give the recruitment start (ACTUAL start) and
   the global end of the trial (ACTUAL completion); a primary completion date is never stated.
-  ``first_posted`` is the day the record was entered in EudraCT, as ICTRP takes it.
+  ``first_posted`` is the day the record was first entered in EudraCT, the register's only
+  registration date.
 * Enrollment: the results' subjects per country (ACTUAL) when posted, else the planned number
   in the whole trial (ESTIMATED), else the member state's number for a trial run in that state
   only. Ages are age-range categories (newborns, adults ...), not limits, so ages stay null.
@@ -30,6 +31,9 @@ posted. Decisions worth knowing:
   gives the primary purpose. Every EU CTR trial is interventional.
 * Cross-registrations: the US NCT number (``nct_id``), ISRCTN, WHO UTRN, the sponsor's
   protocol code and other identifiers of the protocol and results become ``secondary_ids``.
+* People are the sponsor's contact point (B.5) and the results' public and scientific
+  contacts, as named (often a desk). EU CTR lists no sites: the one site is the copy's member
+  state; the planned countries (E.8.6.3) are names run together with spaces and are not split.
 """
 
 from __future__ import annotations
