@@ -300,26 +300,27 @@ def _people(value: dict, results: dict) -> list[dict]:
         if (name := line(s.get("b52_functional_name_of_contact_point")))
     ]
     for sponsor in objs(results, "sponsors", "sponsor"):
-        for key, role in (
-            ("publicContact", "PUBLIC_CONTACT"),
-            ("scientificContact", "SCIENTIFIC_CONTACT"),
-        ):
-            contact = obj(sponsor, key)
-            if name := line(contact.get("functionalContactName")):
-                phone = obj(contact, "telephoneNumber")
-                number = " ".join(
-                    filter(None, (line(phone.get("countryCode")), line(phone.get("number"))))
-                )
-                found.append(
-                    person(
-                        name,
-                        role,
-                        email=line(contact.get("emailAddress")),
-                        phone=f"+{number}" if phone.get("countryCode") else number or None,
-                        affiliation=line(contact.get("organisationName")),
-                    )
-                )
+        found += [
+            _results_contact(obj(sponsor, key), role)
+            for key, role in (
+                ("publicContact", "PUBLIC_CONTACT"),
+                ("scientificContact", "SCIENTIFIC_CONTACT"),
+            )
+            if line(obj(sponsor, key).get("functionalContactName"))
+        ]
     return unique(found)
+
+
+def _results_contact(contact: dict, role: str) -> dict:
+    phone = obj(contact, "telephoneNumber")
+    code, number = line(phone.get("countryCode")), line(phone.get("number"))
+    return person(
+        line(contact.get("functionalContactName")) or "",
+        role,
+        email=line(contact.get("emailAddress")),
+        phone=" ".join(filter(None, (f"+{code}" if code else None, number))) or None,
+        affiliation=line(contact.get("organisationName")),
+    )
 
 
 def _interventions(value: dict) -> list[dict]:
