@@ -19,7 +19,7 @@ from audit.config import Config, ConfigError, find_config
 from audit.engine import EXIT_INCOMPLETE, run_audit, write_findings
 from audit.inputs import inputs
 from audit.record import dumps, record_filename, write_record
-from audit.sources import SourceError, import_data
+from audit.sources import NotTrialData, SourceError, import_data
 
 
 def _date(text: str) -> date:
@@ -94,6 +94,14 @@ def cmd_normalize(args: argparse.Namespace) -> int:
             continue
         try:
             records = import_data(item.path, item.read(), args.source)
+        except NotTrialData as error:
+            if not item.named:  # kept beside the data; named on the command line, an error
+                print(f"skipped: {item.path} ({error.reason})", file=sys.stderr)
+                skipped += 1
+                continue
+            print(f"error: {error}", file=sys.stderr)
+            failures += 1
+            continue
         except SourceError as error:
             print(f"error: {error}", file=sys.stderr)
             failures += 1

@@ -61,6 +61,7 @@ class Input:
     path: Path
     read: Callable[[], bytes]
     skipped: str | None = None
+    named: bool = False  # given on the command line, not found in a folder
 
 
 def is_documentation(name: str) -> bool:
@@ -118,7 +119,7 @@ def _file(path: Path, named: bool) -> Iterator[Input]:
     elif is_archive(path):
         yield from _archive(path)
     else:
-        yield Input(path, partial(read_bytes, path))
+        yield Input(path, partial(read_bytes, path), named=named)
 
 
 # --- archives ----------------------------------------------------------------------------

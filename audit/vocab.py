@@ -84,7 +84,18 @@ PEOPLE_ROLES = (
     "SCIENTIFIC_CONTACT",
 )
 OUTCOME_KINDS = ("primary", "secondary", "other")
-SOURCES = ("ctgov-api", "ctgov-classic", "veeva", "medpath", "ictrp", "ctgov-xml", "ctgov-csv")
+SOURCES = (
+    "ctgov-api",
+    "ctgov-classic",
+    "veeva",
+    "medpath",
+    "ictrp",
+    "ctgov-xml",
+    "ctgov-csv",
+    "euctr",
+    "ctis",
+    "isrctn",
+)
 
 # Source wordings that are not simply the enum name written in words.
 _SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {

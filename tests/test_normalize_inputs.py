@@ -209,3 +209,21 @@ def test_real_website_exports_normalize_cleanly(data: Path, tmp_path: Path, caps
     assert err.splitlines() == [f"skipped: {folder / 'SOURCE.md'} (documentation)"]
     assert len(written) == 648 + 120
     assert sum(name.endswith(".ctgov-csv.json") for name in written) == 120
+
+
+def test_files_kept_beside_trial_data_are_skipped_in_folders_only(tmp_path: Path, capsys):
+    """A ctrdata query log and an SQLite database sit beside ctrdata's NDJSON exports: in a
+    folder they are skipped with a note; named on the command line they are errors."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    meta = folder / "meta-info.json"
+    meta.write_text('{"queries": [{"query-register": "EUCTR", "query-term": "x"}]}\n')
+    database = folder / "trials.sqlite"
+    database.write_bytes(b"SQLite format 3\x00" + bytes(200))
+    code, err, written = normalize(tmp_path, capsys, folder)
+    assert code == 0, err
+    assert f"skipped: {database} (an SQLite database, not read: export its records first)" in err
+    assert f"skipped: {meta} (a ctrdata meta-info file" in err
+    assert written == []
+    code, err, _ = normalize(tmp_path, capsys, meta, database)
+    assert code == 1 and err.count("error: ") == 2

@@ -73,7 +73,7 @@ MAX_BLOCK = 100
 
 _EUDRACT = re.compile(
     r"^(?:EUCTR|EudraCT(?:\s*(?:N°|No\.?|number))?\s*:?\s*)?"
-    r"((?:19|20)\d{2}-\d{6}-\d{2})(?:-[A-Z]{2,3})?$",
+    r"((?:19|20)\d{2}-\d{6}-\d{2})(?:-(?:[A-Z]{2,3}|3RD))?$",
     re.IGNORECASE,
 )
 #: Words that do not tell titles apart.

@@ -23,6 +23,14 @@ class SourceError(Exception):
         self.reason = reason
 
 
+class NotTrialData(SourceError):
+    """A file recognized as something kept beside trial data but holding no trials (a query
+    log, a database to export first): in a folder, ``audit normalize`` skips it with a note."""
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
 MAX_DIGITS = 15
 
 
@@ -45,6 +53,8 @@ def decode_text(path: Path, data: bytes) -> str:
     encoding is a clear error."""
     if not data.strip():
         raise SourceError(path, "file is empty")
+    if data.startswith(SQLITE_MAGIC):
+        raise NotTrialData(path, "an SQLite database, not read: export its records first")
     if b"\x00" in data[:4096]:
         raise SourceError(path, "binary data, not a text page or export")
     try:
@@ -113,19 +123,37 @@ def importers() -> list[ModuleType]:
         ctgov_api,
         ctgov_classic,
         ctgov_csv,
+        ctgov_json,
         ctgov_tsv,
         ctgov_xml,
+        ctis,
+        euctr,
         ictrp,
+        isrctn,
         medpath,
         veeva,
     )
 
-    return [ctgov_api, ctgov_xml, ictrp, ctgov_csv, veeva, ctgov_tsv, ctgov_classic, medpath]
+    return [
+        ctgov_api,
+        ctgov_json,
+        euctr,
+        ctis,
+        isrctn,
+        ctgov_xml,
+        ictrp,
+        ctgov_csv,
+        veeva,
+        ctgov_tsv,
+        ctgov_classic,
+        medpath,
+    ]
 
 
 def by_name(name: str, path: Path, text: str) -> ModuleType:
     """The importer of source ``name``; of a source with two formats (ctgov-classic: page or
-    search export), the one that recognizes the file, else the last (the page format)."""
+    search export; ctgov-xml: XML or ctrdata's JSON of it), the one that recognizes the file,
+    else the last (the page format, the XML)."""
     named = [module for module in importers() if name == module.NAME]
     if not named:
         names = sorted({m.NAME for m in importers()})
@@ -135,15 +163,20 @@ def by_name(name: str, path: Path, text: str) -> ModuleType:
 
 
 def detect(path: Path, text: str) -> ModuleType:
+    from audit.sources import ctrdata
+
     head = text[:65536]
     for module in importers():
         if module.sniff(path, head):
             return module
+    if ctrdata.is_meta_info(head):  # found next to ctrdata exports; say what it is
+        raise NotTrialData(path, ctrdata.META_INFO)
     raise SourceError(
         path,
         "format not recognized (not a ClinicalTrials.gov API v2 JSON, legacy XML, ICTRP CSV, "
-        "ClinicalTrials.gov website CSV download, classic ClinicalTrials.gov search export, or "
-        "a Veeva, classic ClinicalTrials.gov or MedPath page)",
+        "ClinicalTrials.gov website CSV download, classic ClinicalTrials.gov search export, "
+        "ctrdata export (CTGOV, EUCTR, CTIS, ISRCTN), or a Veeva, classic ClinicalTrials.gov "
+        "or MedPath page)",
     )
 
 

@@ -8,14 +8,13 @@ states arm sizes, so ``planned_size`` is always null, and JSON has no meaningful
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from audit import vocab
 from audit.record import arm, contact, intervention, new_record, outcome, site
-from audit.sources import MAX_DIGITS, SourceError, whole_number
+from audit.sources import MAX_DIGITS, SourceError, ctrdata, jsondoc, whole_number
 
 NAME = "ctgov-api"
 
@@ -31,7 +30,10 @@ def parse(path: Path, text: str) -> list[dict]:
     studies = _studies(path, text.lstrip("\ufeff"))
     if not studies:
         raise SourceError(path, "contains no studies")
-    return [_record(path, study, where) for where, study in studies]
+    if any(ctrdata.is_export_line(study) for _, study in studies):
+        # A ctrdata export: its lines may be of other registers, each read by its importer.
+        return ctrdata.records(path, studies, NAME)
+    return [record(path, study, where) for where, study in studies]
 
 
 # --- reading the JSON --------------------------------------------------------------------
@@ -39,14 +41,9 @@ def parse(path: Path, text: str) -> list[dict]:
 
 def _studies(path: Path, text: str) -> list[tuple[str, Any]]:
     """The study objects, each with a label for error messages ("study [3]")."""
-    try:
-        data = _loads(text)
-    except json.JSONDecodeError as error:
-        if error.msg == "Extra data" and _is_object(text.lstrip().split("\n", 1)[0]):
-            return _ndjson(path, text)
-        raise SourceError(path, f"invalid JSON: {_position(error)}") from error
-    except ValueError as error:
-        raise SourceError(path, f"invalid JSON: {error}") from error
+    data = jsondoc.document(path, text)
+    if isinstance(data, jsondoc.Lines):
+        return data.items
     if isinstance(data, list):
         return [(f"study [{i}]", study) for i, study in enumerate(data)]
     if isinstance(data, dict):
@@ -58,63 +55,6 @@ def _studies(path: Path, text: str) -> list[tuple[str, Any]]:
             raise SourceError(path, "ClinicalTrials.gov API v1 JSON (PascalCase), not API v2")
         raise SourceError(path, "JSON object has neither 'protocolSection' nor 'studies'")
     raise SourceError(path, f"JSON {type(data).__name__} is not a study object or an array")
-
-
-def _loads(text: str) -> Any:
-    """Strict JSON: ValueError for a duplicate key, NaN or Infinity, a giant number or too
-    deep nesting (all of which ``json.loads`` would accept or crash on)."""
-    try:
-        return json.loads(
-            text,
-            object_pairs_hook=_unique_keys,
-            parse_constant=_no_constant,
-            parse_int=_int_literal,
-        )
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    value = dict(pairs)
-    if len(value) != len(pairs):
-        duplicate = next(k for i, (k, _) in enumerate(pairs) if k in dict(pairs[:i]))
-        raise ValueError(f"duplicate key {duplicate!r} in one JSON object")
-    return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def _int_literal(digits: str) -> int:
-    if len(digits) > 40:
-        raise ValueError(f"number {digits[:12]}... has {len(digits)} digits")
-    return int(digits)
-
-
-def _is_object(line: str) -> bool:
-    try:
-        return isinstance(_loads(line), dict)
-    except ValueError:
-        return False
-
-
-def _ndjson(path: Path, text: str) -> list[tuple[str, Any]]:
-    studies = []
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            studies.append((f"line {number}", _loads(line)))
-        except json.JSONDecodeError as error:
-            raise SourceError(path, f"invalid JSON on line {number}: {_position(error)}") from error
-        except ValueError as error:
-            raise SourceError(path, f"invalid JSON on line {number}: {error}") from error
-    return studies
-
-
-def _position(error: json.JSONDecodeError) -> str:
-    return f"{error.msg} at line {error.lineno} column {error.colno} (char {error.pos})"
 
 
 def _obj(value: Any, *keys: str) -> dict:
@@ -155,7 +95,8 @@ def _enums(values: Any, vocabulary: tuple[str, ...]) -> list[str]:
 # --- one study -----------------------------------------------------------------------------
 
 
-def _record(path: Path, study: Any, where: str) -> dict:
+def record(path: Path, study: Any, where: str) -> dict:
+    """The record of one v2 study object (``where`` labels it in error messages)."""
     protocol = _obj(study, "protocolSection")
     ident = _obj(protocol, "identificationModule")
     nct_id = _str(ident.get("nctId"))

@@ -113,7 +113,7 @@ def _healthy(text: str | None) -> bool | None:
     return False if key == "no" else None
 
 
-def _criteria(text: str | None) -> tuple[list[str], list[str]]:
+def criteria(text: str | None) -> tuple[list[str], list[str]]:
     """Inclusion and exclusion items of a criteria textblock.
 
     Items are bullet lines (``-``, ``*``, ``1.``) with their continuation lines joined, and
@@ -273,17 +273,23 @@ def _root(path: Path, text: str) -> Element:
 
 def parse(path: Path, text: str) -> list[dict]:
     """The one record of a legacy ``<clinical_study>`` document."""
-    root = _root(path, text)
+    return [study_record(path, _root(path, text))]
+
+
+def study_record(path: Path, root: Element, where: str | None = None) -> dict:
+    """The record of a ``<clinical_study>`` element: parsed XML, or the same model built from
+    ctrdata's JSON (``ctgov_json``). ``where`` prefixes error messages ("line 3")."""
     nct_id = _text(root, "id_info/nct_id")
     if not nct_id:
-        raise SourceError(path, "no <nct_id> in <id_info>")
+        prefix = f"{where}: " if where else ""
+        raise SourceError(path, f"{prefix}no <nct_id> in <id_info>")
     ids = _texts(root, "id_info/org_study_id") + _texts(root, "id_info/secondary_id")
     ids += _texts(root, "id_info/nct_alias")
     status = _text(root, "overall_status")
     verified = to_iso_date(_text(root, "verification_date"))
     masking, who_masked = _masking(_text(root, "study_design_info/masking"))
     study_type = re.sub(r"\[.*?\]", "", _text(root, "study_type") or "")
-    inclusion, exclusion = _criteria(root.findtext("eligibility/criteria/textblock"))
+    inclusion, exclusion = criteria(root.findtext("eligibility/criteria/textblock"))
     interventions, arms = _interventions_and_arms(root)
     people, sites = _people_and_sites(root)
     outcomes = [
@@ -293,62 +299,58 @@ def parse(path: Path, text: str) -> list[dict]:
         if (measure := _text(element, "measure"))
     ]
     enrollment = root.find("enrollment")
-    return [
-        new_record(
-            trial_id=nct_id,
-            nct_id=nct_id,
-            secondary_ids=[i for i in dict.fromkeys(ids) if i != nct_id],
-            source=NAME,
-            source_file=str(path),
-            title=_text(root, "brief_title"),
-            official_title=_text(root, "official_title"),
-            overall_status=to_enum(status, OVERALL_STATUSES),
-            status_text=status,
-            last_known_status=to_enum(_text(root, "last_known_status"), OVERALL_STATUSES),
-            status_verified=verified[:7] if verified and len(verified) >= 7 else None,
-            phases=to_phases(_text(root, "phase")),
-            study_type=to_enum(study_type, STUDY_TYPES) if study_type else None,
-            allocation=to_enum(_text(root, "study_design_info/allocation"), ALLOCATIONS),
-            intervention_model=to_enum(
-                _text(root, "study_design_info/intervention_model"), INTERVENTION_MODELS
-            ),
-            masking=masking,
-            who_masked=who_masked,
-            primary_purpose=to_enum(
-                _text(root, "study_design_info/primary_purpose"), PRIMARY_PURPOSES
-            ),
-            stated_arm_count=_int(_text(root, "number_of_arms") or _text(root, "number_of_groups")),
-            enrollment={
-                "count": _int(enrollment.text) if enrollment is not None else None,
-                "type": to_enum(enrollment.get("type"), COUNT_TYPES)
-                if enrollment is not None
-                else None,
-            },
-            start_date=_dated(root, "start_date"),
-            primary_completion_date=_dated(root, "primary_completion_date"),
-            completion_date=_dated(root, "completion_date"),
-            first_posted=to_iso_date(_text(root, "study_first_posted")),
-            last_update_posted=to_iso_date(_text(root, "last_update_posted")),
-            sponsor=_text(root, "sponsors/lead_sponsor/agency"),
-            collaborators=_texts(root, "sponsors/collaborator/agency"),
-            conditions=_texts(root, "condition"),
-            interventions=interventions,
-            arms=arms,
-            people=people,
-            sites=sites,
-            outcomes=outcomes,
-            eligibility={
-                "sex": to_enum(_text(root, "eligibility/gender"), SEXES),
-                "min_age_years": to_years(_text(root, "eligibility/minimum_age")),
-                "max_age_years": to_years(_text(root, "eligibility/maximum_age")),
-                "healthy_volunteers": _healthy(_text(root, "eligibility/healthy_volunteers")),
-                "inclusion": inclusion,
-                "exclusion": exclusion,
-            },
-            descriptions={
-                "brief_summary": _block(root.findtext("brief_summary/textblock")),
-                "detailed_description": _block(root.findtext("detailed_description/textblock")),
-            },
-            participant_flow=_participant_flow(root),
-        )
-    ]
+    return new_record(
+        trial_id=nct_id,
+        nct_id=nct_id,
+        secondary_ids=[i for i in dict.fromkeys(ids) if i != nct_id],
+        source=NAME,
+        source_file=str(path),
+        title=_text(root, "brief_title"),
+        official_title=_text(root, "official_title"),
+        overall_status=to_enum(status, OVERALL_STATUSES),
+        status_text=status,
+        last_known_status=to_enum(_text(root, "last_known_status"), OVERALL_STATUSES),
+        status_verified=verified[:7] if verified and len(verified) >= 7 else None,
+        phases=to_phases(_text(root, "phase")),
+        study_type=to_enum(study_type, STUDY_TYPES) if study_type else None,
+        allocation=to_enum(_text(root, "study_design_info/allocation"), ALLOCATIONS),
+        intervention_model=to_enum(
+            _text(root, "study_design_info/intervention_model"), INTERVENTION_MODELS
+        ),
+        masking=masking,
+        who_masked=who_masked,
+        primary_purpose=to_enum(_text(root, "study_design_info/primary_purpose"), PRIMARY_PURPOSES),
+        stated_arm_count=_int(_text(root, "number_of_arms") or _text(root, "number_of_groups")),
+        enrollment={
+            "count": _int(enrollment.text) if enrollment is not None else None,
+            "type": to_enum(enrollment.get("type"), COUNT_TYPES)
+            if enrollment is not None
+            else None,
+        },
+        start_date=_dated(root, "start_date"),
+        primary_completion_date=_dated(root, "primary_completion_date"),
+        completion_date=_dated(root, "completion_date"),
+        first_posted=to_iso_date(_text(root, "study_first_posted")),
+        last_update_posted=to_iso_date(_text(root, "last_update_posted")),
+        sponsor=_text(root, "sponsors/lead_sponsor/agency"),
+        collaborators=_texts(root, "sponsors/collaborator/agency"),
+        conditions=_texts(root, "condition"),
+        interventions=interventions,
+        arms=arms,
+        people=people,
+        sites=sites,
+        outcomes=outcomes,
+        eligibility={
+            "sex": to_enum(_text(root, "eligibility/gender"), SEXES),
+            "min_age_years": to_years(_text(root, "eligibility/minimum_age")),
+            "max_age_years": to_years(_text(root, "eligibility/maximum_age")),
+            "healthy_volunteers": _healthy(_text(root, "eligibility/healthy_volunteers")),
+            "inclusion": inclusion,
+            "exclusion": exclusion,
+        },
+        descriptions={
+            "brief_summary": _block(root.findtext("brief_summary/textblock")),
+            "detailed_description": _block(root.findtext("detailed_description/textblock")),
+        },
+        participant_flow=_participant_flow(root),
+    )

@@ -62,8 +62,8 @@ from pathlib import Path
 from typing import Any
 
 from audit.record import arm, contact, intervention, new_record, outcome, site
-from audit.sources import SourceError, csv_header, csv_rows, header_names, whole_number
-from audit.validate.registries import is_nct_id
+from audit.sources import SourceError, csv_header, csv_rows, euctr, header_names, whole_number
+from audit.validate.registries import is_nct_id, sole_nct_id
 from audit.vocab import (
     ARM_TYPES,
     INTERVENTION_TYPES,
@@ -284,10 +284,7 @@ def _secondary_ids(row: dict[str, str], header: list[str], trial_id: str) -> lis
 
 
 def _nct_id(trial_id: str, secondary: list[str]) -> str | None:
-    if is_nct_id(trial_id):
-        return trial_id
-    ncts = _unique(i for i in secondary if is_nct_id(i))
-    return ncts[0] if len(ncts) == 1 else None
+    return trial_id if is_nct_id(trial_id) else sole_nct_id(secondary)
 
 
 def _status(value: str | None) -> tuple[str | None, str | None]:
@@ -504,26 +501,10 @@ _DESIGN_WORD = {
 
 
 def _euctr_design(text: str) -> dict[str, str]:
-    """EU CTR's yes/no lines: one "yes" among open/single/double blind gives the masking."""
+    """EU CTR's yes/no lines ("Randomised: yes", "Double blind: yes"), read as the register's
+    own records are (``euctr.design``)."""
     flags = {name.lower(): answer.lower() == "yes" for name, answer in _EUCTR_FLAG.findall(text)}
-    design: dict[str, str] = {}
-    if "randomised" in flags:
-        design["allocation"] = "RANDOMIZED" if flags["randomised"] else "NON_RANDOMIZED"
-    blinds = [
-        m
-        for name, m in (("open", "NONE"), ("single blind", "SINGLE"), ("double blind", "DOUBLE"))
-        if flags.get(name)
-    ]
-    if len(blinds) == 1:
-        design["masking"] = blinds[0]
-    models = [
-        m
-        for name, m in (("parallel group", "PARALLEL"), ("cross over", "CROSSOVER"))
-        if flags.get(name)
-    ]
-    if len(models) == 1:
-        design["intervention_model"] = models[0]
-    return design
+    return euctr.design(flags)
 
 
 def _phrase_design(text: str) -> dict[str, str]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 NCT_ID = r"NCT\d{8}"
 
 REGISTRY_ID_PATTERNS: dict[str, str] = {
     "ClinicalTrials.gov": NCT_ID,
     "ChiCTR": r"ChiCTR(?:\d{10}|-[A-Za-z]{2,6}-\d{8})",
-    "EU CTR": r"EUCTR\d{4}-\d{6}-\d{2}(?:-[A-Z]{2,3})?",
+    # A member state's copy ends in its code, or 3RD for a trial run outside the EEA only.
+    "EU CTR": r"EUCTR\d{4}-\d{6}-\d{2}(?:-(?:[A-Z]{2,3}|3RD))?",
     "EU CTIS": r"\d{4}-5\d{5}-\d{2}-\d{2}",
     "IRCT": r"IRCT\d{8,14}N\d{1,3}",
     "CTRI": r"CTRI/\d{4}/\d{2,3}/\d{6}",
@@ -40,6 +42,12 @@ def is_trial_id(text: str) -> bool:
 
 def is_nct_id(text: str) -> bool:
     return bool(_NCT.match(text))
+
+
+def sole_nct_id(ids: Iterable[str]) -> str | None:
+    """The NCT id among ``ids`` when they name exactly one (a cross-registration), else None."""
+    found = {i for i in ids if is_nct_id(i)}
+    return found.pop() if len(found) == 1 else None
 
 
 def registry_of(text: str) -> str | None:
