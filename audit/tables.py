@@ -176,6 +176,8 @@ _ITEM_TABLES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] 
     "sites": ("sites", _site_row),
     "outcomes": ("outcomes", _outcome_row),
 }
+#: Record keys holding lists of entries (an ``item`` column counts them from 0).
+ENTRY_LISTS = frozenset(field_name for field_name, _ in _ITEM_TABLES.values())
 
 _COLUMN_TYPES = {
     "stated_arm_count": "Int64",

@@ -175,6 +175,42 @@ def test_sarif_points_at_the_first_files_of_a_finding_about_many_records(result)
     assert item["properties"]["record_files"] == files
 
 
+def test_sarif_points_at_the_entry_a_finding_is_about(result, records):
+    """A field of a list of entries (``people.name``) is found in the entry the rule names in
+    its evidence (``items``, or entries with ``item`` and ``record_file``), not at ``[``."""
+    one = "NCT01111111.ctgov-api.json"
+    named = finding(
+        "x-rule",
+        "rule",
+        "warning",
+        "a",
+        record_files=[one],
+        field="people.name",
+        evidence={"items": [0]},
+    )
+    occurrences = {
+        "spellings": [
+            {
+                "occurrences": [
+                    {"record_file": "other.json", "item": 5},
+                    {"record_file": one, "item": 0},
+                ]
+            }
+        ]
+    }
+    spread = dataclasses.replace(named, message="b", evidence=occurrences)
+    unnamed = dataclasses.replace(named, message="c", evidence={"item": True})
+    log = validate_sarif(
+        render_sarif(dataclasses.replace(result, findings=[named, spread, unnamed]))
+    )
+    lines = (records / one).read_text(encoding="utf-8").splitlines()
+    shown = [
+        lines[r["locations"][0]["physicalLocation"]["region"]["startLine"] - 1].strip()
+        for r in log["runs"][0]["results"]
+    ]
+    assert shown == ['"name": "Jane Doe",', '"name": "Jane Doe",', '"people": [']
+
+
 @pytest.mark.parametrize(
     ("field", "path"),
     [
