@@ -196,11 +196,9 @@ def _location(item: Finding, name: str, base: str, lines: Lines) -> dict[str, An
     }
 
 
-def _descriptor(
-    rule_id: str, found: list[Mapping[str, Any]], entry: Entry | None
-) -> dict[str, Any]:
-    """A rule's descriptor; ``found``: its findings' JSON (head and absent ones)."""
-    level = min((f["severity"] for f in found), key=SEVERITIES.index)
+def _descriptor(rule_id: str, found: list[tuple[str, str]], entry: Entry | None) -> dict[str, Any]:
+    """A rule's descriptor; ``found``: its findings' (severity, origin), head and absent ones."""
+    level = min((severity for severity, _ in found), key=SEVERITIES.index)
     doc = entry.doc if entry else rule_id
     descriptor: dict[str, Any] = {
         "id": rule_id,
@@ -208,16 +206,14 @@ def _descriptor(
         "fullDescription": {"text": doc},
         "help": {"text": (entry.section("fix") if entry else "") or doc},
         "defaultConfiguration": {"level": LEVELS[level]},
-        "properties": {"origin": found[0]["origin"]},
+        "properties": {"origin": found[0][1]},
     }
     if entry:
         descriptor["properties"]["scope"] = entry.scope
     return descriptor
 
 
-def _properties(found: Mapping[str, Any]) -> dict[str, Any]:
-    names = ("trial_ids", "record_files", "sources", "origin", "field", "evidence")
-    return {name: found.get(name) for name in names}
+_PROPERTIES = ("trial_ids", "record_files", "sources", "origin", "field", "evidence")
 
 
 def _result(item: Finding, index: int, base: str, lines: Lines) -> dict[str, Any]:
@@ -228,7 +224,7 @@ def _result(item: Finding, index: int, base: str, lines: Lines) -> dict[str, Any
         "message": {"text": item.message},
         "locations": [_location(item, name, base, lines) for name in _located_files(item)],
         "partialFingerprints": {FINGERPRINT_KEY: item.fingerprint},
-        "properties": _properties(item.to_json()),
+        "properties": {name: getattr(item, name) for name in _PROPERTIES},
     }
     if item.waived:
         reason = item.waived.get("reason") if isinstance(item.waived, dict) else None
@@ -246,7 +242,7 @@ def _absent(found: Mapping[str, Any], index: int) -> dict[str, Any]:
         "baselineState": "absent",
         "message": {"text": f"fixed: {found['message']}"},
         "partialFingerprints": {FINGERPRINT_KEY: found["fingerprint"]},
-        "properties": {"severity": found["severity"], **_properties(found)},
+        "properties": {"severity": found["severity"]} | {n: found.get(n) for n in _PROPERTIES},
     }
 
 
@@ -258,9 +254,11 @@ def render_sarif(
     """The audit result as a SARIF 2.1.0 log (JSON text, deterministic); ``verdict`` (the
     gate's JSON) adds each result's ``baselineState`` and the absent results."""
     absent = list((verdict or {}).get("fixed_findings") or [])
-    by_rule: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for found in [*(f.to_json() for f in result.findings), *absent]:
-        by_rule[found["rule"]].append(found)
+    by_rule: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for item in result.findings:
+        by_rule[item.rule].append((item.severity, item.origin))
+    for found in absent:
+        by_rule[found["rule"]].append((found["severity"], found["origin"]))
     rule_ids = sorted(by_rule)
     lines = record_lines(result)
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
