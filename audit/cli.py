@@ -17,6 +17,7 @@ from pathlib import Path
 
 from audit.config import Config, ConfigError, find_config
 from audit.engine import EXIT_INCOMPLETE, run_audit, write_findings
+from audit.findings import plural
 from audit.inputs import inputs
 from audit.record import dumps, record_filename, write_record
 from audit.sources import NotTrialData, SourceError, import_data
@@ -117,7 +118,8 @@ def cmd_normalize(args: argparse.Namespace) -> int:
         failed, copies = _write(records, item.path, args, written)
         failures, skipped = failures + failed, skipped + copies
     print(
-        f"normalize: {len(written)} records written to {args.out}, {failures + crashes} failed, "
+        f"normalize: {plural(len(written), 'record')} written to {args.out}, "
+        f"{failures + crashes} failed, "
         f"{skipped} skipped"
     )
     return EXIT_INCOMPLETE if crashes else 1 if failures else 0
@@ -145,9 +147,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         s: sum(1 for f in result.findings if f.severity == s) for s in ("error", "warning", "info")
     }
     print(
-        f"audit: {len(result.record_files)} {_plural(len(result.record_files), 'record')}, "
-        f"{len(result.findings)} {_plural(len(result.findings), 'finding')} "
-        f"({counts['error']} error, {counts['warning']} warning, {counts['info']} info) "
+        f"audit: {plural(len(result.record_files), 'record')}, "
+        f"{plural(len(result.findings), 'finding')} ({plural(counts['error'], 'error')}, "
+        f"{plural(counts['warning'], 'warning')}, {counts['info']} info) "
         f"as of {result.as_of}"
     )
     print(f"report: {args.out / 'index.html'}")
@@ -156,10 +158,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not result.complete:
         print("audit incomplete: exit 2", file=sys.stderr)
     return result.exit_code
-
-
-def _plural(count: int, word: str) -> str:
-    return word if count == 1 else word + "s"
 
 
 def _incomplete(out: Path, command: str, reason: str) -> int:
@@ -277,8 +275,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
         return EXIT_INCOMPLETE
     truth = write_corpus(args.out, args.trials, args.seed, args.as_of, args.defect_rate)
     print(
-        f"synth: {truth['trials']} trials ({truth['records']} records, "
-        f"{len(truth['defects'])} injected defects) written to {records}; "
+        f"synth: {plural(truth['trials'], 'trial')} ({plural(truth['records'], 'record')}, "
+        f"{plural(len(truth['defects']), 'injected defect')}) written to {records}; "
         f"ground truth in {args.out / 'ground_truth.json'}"
     )
     return 0

@@ -169,3 +169,8 @@ def jsonable(value: Any) -> Any:
 
 def sorted_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=Finding.sort_key)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 finding``, ``2 findings``: a count with its noun (an English regular plural)."""
+    return f"{count} {noun}" + ("" if count == 1 else "s")

@@ -12,6 +12,7 @@ import json
 import subprocess
 import tarfile
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
@@ -20,7 +21,7 @@ from typing import Any
 
 from audit.config import Config
 from audit.engine import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE, AuditResult, run_audit
-from audit.findings import SEVERITIES, Finding
+from audit.findings import SEVERITIES, Finding, plural
 
 
 class BaseUnavailable(RuntimeError):
@@ -37,22 +38,35 @@ class Verdict:
     fixed: list[str] = field(default_factory=list)
     unchanged: int = 0
     threshold: str = "error"
+    blocking: list[Finding] = field(default_factory=list)
+    fixed_findings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def new_fingerprints(self) -> set[str]:
         return {f.fingerprint for f in self.new}
 
     def to_json(self) -> dict[str, Any]:
+        """gate.json; ``blocking`` (the new findings that fail the gate) names each one's rule,
+        trials, message and fingerprint for a banner; ``fixed_findings`` are the base's JSON of
+        the fixed ones."""
         return {
             "passed": self.passed,
             "exit_code": self.exit_code,
             "summary": self.summary,
             "reasons": self.reasons,
             "threshold": self.threshold,
+            "blocking": [_blocking(f) for f in self.blocking],
             "new": [f.to_json() for f in self.new],
             "fixed": sorted(self.fixed),
+            "fixed_findings": self.fixed_findings,
             "unchanged": self.unchanged,
         }
+
+
+def _blocking(item: Finding) -> dict[str, Any]:
+    names = ("rule", "severity", "trial_ids", "message", "fingerprint", "field", "record_files")
+    data = item.to_json()
+    return {name: data[name] for name in names}
 
 
 def _git(repo: Path, *args: str) -> bytes:
@@ -91,28 +105,30 @@ def checkout_base(ref: str, paths: list[Path], into: Path) -> list[Path]:
     return landed
 
 
-def baseline_fingerprints(path: Path) -> set[str]:
+def baseline_findings(path: Path) -> dict[str, dict[str, Any]]:
+    """A base findings.json's findings by fingerprint."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         findings = data["findings"]
         if data.get("complete") is False:
             raise BaseUnavailable(f"{path}: the baseline audit was incomplete")
-        return {str(f["fingerprint"]) for f in findings}
+        return {str(f["fingerprint"]): dict(f) for f in findings}
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
         raise BaseUnavailable(f"{path}: not a findings.json baseline ({error})") from error
 
 
-def decide(head: AuditResult, base: set[str], threshold: str) -> Verdict:
+def decide(head: AuditResult, base: Mapping[str, dict[str, Any]], threshold: str) -> Verdict:
+    """Compare the head with the base's findings (JSON, by fingerprint)."""
     limit = SEVERITIES.index(threshold)
     head_prints = {f.fingerprint for f in head.findings}
     new = [f for f in head.findings if f.fingerprint not in base]
     blocking = [f for f in new if not f.waived and SEVERITIES.index(f.severity) <= limit]
-    fixed = sorted(base - head_prints)
+    fixed = sorted(base.keys() - head_prints)
     reasons = []
     if not head.complete:
         reasons += [f"audit incomplete: {p}" for p in head.problems]
     if blocking:
-        reasons.append(f"{len(blocking)} new finding(s) at {threshold} severity or above")
+        reasons.append(f"{plural(len(blocking), 'new finding')} at {threshold} severity or above")
     reasons += [
         f"waiver expired on {w.expires}: {w.label()} ({w.reason})" for w in head.expired_waivers
     ]
@@ -125,7 +141,7 @@ def decide(head: AuditResult, base: set[str], threshold: str) -> Verdict:
         code = EXIT_CLEAN
     summary = (
         f"{len(new)} new ({len(blocking)} blocking), {len(fixed)} fixed, "
-        f"{len(head_prints & base)} unchanged; "
+        f"{len(head_prints & base.keys())} unchanged; "
         f"{sum(1 for f in head.findings if f.waived)} waived"
     )
     return Verdict(
@@ -135,8 +151,10 @@ def decide(head: AuditResult, base: set[str], threshold: str) -> Verdict:
         reasons + notes,
         new,
         fixed,
-        len(head_prints & base),
+        len(head_prints & base.keys()),
         threshold,
+        blocking,
+        [base[fingerprint] for fingerprint in fixed],
     )
 
 
@@ -154,7 +172,7 @@ def run_gate(
     such as the package's defaults, is the same for both)."""
     head = run_audit(records, config, as_of)
     if baseline is not None:
-        base = baseline_fingerprints(baseline)
+        base = baseline_findings(baseline)
     else:
         with tempfile.TemporaryDirectory(prefix="audit-base-") as folder:
             top = repository_of(records).resolve()
@@ -166,7 +184,7 @@ def run_gate(
             )
             base_config = Config(landed[1], f"at {base_ref}") if versioned else config
             base_result = run_audit(landed[0], base_config, as_of)
-            base = {f.fingerprint for f in base_result.findings}
+            base = {f.fingerprint: f.to_json() for f in base_result.findings}
     return head, decide(head, base, threshold)
 
 

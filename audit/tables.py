@@ -133,6 +133,9 @@ _ITEM_TABLES = {
     table: (field_name, _row_builder(columns))
     for table, (field_name, columns) in ITEM_TABLES.items()
 }
+#: Record keys holding lists of entries (an ``item`` column counts them from 0).
+ENTRY_LISTS = frozenset(field_name for field_name, _ in _ITEM_TABLES.values())
+
 _COLUMN_TYPES = {
     "item": "Int64",
     **{c.name: c.dtype for c in STUDY_COLUMNS},

@@ -94,7 +94,7 @@ def test_every_writer_takes_any_evidence(seed_result, tmp_path, evidence, waiver
     assert plain_json(built.evidence) and plain_json(waived.waived)
     result = replace(seed_result, findings=[built, waived])
     assert json.loads(findings_json(result))["findings"][0]["evidence"] == built.evidence
-    verdict = decide(result, set(), "error")
+    verdict = decide(result, {}, "error")
     write_reports(result, tmp_path, verdict.to_json(), verdict.new_fingerprints)
     json.dumps(verdict.to_json(), allow_nan=False)
     assert all((tmp_path / name).stat().st_size for name in OUTPUTS if name != "findings.json")

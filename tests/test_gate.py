@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,28 @@ def test_a_change_adding_an_error_fails_and_a_waiver_lets_it_pass(repo):
     summary = (repo / "reports" / "summary.md").read_text()
     assert summary.index("1 new (1 blocking)") < summary.index("### New findings (1 of 1)")
     assert summary.index("### New findings") < summary.index("### Other findings")
+    # the verdict names what blocks: rule, trials, message and fingerprint (for a waiver)
+    [blocking] = verdict(repo)["blocking"]
+    assert {k: blocking[k] for k in ("rule", "trial_ids", "fingerprint", "message")} == {
+        k: new[k] for k in ("rule", "trial_ids", "fingerprint", "message")
+    }
+    assert f"`{new['fingerprint']}`" in summary and "### Blocking: 1 new finding" in summary
+    assert "1 new finding at error severity or above" in verdict(repo)["reasons"]
+    assert "See the full report: `reports/index.html`" in summary
+    # JUnit fails for the new error only; the base's error is skipped, not failed
+    junit = ET.parse(repo / "reports" / "junit.xml").getroot()
+    states = {
+        (c.get("classname"), c.get("name")): [e.tag for e in c if e.tag != "system-out"]
+        for c in junit.iter("testcase")
+    }
+    assert states[("schema-enum", "NCT04444444")] == ["failure"]
+    assert states[("schema-range", "NCT03333333")] == ["skipped"]
+    assert states[("audit", "gate")] == ["failure"]
+    assert junit.get("failures") == "2"
+    # SARIF: new and unchanged results
+    results = json.loads((repo / "reports" / "findings.sarif").read_text())["runs"][0]["results"]
+    states = {r["partialFingerprints"]["trialAudit/v1"]: r["baselineState"] for r in results}
+    assert states[new["fingerprint"]] == "new" and "unchanged" in states.values()
 
     (repo / "expectations" / "waivers.yaml").write_text(
         "waivers:\n"
@@ -126,7 +149,14 @@ def test_a_fix_is_reported_as_fixed(repo):
     write(repo, "NCT03333333.ctgov-api.json", valid_record("NCT03333333"))
     commit(repo, "fix enrollment")
     assert gate() == 0
-    assert len(verdict(repo)["fixed"]) == 1
+    [fixed] = verdict(repo)["fixed"]
+    assert [f["fingerprint"] for f in verdict(repo)["fixed_findings"]] == [fixed]
+    assert verdict(repo)["fixed_findings"][0]["rule"] == "schema-range"
+    results = json.loads((repo / "reports" / "findings.sarif").read_text())["runs"][0]["results"]
+    [absent] = [r for r in results if r["baselineState"] == "absent"]
+    assert absent["partialFingerprints"]["trialAudit/v1"] == fixed and absent["kind"] == "pass"
+    junit = ET.parse(repo / "reports" / "junit.xml").getroot()
+    assert junit.get("failures") == "0"
 
 
 def test_a_corrupt_record_in_the_head_fails_closed(repo):

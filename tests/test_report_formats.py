@@ -16,6 +16,7 @@ from audit.cli import main
 from audit.engine import findings_json, run_audit
 from audit.findings import finding
 from audit.record import person
+from audit.report import write_reports
 from audit.report.junit import render_junit
 from audit.report.markdown import render_summary
 from audit.report.sarif import find_line, record_path, render_sarif
@@ -175,6 +176,42 @@ def test_sarif_points_at_the_first_files_of_a_finding_about_many_records(result)
     assert item["properties"]["record_files"] == files
 
 
+def test_sarif_points_at_the_entry_a_finding_is_about(result, records):
+    """A field of a list of entries (``people.name``) is found in the entry the rule names in
+    its evidence (``items``, or entries with ``item`` and ``record_file``), not at ``[``."""
+    one = "NCT01111111.ctgov-api.json"
+    named = finding(
+        "x-rule",
+        "rule",
+        "warning",
+        "a",
+        record_files=[one],
+        field="people.name",
+        evidence={"items": [0]},
+    )
+    occurrences = {
+        "spellings": [
+            {
+                "occurrences": [
+                    {"record_file": "other.json", "item": 5},
+                    {"record_file": one, "item": 0},
+                ]
+            }
+        ]
+    }
+    spread = dataclasses.replace(named, message="b", evidence=occurrences)
+    unnamed = dataclasses.replace(named, message="c", evidence={"item": True})
+    log = validate_sarif(
+        render_sarif(dataclasses.replace(result, findings=[named, spread, unnamed]))
+    )
+    lines = (records / one).read_text(encoding="utf-8").splitlines()
+    shown = [
+        lines[r["locations"][0]["physicalLocation"]["region"]["startLine"] - 1].strip()
+        for r in log["runs"][0]["results"]
+    ]
+    assert shown == ['"name": "Jane Doe",', '"name": "Jane Doe",', '"people": [']
+
+
 @pytest.mark.parametrize(
     ("field", "path"),
     [
@@ -215,7 +252,7 @@ def test_junit_cases_fail_for_error_findings_only(result):
     found = cases(root)
     failing = {(f.rule, t) for f in result.errors for t in f.trial_ids or ("(no trial)",)}
     expected = {(f.rule, t) for f in result.findings for t in f.trial_ids or ("(no trial)",)}
-    assert set(found) == expected | {("audit", "complete")}
+    assert set(found) == expected | {("audit", "complete"), ("audit", "warnings")}
     assert {k for k, c in found.items() if c.find("failure") is not None} == failing | {
         ("audit", "complete")
     }
@@ -225,6 +262,11 @@ def test_junit_cases_fail_for_error_findings_only(result):
     assert warning.find("failure") is None
     assert "planned arm sizes" in warning.find("system-out").text
     assert "unreadable record file" in found[("audit", "complete")].find("failure").text
+    listed = found[("audit", "warnings")]  # warnings, visible where passing cases' output is not
+    assert listed.find("failure") is None and "planned arm sizes" in listed.find("system-out").text
+    audit = next(s for s in root.iter("testsuite") if s.get("name") == "audit")
+    counts = {p.get("name"): p.get("value") for p in audit.iter("property")}
+    assert counts["warning"] == str(sum(f.severity == "warning" for f in result.findings))
     assert root.get("failures") == str(len(failing) + 1)
     assert root.get("tests") == str(len(found))
     for suite in root.iter("testsuite"):
@@ -258,7 +300,7 @@ def test_junit_lists_a_few_files_of_a_finding_about_many_records(result):
     )
     root = ET.fromstring(render_junit(dataclasses.replace(result, findings=[wide], problems=[])))
     found = cases(root)
-    assert len(found) == 41
+    assert len(found) == 42  # and audit's complete and warnings
     text = found[("x-rule", trials[7])].find("system-out").text
     assert text == (
         "[warning] one person spelled two ways (NCT00000000.ctgov-api.json, "
@@ -279,6 +321,73 @@ def test_junit_waived_errors_pass(result):
     assert case.find("failure") is None and "waived" in case.find("system-out").text
 
 
+def gate_verdict(result, new: list, fixed: list | None = None) -> dict:
+    """A gate verdict (``Verdict.to_json``) with ``new`` findings, all blocking but waived ones."""
+    blocking = [f.to_json() for f in new if not f.waived]
+    return {
+        "passed": not blocking,
+        "summary": f"{len(new)} new ({len(blocking)} blocking)",
+        "reasons": ["1 new finding at error severity or above"] if blocking else [],
+        "blocking": blocking,
+        "new": [f.to_json() for f in new],
+        "fixed": [f["fingerprint"] for f in fixed or []],
+        "fixed_findings": fixed or [],
+        "unchanged": len(result.findings) - len(new),
+    }
+
+
+def test_junit_in_gate_mode_fails_only_for_new_blocking_findings(result):
+    new = only(result, "schema-format")
+    verdict = gate_verdict(result, [new])
+    root = ET.fromstring(render_junit(result, verdict))
+    found = cases(root)
+    failing = {k for k, c in found.items() if c.find("failure") is not None}
+    assert failing == {("schema-format", "NCT01111111"), ("audit", "complete"), ("audit", "gate")}
+    assert found[("schema-format", "NCT01111111")].find("failure").text.startswith("[error, new]")
+    old = found[("schema-range", "NCT01111111")]  # an error already in the base: skipped
+    assert old.find("skipped").get("message") == "1 error finding already in the base"
+    assert old.find("system-out").text.startswith("[error, in base]")
+    assert root.get("failures") == "3"
+    assert root.get("skipped") == str(sum(c.find("skipped") is not None for c in found.values()))
+    gate = found[("audit", "gate")]
+    assert gate.find("failure").get("message") == "1 new (1 blocking)"
+    assert "1 new finding at" in gate.find("system-out").text
+    audit = next(s for s in root.iter("testsuite") if s.get("name") == "audit")
+    counts = {p.get("name"): p.get("value") for p in audit.iter("property")}
+    assert (counts["new"], counts["blocking"], counts["fixed"]) == ("1", "1", "0")
+
+    passed = ET.fromstring(render_junit(result, gate_verdict(result, [])))
+    assert {k for k, c in cases(passed).items() if c.find("failure") is not None} == {
+        ("audit", "complete")  # the audit is incomplete; no old error fails a case
+    }
+    assert cases(passed)[("audit", "gate")].find("failure") is None
+
+
+def test_sarif_in_gate_mode_has_baseline_states_and_absent_results(result):
+    new = only(result, "schema-format")
+    fixed = finding("x-fixed", "rule", "error", "gone", trial_ids=["NCT0"], record_files=["a"])
+    log = validate_sarif(
+        render_sarif(result, verdict=gate_verdict(result, [new], [fixed.to_json()]))
+    )
+    [run] = log["runs"]
+    states = {r["partialFingerprints"]["trialAudit/v1"]: r["baselineState"] for r in run["results"]}
+    assert states.pop(fixed.fingerprint) == "absent"
+    assert states.pop(new.fingerprint) == "new"
+    assert set(states.values()) == {"unchanged"}
+    [absent] = [r for r in run["results"] if r["baselineState"] == "absent"]
+    assert (absent["kind"], absent["level"], absent["message"]["text"]) == (
+        "pass",
+        "none",
+        "fixed: gone",
+    )
+    assert "locations" not in absent and absent["properties"]["severity"] == "error"
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert rules[absent["ruleIndex"]] == "x-fixed"
+    assert all(
+        "baselineState" not in r for r in json.loads(render_sarif(result))["runs"][0]["results"]
+    )
+
+
 # --- Markdown --------------------------------------------------------------------------------
 
 
@@ -294,6 +403,16 @@ def test_summary_headline_counts_and_escaping(result):
     assert r"a\|b\<c\>\&" in row
     assert row.replace("\\|", "").count("|") == 5  # the message stays in its cell
     assert "reports/index.html" in text
+
+
+def test_summary_names_the_blocking_findings_and_the_report_path(result):
+    new = only(result, "schema-format")
+    text = render_summary(result, gate_verdict(result, [new]), "out/ci reports/index.html")
+    assert "### Blocking: 1 new finding" in text
+    [row] = [line for line in text.splitlines() if f"`{new.fingerprint}`" in line]
+    assert row.startswith("| schema-format | NCT01111111 | ") and r"a\|b\<c\>" in row
+    assert "See the full report: `out/ci reports/index.html`" in text
+    assert "1 error finding" in render_summary(dataclasses.replace(result, findings=[new]))
 
 
 def test_summary_verdict_first_and_long_messages(result):
@@ -336,6 +455,15 @@ def test_audit_run_writes_every_format(records, tmp_path, capsys):
     validate_sarif((out / "findings.sarif").read_text(encoding="utf-8"))
     ET.fromstring((out / "junit.xml").read_text(encoding="utf-8"))
     assert "Audit incomplete" in (out / "summary.md").read_text(encoding="utf-8")
+    assert f"`{out / 'index.html'}`" in (out / "summary.md").read_text(encoding="utf-8")
+    assert "audit: 2 records, 4 findings (3 errors, 1 warning, 0 info)" in capsys.readouterr().out
+
+
+def test_summary_names_the_report_relative_to_the_working_directory(result, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ci" / "out").mkdir(parents=True)
+    write_reports(dataclasses.replace(result, records_dir=None), Path("ci/out"))
+    assert "`ci/out/index.html`" in (tmp_path / "ci/out/summary.md").read_text(encoding="utf-8")
 
 
 def test_junit_suites_carry_the_catalogue_summary_and_fix(result):

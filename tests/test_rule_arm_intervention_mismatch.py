@@ -56,6 +56,7 @@ def test_seed_like_arm_names_an_unlisted_intervention():
     assert found.evidence == {
         "intervention": "human umbilical cord mesenchymal stem cells",
         "arms": ["allogeneic islet combined with hUCMSCs"],
+        "items": [0],  # the arm's index: SARIF points at it
     }
 
 
@@ -67,7 +68,7 @@ def test_listed_intervention_no_arm_uses():
     [found] = findings(record)
     assert (found.field, found.key) == ("interventions", "unused:clopidogrel")
     assert found.message == "intervention 'Clopidogrel' is listed but no arm names it"
-    assert found.evidence == {"intervention": "Clopidogrel", "type": "DRUG"}
+    assert found.evidence == {"intervention": "Clopidogrel", "type": "DRUG", "items": [1]}
 
 
 def test_type_prefix_case_punctuation_and_small_spelling_differences_match():

@@ -88,6 +88,7 @@ def test_seed_zhongming_liu_and_liu_zhongmin_are_one_person_spelled_two_ways():
     assert veeva["occurrences"] == [
         {
             "record_file": "NCT04441658.veeva.json",
+            "item": 0,
             "trial_id": "NCT04441658",
             "source": "veeva",
             "role": "CENTRAL_CONTACT",

@@ -65,6 +65,7 @@ def test_seed_site_still_recruiting_under_unknown():
         "site_count": 1,
         "sites": [
             {
+                "item": 0,
                 "facility": "Shanghai East Hospital",
                 "city": "Shanghai",
                 "country": "China",

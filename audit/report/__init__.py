@@ -19,21 +19,32 @@ def write_reports(
     verdict: dict[str, Any] | None = None,
     new: set[str] | None = None,
 ) -> list[Path]:
-    """Write every report; ``verdict`` and ``new`` (fingerprints) come from the gate."""
+    """Write every report; ``verdict`` (``Verdict.to_json``) and ``new`` (fingerprints) come
+    from the gate."""
     written = []
     base = "records/"
     if result.records_dir is not None and not result.records_dir.is_absolute():
         base = result.records_dir.as_posix().rstrip("/") + "/"
     for name, text in (
         ("index.html", render_html(result, verdict, new)),
-        ("findings.sarif", render_sarif(result, base)),
-        ("junit.xml", render_junit(result)),
-        ("summary.md", render_summary(result, verdict)),
+        ("findings.sarif", render_sarif(result, base, verdict)),
+        ("junit.xml", render_junit(result, verdict)),
+        ("summary.md", render_summary(result, verdict, shown_path(out_dir / "index.html"))),
     ):
         path = out_dir / name
         atomic_write(path, text)
         written.append(path)
     return written
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as a reader finds it: relative to the working directory (in CI, the repository
+    root) when it is inside it, else absolute."""
+    absolute = path.absolute()
+    for where in (absolute, absolute.resolve()):
+        if where.is_relative_to(Path.cwd()):
+            return where.relative_to(Path.cwd()).as_posix()
+    return absolute.as_posix()
 
 
 OUTPUTS = ("index.html", "findings.sarif", "junit.xml", "summary.md", "findings.json", "gate.json")

@@ -1,8 +1,10 @@
 """A short Markdown summary (``summary.md``) for a pull-request comment or a CI job summary.
 
-Incomplete audits say so first, then the verdict (or the error count), counts by severity and
-by rule, the top findings and where the full report is. Every record value is escaped so that
-it stays inside its table cell and never becomes markup, links or HTML.
+Incomplete audits say so first, then the verdict (or the error count) and, from the gate, the
+blocking findings with their fingerprints (what a waiver names), counts by severity and by rule,
+the top findings and where the full report is (its path as given, or its address). Every
+record value is escaped so that it stays inside its table cell and never becomes markup, links
+or HTML.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from audit.engine import AuditResult
-from audit.findings import SEVERITIES, Finding
+from audit.findings import SEVERITIES, Finding, plural
 
 MAX_ROWS = 20
 MAX_RULES = 30
@@ -27,10 +29,6 @@ def escape(text: Any, limit: int = MAX_MESSAGE) -> str:
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return _MARKUP.sub(lambda match: "\\" + match.group(0), text)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def _headline(result: AuditResult, verdict: dict[str, Any] | None) -> list[str]:
@@ -48,18 +46,44 @@ def _headline(result: AuditResult, verdict: dict[str, Any] | None) -> list[str]:
         mark = "✅" if verdict.get("passed") else "❌"
         lines.append(f"## {mark} {escape(verdict.get('summary', ''), 500)}")
         lines += [""] + [f"- {escape(reason, 500)}" for reason in verdict.get("reasons") or []]
+        lines += _blocking(verdict.get("blocking") or [])
     else:
         errors = len(result.errors)
-        lines.append(f"## {'❌' if errors else '✅'} {_plural(errors, 'error finding')}")
+        lines.append(f"## {'❌' if errors else '✅'} {plural(errors, 'error finding')}")
     waived = sum(1 for f in result.findings if f.waived)
     trials = int(result.tables.studies["trial_id"].nunique())
     lines += [
         "",
-        f"{_plural(len(result.record_files), 'record')} ({_plural(trials, 'trial')}) "
+        f"{plural(len(result.record_files), 'record')} ({plural(trials, 'trial')}) "
         f"audited as of {result.as_of.isoformat()}"
         + (f"; {waived} waived" if waived else "")
         + ".",
     ]
+    return lines
+
+
+def _code(text: str) -> str:
+    """Text as a code span, or escaped when it cannot be one (a backtick or a pipe in it)."""
+    text = " ".join(text.split())
+    return escape(text, 500) if "`" in text or "|" in text else f"`{text}`"
+
+
+def _trials(trial_ids: list[str] | tuple[str, ...]) -> str:
+    more = f" +{len(trial_ids) - 3}" if len(trial_ids) > 3 else ""
+    return escape(", ".join(trial_ids[:3]) + more)
+
+
+def _blocking(blocking: list[dict[str, Any]]) -> list[str]:
+    """The gate's blocking findings (``Verdict.to_json``), each with its fingerprint."""
+    if not blocking:
+        return []
+    lines = ["", f"### Blocking: {plural(len(blocking), 'new finding')}", ""]
+    lines += ["| Rule | Trials | Message | Fingerprint |", "|---|---|---|---|"]
+    for item in blocking[:MAX_ROWS]:
+        row = (item["rule"], _trials(item["trial_ids"]), item["message"], item["fingerprint"])
+        lines.append(f"| {escape(row[0])} | {row[1]} | {escape(row[2])} | {_code(row[3])} |")
+    if len(blocking) > MAX_ROWS:
+        lines.append(f"| … {len(blocking) - MAX_ROWS} more (gate.json) | | | |")
     return lines
 
 
@@ -90,21 +114,22 @@ def _top(findings: list[Finding], title: str = "Top findings") -> list[str]:
         "|---|---|---|---|",
     ]
     for item in chosen:
-        trials = ", ".join(item.trial_ids[:3]) + (
-            f" +{len(item.trial_ids) - 3}" if len(item.trial_ids) > 3 else ""
-        )
         severity = item.severity + (" (waived)" if item.waived else "")
         lines.append(
-            f"| {severity} | {escape(item.rule)} | {escape(trials)} | {escape(item.message)} |"
+            f"| {severity} | {escape(item.rule)} | {_trials(item.trial_ids)} "
+            f"| {escape(item.message)} |"
         )
     return lines
 
 
 def render_summary(
-    result: AuditResult, verdict: dict[str, Any] | None = None, report_name: str = "index.html"
+    result: AuditResult,
+    verdict: dict[str, Any] | None = None,
+    report_name: str = "reports/index.html",
 ) -> str:
     """The Markdown summary; ``verdict`` is the gate's (``passed``, ``summary``, ``reasons``,
-    ``new``): the verdict first, then the new findings, then the rest."""
+    ``blocking``, ``new``): the verdict first, then the new findings, then the rest.
+    ``report_name``: the HTML report's path as the reader finds it, or its address."""
     lines = _headline(result, verdict)
     new = {f["fingerprint"] for f in (verdict or {}).get("new", [])}
     if new:
@@ -115,6 +140,6 @@ def render_summary(
     if "://" in report_name:
         where = f"[the full report]({report_name})"
     else:
-        where = f"the full report: `reports/{report_name}` in the job's artifacts"
+        where = f"the full report: {_code(report_name)} (in the job's artifacts on CI)"
     lines += ["", f"See {where} (also `findings.json`, `findings.sarif`, `junit.xml`)."]
     return "\n".join(lines) + "\n"

@@ -1,10 +1,16 @@
 """SARIF 2.1.0 (``findings.sarif``) for code-scanning tools: one result per finding.
 
 Each result points at the line where the finding's field is in each of its record files (the
-first ``MAX_LOCATIONS``; ``properties.record_files`` lists them all). Record files
+first ``MAX_LOCATIONS``; ``properties.record_files`` lists them all). A field of a list of
+entries (``people.name``) is looked up in the entry the finding is about, which its rule names
+in the evidence (``entry_index``); without one it is the list's opening line. Record files
 are written with sorted keys and a 2-space indent (``audit.record.dumps``), so a field's line is
 found by walking the indentation; anything unexpected falls back to line 1. The finding's own
 fingerprint is the partial fingerprint, so alerts stay matched across runs and renamed files.
+
+From the gate, each result has a ``baselineState`` (``new`` or ``unchanged``) and each fixed
+finding of the base is one more result, ``absent``: ``kind`` ``pass``, level ``none`` and no
+location (its lines are in the base's files, not the head's), so nothing annotates it.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -24,6 +30,7 @@ from audit.catalogue import Entry
 from audit.engine import AuditResult
 from audit.fields import STUDY_COLUMNS
 from audit.findings import SEVERITIES, Finding
+from audit.tables import ENTRY_LISTS
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "trialAudit/v1"
@@ -52,6 +59,38 @@ def record_path(field: str | None) -> list[str | int]:
     if len(path) == 1 and path[0] in _STUDY_PATHS:
         return list(_STUDY_PATHS[str(path[0])])
     return path
+
+
+def entry_index(item: Finding, name: str) -> int | None:
+    """The index of the entry (person, site, arm…) ``item`` is about in record file ``name``:
+    the first its rule names in the evidence, as ``items`` (indices in the finding's record) or
+    as an entry with an ``item`` and, for a finding about several records, its ``record_file``."""
+    return next(_named_entries(item.evidence, name), None)
+
+
+def _named_entries(evidence: Any, name: str) -> Iterator[int]:
+    if isinstance(evidence, list):
+        for value in evidence:
+            yield from _named_entries(value, name)
+    if not isinstance(evidence, dict) or evidence.get("record_file", name) != name:
+        return
+    items = evidence.get("items")
+    named = [*(items if isinstance(items, list) else []), evidence.get("item")]
+    yield from (i for i in named if isinstance(i, int) and not isinstance(i, bool))
+    for value in evidence.values():
+        if isinstance(value, dict | list):
+            yield from _named_entries(value, name)
+
+
+def finding_path(item: Finding, name: str) -> tuple[str | int, ...]:
+    """Where ``item`` is in record file ``name``: ``record_path`` of its field, inside the entry
+    it is about when the field is in a list of entries (``people.name`` -> people, 3, name)."""
+    path = record_path(item.field)
+    if path and path[0] in ENTRY_LISTS and not (len(path) > 1 and isinstance(path[1], int)):
+        index = entry_index(item, name)
+        if index is not None:
+            path.insert(1, index)
+    return tuple(path)
 
 
 def find_line(lines: Sequence[str], path: Sequence[str | int]) -> int:
@@ -86,7 +125,7 @@ def _child_line(lines: Sequence[str], start: int, indent: int, step: str | int) 
     return None
 
 
-Lines = dict[tuple[str, str | None], int]
+Lines = dict[tuple[str, tuple[str | int, ...]], int]
 # A finding about a whole cluster names hundreds of records; code hosts show the first few
 # locations of a result anyway. All files stay listed in the result's properties.
 MAX_LOCATIONS = 10
@@ -107,40 +146,42 @@ def _read_lines(folder: Path | None, name: str) -> list[str]:
 
 
 def record_lines(result: AuditResult) -> Lines:
-    """The line of each (record file, field) the findings name, reading each file once, in
-    name order (a registry-sized audit names hundreds of thousands of files)."""
-    fields: dict[str, set[str | None]] = defaultdict(set)
+    """The line of each (record file, ``finding_path``) the findings name, reading each file
+    once, in name order (a registry-sized audit names hundreds of thousands of files)."""
+    paths: dict[str, set[tuple[str | int, ...]]] = defaultdict(set)
     for item in result.findings:
         if item.rule != "record-unreadable":
             for name in _located_files(item):
-                fields[name].add(item.field)
+                paths[name].add(finding_path(item, name))
     located: Lines = {}
     folder = Path(result.records_dir) if result.records_dir is not None else None
-    for name in sorted(fields):
+    for name in sorted(paths):
         lines = _read_lines(folder, name)
-        for field in fields[name]:
-            located[name, field] = find_line(lines, record_path(field))
+        for path in paths[name]:
+            located[name, path] = find_line(lines, path)
     return located
 
 
-def _line(item: Finding, name: str, lines: Lines) -> int:
+def line_of(item: Finding, name: str, lines: Lines) -> int:
+    """The line ``item`` is at in record file ``name`` (``lines`` from ``record_lines``)."""
     if item.rule == "record-unreadable":
         match = re.search(r"at line (\d+)", str(item.evidence.get("reason", "")))
         return int(match.group(1)) if match else 1
-    return lines.get((name, item.field), 1)
+    return lines.get((name, finding_path(item, name)), 1)
 
 
 def _location(item: Finding, name: str, base: str, lines: Lines) -> dict[str, Any]:
     return {
         "physicalLocation": {
             "artifactLocation": {"uri": base + quote(name, safe="/")},
-            "region": {"startLine": _line(item, name, lines)},
+            "region": {"startLine": line_of(item, name, lines)},
         }
     }
 
 
-def _descriptor(rule_id: str, findings: list[Finding], entry: Entry | None) -> dict[str, Any]:
-    level = min((f.severity for f in findings), key=SEVERITIES.index)
+def _descriptor(rule_id: str, found: list[tuple[str, str]], entry: Entry | None) -> dict[str, Any]:
+    """A rule's descriptor; ``found``: its findings' (severity, origin), head and absent ones."""
+    level = min((severity for severity, _ in found), key=SEVERITIES.index)
     doc = entry.doc if entry else rule_id
     descriptor: dict[str, Any] = {
         "id": rule_id,
@@ -148,11 +189,14 @@ def _descriptor(rule_id: str, findings: list[Finding], entry: Entry | None) -> d
         "fullDescription": {"text": doc},
         "help": {"text": (entry.section("fix") if entry else "") or doc},
         "defaultConfiguration": {"level": LEVELS[level]},
-        "properties": {"origin": findings[0].origin},
+        "properties": {"origin": found[0][1]},
     }
     if entry:
         descriptor["properties"]["scope"] = entry.scope
     return descriptor
+
+
+_PROPERTIES = ("trial_ids", "record_files", "sources", "origin", "field", "evidence")
 
 
 def _result(item: Finding, index: int, base: str, lines: Lines) -> dict[str, Any]:
@@ -163,14 +207,7 @@ def _result(item: Finding, index: int, base: str, lines: Lines) -> dict[str, Any
         "message": {"text": item.message},
         "locations": [_location(item, name, base, lines) for name in _located_files(item)],
         "partialFingerprints": {FINGERPRINT_KEY: item.fingerprint},
-        "properties": {
-            "trial_ids": list(item.trial_ids),
-            "record_files": list(item.record_files),
-            "sources": list(item.sources),
-            "origin": item.origin,
-            "field": item.field,
-            "evidence": item.evidence,
-        },
+        "properties": {name: getattr(item, name) for name in _PROPERTIES},
     }
     if item.waived:
         reason = item.waived.get("reason") if isinstance(item.waived, dict) else None
@@ -178,14 +215,42 @@ def _result(item: Finding, index: int, base: str, lines: Lines) -> dict[str, Any
     return result
 
 
-def render_sarif(result: AuditResult, records_uri_base: str = "records/") -> str:
-    """The audit result as a SARIF 2.1.0 log (JSON text, deterministic)."""
-    by_rule: dict[str, list[Finding]] = {}
+def _absent(found: Mapping[str, Any], index: int) -> dict[str, Any]:
+    """A fixed finding of the base (its JSON in findings.json): no location, nothing to fix."""
+    return {
+        "ruleId": found["rule"],
+        "ruleIndex": index,
+        "kind": "pass",
+        "level": "none",
+        "baselineState": "absent",
+        "message": {"text": f"fixed: {found['message']}"},
+        "partialFingerprints": {FINGERPRINT_KEY: found["fingerprint"]},
+        "properties": {"severity": found["severity"]} | {n: found.get(n) for n in _PROPERTIES},
+    }
+
+
+def render_sarif(
+    result: AuditResult,
+    records_uri_base: str = "records/",
+    verdict: Mapping[str, Any] | None = None,
+) -> str:
+    """The audit result as a SARIF 2.1.0 log (JSON text, deterministic); ``verdict`` (the
+    gate's JSON) adds each result's ``baselineState`` and the absent results."""
+    absent = list((verdict or {}).get("fixed_findings") or [])
+    by_rule: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for item in result.findings:
-        by_rule.setdefault(item.rule, []).append(item)
+        by_rule[item.rule].append((item.severity, item.origin))
+    for found in absent:
+        by_rule[found["rule"]].append((found["severity"], found["origin"]))
     rule_ids = sorted(by_rule)
     lines = record_lines(result)
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    results = [_result(f, index[f.rule], records_uri_base, lines) for f in result.findings]
+    if verdict is not None:
+        new = {f["fingerprint"] for f in verdict.get("new", [])}
+        for item, sarif in zip(result.findings, results, strict=True):
+            sarif["baselineState"] = "new" if item.fingerprint in new else "unchanged"
+        results += [_absent(found, index[found["rule"]]) for found in absent]
     run = {
         "tool": {
             "driver": {
@@ -203,7 +268,7 @@ def render_sarif(result: AuditResult, records_uri_base: str = "records/") -> str
                 ],
             }
         ],
-        "results": [_result(f, index[f.rule], records_uri_base, lines) for f in result.findings],
+        "results": results,
         "properties": {
             "as_of": result.as_of.isoformat(),
             "complete": result.complete,

@@ -76,7 +76,8 @@ def _record_files(frame: pd.DataFrame) -> set[str]:
 
 
 def _arm_names(arms: pd.DataFrame) -> pd.DataFrame:
-    named = arms.loc[arms["interventions"].notna(), ["record_file", "label", "interventions"]]
+    columns = ["record_file", "item", "label", "interventions"]
+    named = arms.loc[arms["interventions"].notna(), columns]
     exploded = named.assign(name=named["interventions"].str.split("|")).explode("name")
     exploded = exploded.assign(key=name_key(exploded["name"].astype("string")))
     return exploded[exploded["key"].fillna("") != ""]
@@ -119,6 +120,11 @@ def _groups(rows: pd.DataFrame, columns: list[str]) -> list[tuple[tuple[str, str
     return sorted(groups.items(), key=lambda group: group[0])
 
 
+def _items(rows: list) -> list[int]:
+    """The entries' indices in their record's list (SARIF points at the first)."""
+    return sorted({int(row.item) for row in rows})
+
+
 def _study_rows(studies: pd.DataFrame, record_files: set[str]) -> dict[str, list]:
     """Record file -> its studies rows (key columns only), for ``where``."""
     subset = studies.loc[_among(studies["record_file"], record_files), list(KEY_COLUMNS)]
@@ -132,7 +138,9 @@ def _study_rows(studies: pd.DataFrame, record_files: set[str]) -> dict[str, list
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     arm_names = _arm_names(tables.arms)
     interventions = tables.interventions
-    listed = interventions.loc[interventions["name"].notna(), ["record_file", "name", "type"]]
+    listed = interventions.loc[
+        interventions["name"].notna(), ["record_file", "item", "name", "type"]
+    ]
     listed = listed.assign(key=name_key(listed["name"]))
     listed = listed[listed["key"] != ""]
     judged = _record_files(arm_names) & _record_files(listed)
@@ -143,7 +151,7 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     unused = _unmatched(listed, arm_names)
     studies = _study_rows(tables.studies, _record_files(missing) | _record_files(unused))
 
-    for (record_file, key), rows in _groups(missing, ["label", "name"]):
+    for (record_file, key), rows in _groups(missing, ["item", "label", "name"]):
         labels = sorted({row.label for row in rows if isinstance(row.label, str)})
         name = rows[0].name
         yield ctx.finding(
@@ -152,10 +160,10 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
             **where(studies[record_file]),
             field="arms.interventions",
             key=f"missing:{key}",
-            evidence={"intervention": name, "arms": labels},
+            evidence={"intervention": name, "arms": labels, "items": _items(rows)},
         )
 
-    for (record_file, key), rows in _groups(unused, ["name", "type"]):
+    for (record_file, key), rows in _groups(unused, ["item", "name", "type"]):
         name = rows[0].name
         kind = rows[0].type
         yield ctx.finding(
@@ -163,5 +171,5 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
             **where(studies[record_file]),
             field="interventions",
             key=f"unused:{key}",
-            evidence={"intervention": name, "type": kind},
+            evidence={"intervention": name, "type": kind, "items": _items(rows)},
         )

@@ -96,6 +96,7 @@ class Person(NamedTuple):
     trial_id: str | None
     source: str | None
     role: str | None
+    item: int  # the entry's index in its record's people (SARIF points at it)
 
 
 def _distinctive(text: str) -> str:
@@ -250,6 +251,7 @@ def _people(tables: Tables) -> list[Person]:
                 cells(table["trial_id"]),
                 cells(table["source"]),
                 cells(table["role"]),
+                table["item"].tolist(),
                 strict=True,
             ),
         )
@@ -483,9 +485,10 @@ def _where(people: list[Person]) -> str:
     return ", ".join(trials[:3]) + more
 
 
-def _occurrence(p: Person) -> dict[str, str | None]:
+def _occurrence(p: Person) -> dict[str, str | int | None]:
     return {
         "record_file": p.record_file,
+        "item": p.item,
         "trial_id": p.trial_id,
         "source": p.source,
         "role": p.role,

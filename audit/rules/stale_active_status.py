@@ -157,7 +157,8 @@ def _open_sites(tables: Tables, ctx: Context) -> Iterator[Finding]:
 
 
 def _site(item: Any) -> dict[str, Any]:
-    return {name: value(getattr(item, name)) for name in ("facility", "city", "country", "status")}
+    names = ("item", "facility", "city", "country", "status")
+    return {name: value(getattr(item, name)) for name in names}
 
 
 def _site_text(site: dict[str, Any]) -> str:
