@@ -84,8 +84,10 @@ def declare(rule_id: str, *, origin: str, scope: str, severity: str, doc: str) -
 
 
 def declared() -> dict[str, Entry]:
-    """The ids declared so far (the rules declare theirs when ``audit.rules`` loads them)."""
-    return dict(_ENTRIES)
+    """The ids declared so far (the rules declare theirs when ``audit.rules`` loads them), by
+    origin, then id: the order never depends on which module was imported first."""
+    ordered = sorted(_ENTRIES.values(), key=lambda e: (ORIGINS.index(e.origin), e.id))
+    return {entry.id: entry for entry in ordered}
 
 
 def closest(rule_id: str, known: list[str] | set[str] | dict[str, Any]) -> str | None:
