@@ -65,13 +65,13 @@ def registry_of(text: str) -> str | None:
     return None
 
 
-def registry_links() -> list[tuple[str, str]]:
-    """(id pattern, URL template) per registry, ICTRP last, for the report's page."""
+def registry_links() -> list[tuple[str, str, str]]:
+    """(registry, id pattern, URL template) per registry, ICTRP last, for the report's page."""
     known = [
-        (pattern, REGISTRY_URLS.get(name, ICTRP_URL))
+        (name, pattern, REGISTRY_URLS.get(name, ICTRP_URL))
         for name, pattern in REGISTRY_ID_PATTERNS.items()
     ]
-    return [*known, (".*", ICTRP_URL)]
+    return [*known, ("ICTRP", ".*", ICTRP_URL)]
 
 
 def registry_url(trial_id: str) -> str:
