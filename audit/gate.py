@@ -112,7 +112,8 @@ def decide(head: AuditResult, base: set[str], threshold: str) -> Verdict:
     if not head.complete:
         reasons += [f"audit incomplete: {p}" for p in head.problems]
     if blocking:
-        reasons.append(f"{len(blocking)} new finding(s) at {threshold} severity or above")
+        word = "finding" if len(blocking) == 1 else "findings"
+        reasons.append(f"{len(blocking)} new {word} at {threshold} severity or above")
     reasons += [
         f"waiver expired on {w.expires}: {w.label()} ({w.reason})" for w in head.expired_waivers
     ]

@@ -402,3 +402,27 @@ def test_trial_list_orders_by_findings_and_says_what_it_shows(page, report):
     page.goto(path.as_uri() + "#findings?rule=placeholder-contact")
     if len(single) == 1:
         assert " of " in page.inner_text("#count") and "1 findings" not in page.inner_text("body")
+
+
+def test_gate_banner_lists_blocking_findings_first(page, tmp_path, seed_records):
+    import json
+
+    from audit.cli import main
+
+    folder = write_records(tmp_path / "records", dict(seed_records))
+    _, result = build_report(folder, {}, tmp_path / "run")
+    blocking = next(f for f in result.findings if f.severity == "error")
+    base = json.loads((tmp_path / "run" / "findings.json").read_text())
+    base["findings"] = [f for f in base["findings"] if f["fingerprint"] != blocking.fingerprint]
+    (tmp_path / "base.json").write_text(json.dumps(base))
+    out = tmp_path / "gate"
+    arguments = ["gate", "--baseline", str(tmp_path / "base.json"), "--records", str(folder)]
+    assert main([*arguments, "--out", str(out), "--as-of", AS_OF.isoformat()]) == 1
+    open_report(page, out / "index.html")
+    links = page.locator("#verdict .blocking a")
+    assert links.count() == 1
+    assert links.first.get_attribute("href") == f"#finding/{blocking.fingerprint}"
+    assert "1 new" in page.inner_text("#verdict")
+    links.first.click()
+    assert page.locator("tr.expanded").count() == 1
+    assert page.locator("#status-filter").is_visible()
