@@ -378,7 +378,9 @@ def test_overview_counts_open_the_filtered_table(page, report):
     path, result = report
     open_report(page, path)
     rule, severity = result.findings[0].rule, result.findings[0].severity
-    page.click(f"#rule-grid a[href='#findings?rule={rule}&severity={severity}']")
+    cell = page.locator(f"#rule-grid a[href='#findings?rule={rule}&severity={severity}']")
+    assert cell.count() == 2  # the count and its bar
+    cell.first.click()
     page.wait_for_selector("#view-findings:not([hidden])")
     expected = sum(1 for f in result.findings if (f.rule, f.severity) == (rule, severity))
     assert page.inner_text("#count").startswith(f"{expected} of ")
