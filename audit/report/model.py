@@ -353,21 +353,21 @@ def finding_rows(
         status = (
             "waived" if f.waived else ("new" if new is not None and f.fingerprint in new else "")
         )
-        rows.append(
-            [
-                SEVERITIES.index(f.severity),
-                rule_index[f.rule],
-                f.origin,
-                list(f.trial_ids),
-                [source_index[s] for s in f.sources],
-                f.field or "",
-                f.message,
-                list(f.record_files),
-                f.evidence,
-                f.fingerprint,
-                status,
-                f.waived or None,
-                [lines.get((name, f.field), 0) for name in f.record_files] if lines else None,
-            ]
-        )
+        row = [
+            SEVERITIES.index(f.severity),
+            rule_index[f.rule],
+            f.origin,
+            list(f.trial_ids),
+            [source_index[s] for s in f.sources],
+            f.field or "",
+            f.message,
+            list(f.record_files),
+            f.evidence,
+            f.fingerprint,
+            status,
+            f.waived or None,
+        ]
+        if lines is not None:
+            row.append([lines.get((name, f.field), 0) for name in f.record_files])
+        rows.append(row)
     return {"rules": rules, "sources": sources, "severities": list(SEVERITIES), "rows": rows}

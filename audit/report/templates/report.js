@@ -7,7 +7,7 @@
   const F = data.findings;
   const PAGE = 100, LIST = 500, LINKS = 20, SIDE_BY_SIDE = 3;
   // Row columns: 0 severity, 1 rule, 2 origin, 3 trials, 4 sources, 5 field, 6 message,
-  // 7 record files, 8 evidence, 9 fingerprint, 10 status, 11 waiver, 12 lines (or null).
+  // 7 record files, 8 evidence, 9 fingerprint, 10 status, 11 waiver, 12 lines (--link-base).
   const COLUMNS = { severity: 0, rule: 1, trials: 3, sources: 4, field: 5, message: 6 };
   const FILTERS = [["severity", "f-severity"], ["rule", "f-rule"], ["source", "f-source"],
     ["status", "f-status"], ["trial", "f-trial"], ["q", "f-text"]];
