@@ -205,7 +205,7 @@
     return el("tr", { class: "expanded" }, el("td", { colspan: "6" }, box));
   }
 
-  function renderFindings(focus) {
+  function renderFindings(focus, block) {
     const body = document.querySelector("#findings-table tbody");
     const pages = Math.max(1, Math.ceil(state.rows.length / PAGE));
     state.page = Math.max(0, Math.min(state.page, pages - 1));
@@ -237,7 +237,7 @@
     });
     if (focus !== undefined) {
       const row = body.querySelector('tr.finding[data-index="' + focus + '"]');
-      if (row) { row.focus({ preventScroll: true }); row.scrollIntoView({ block: "nearest" }); }
+      if (row) { row.focus({ preventScroll: true }); row.scrollIntoView({ block: block || "nearest" }); }
     }
   }
 
@@ -331,7 +331,7 @@
     if (at < 0) { $("count").textContent = "No finding " + fingerprint + " in this report."; return; }
     state.page = Math.floor(at / PAGE);
     state.open.add(state.rows[at]);
-    renderFindings(state.rows[at]);
+    renderFindings(state.rows[at], "start");
   }
 
   // ---- trials ---------------------------------------------------------------------------
