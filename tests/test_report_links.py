@@ -57,3 +57,16 @@ def test_integers_print_as_integers() -> None:
     assert _show(18.0) == "18"
     assert _show(17.5) == "17.5"
     assert _show({"count": 40.0, "type": "ACTUAL"}) == "40 ACTUAL"
+
+
+def test_link_base_option_of_run(tmp_path: Path, seed_records: list) -> None:
+    from conftest import write_records
+
+    from audit.cli import main
+
+    folder = write_records(tmp_path / "records", dict(seed_records))
+    base = "https://example.org/o/r/blob/0123abc/records"
+    arguments = ["run", "--records", str(folder), "--out", str(tmp_path / "out")]
+    main([*arguments, "--as-of", "2026-11-22", "--link-base", base + "/"])
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert f'"records_base":"{base}/"' in page
