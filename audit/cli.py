@@ -141,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = run_audit(args.records, config, args.as_of, args.cache)
     # write_reports renders every report before it replaces any, and findings.json comes last:
     # a failure while rendering leaves the previous run's files as they were.
-    write_reports(result, args.out)
+    write_reports(result, args.out, link_base=args.link_base)
     write_findings(result, args.out)
     counts = {
         s: sum(1 for f in result.findings if f.severity == s) for s in ("error", "warning", "info")
@@ -193,7 +193,9 @@ def cmd_gate(args: argparse.Namespace) -> int:
         )
     except (BaseUnavailable, ConfigError) as error:
         return _incomplete(args.out, "gate", str(error))
-    write_reports(result, args.out, verdict.to_json(), verdict.new_fingerprints)
+    write_reports(
+        result, args.out, verdict.to_json(), verdict.new_fingerprints, link_base=args.link_base
+    )
     write_findings(result, args.out)
     atomic_write(
         args.out / "gate.json",
@@ -262,6 +264,13 @@ def _audit_options(command: argparse.ArgumentParser) -> None:
         default=Path("reports"),
         metavar="DIR",
         help="folder the reports are written to (default: reports)",
+    )
+    command.add_argument(
+        "--link-base",
+        metavar="URL",
+        help="where the report links record files, e.g. a repository's blob URL of the "
+        "records folder at the commit, for a report published as a CI artifact; links end in "
+        "#L<line> of the finding's field (default: the records folder, relative to --out)",
     )
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from audit.engine import AuditResult
 from audit.record import atomic_write
 from audit.report.html import render_html, render_incomplete_html
 from audit.report.junit import render_incomplete_junit, render_junit
 from audit.report.markdown import escape, render_summary
-from audit.report.sarif import render_sarif
+from audit.report.sarif import record_lines, render_sarif
 
 
 def write_reports(
@@ -18,15 +20,21 @@ def write_reports(
     out_dir: Path,
     verdict: dict[str, Any] | None = None,
     new: set[str] | None = None,
+    link_base: str | None = None,
 ) -> list[Path]:
-    """Write every report; ``verdict`` (``Verdict.to_json``) and ``new`` (fingerprints) come
-    from the gate."""
+    """Write every report; ``verdict`` and ``new`` (fingerprints) come from the gate. The HTML
+    report links record files at ``link_base`` (a URL, with line anchors) when given, else
+    relative to where it is written."""
     written = []
     base = "records/"
     if result.records_dir is not None and not result.records_dir.is_absolute():
         base = result.records_dir.as_posix().rstrip("/") + "/"
+    if link_base:
+        html = render_html(result, verdict, new, link_base.rstrip("/") + "/", record_lines(result))
+    else:
+        html = render_html(result, verdict, new, records_relative(result.records_dir, out_dir))
     for name, text in (
-        ("index.html", render_html(result, verdict, new)),
+        ("index.html", html),
         ("findings.sarif", render_sarif(result, base, verdict)),
         ("junit.xml", render_junit(result, verdict)),
         ("summary.md", render_summary(result, verdict, shown_path(out_dir / "index.html"))),
@@ -45,6 +53,13 @@ def shown_path(path: Path) -> str:
         if where.is_relative_to(Path.cwd()):
             return where.relative_to(Path.cwd()).as_posix()
     return absolute.as_posix()
+
+
+def records_relative(records_dir: Path | None, out_dir: Path) -> str:
+    """The records folder as a link from a page in ``out_dir`` (resolved, symlinks too)."""
+    records = (records_dir or Path("records")).resolve()
+    relative = Path(os.path.relpath(records, out_dir.resolve())).as_posix()
+    return quote(relative.rstrip("/") + "/", safe="/")
 
 
 OUTPUTS = ("index.html", "findings.sarif", "junit.xml", "summary.md", "findings.json", "gate.json")

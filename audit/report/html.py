@@ -18,6 +18,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from audit.engine import AuditResult
 from audit.report import model
+from audit.report.sarif import Lines
+from audit.validate.registries import registry_links
 
 MAX_TRIAL_VIEWS = 5000  # trial views read records again; findings' trials come first
 MAX_PEOPLE = 20000
@@ -61,15 +63,24 @@ def _bars(items: list[tuple[str, int]], width: int = 360, bar: int = 18) -> dict
 
 
 def render_html(
-    result: AuditResult, verdict: dict[str, Any] | None = None, new: set[str] | None = None
+    result: AuditResult,
+    verdict: dict[str, Any] | None = None,
+    new: set[str] | None = None,
+    records_base: str = "../records/",
+    lines: Lines | None = None,
 ) -> str:
+    """The page. Record links are ``records_base`` + the record file (a path relative to the
+    page, or a URL); with ``lines`` they end in ``#L<line>`` of the finding's field."""
     overview = model.overview(result, verdict)
     trials = sorted({t for f in result.findings for t in f.trial_ids})[:MAX_TRIAL_VIEWS]
     if len(trials) < MAX_TRIAL_VIEWS:  # room left: trials without findings, in id order
         others = set(result.tables.studies["trial_id"].dropna()) - set(trials)
         trials += sorted(others)[: MAX_TRIAL_VIEWS - len(trials)]
     data = {
-        "findings": model.finding_rows(result.findings, new),
+        "findings": model.finding_rows(result.findings, new, lines),
+        "gate": verdict is not None,
+        "records_base": records_base,
+        "registries": registry_links(),
         "docs": model.rule_docs(result),
         "trials": model.trial_views(result, set(trials)),
         "people": model.people_view(result)[:MAX_PEOPLE],
@@ -85,7 +96,7 @@ def render_html(
             script=script,
             style=style,
             script_hash=_hash(script),
-            rule_chart=_bars(overview["by_rule"][:15]),
+            grid_top=max((total for _, _, total in overview["grid"]), default=1),
             age_chart=_bars(overview["verification_ages"]),
         )
     )

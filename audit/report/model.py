@@ -18,6 +18,7 @@ from audit.engine import AuditResult
 from audit.fields import TRIAL_VIEW
 from audit.findings import SEVERITIES, Finding
 from audit.names import email_local, name_key
+from audit.report.sarif import Lines, record_path
 from audit.rules.common import cells, components, each_distinct, months_between, to_date
 
 MAX_TEXT = 2000
@@ -27,10 +28,10 @@ def _show(value: Any) -> str:
     """A record value as one short line of text for a table cell."""
     if value is None or value == [] or value == {}:
         return ""
-    if isinstance(value, dict) and set(value) == {"date", "type"}:
-        return " ".join(str(v) for v in (value["date"], value["type"]) if v)
-    if isinstance(value, dict) and set(value) == {"count", "type"}:
-        return " ".join(str(v) for v in (value["count"], value["type"]) if v is not None)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # "18", not "18.0"
+    if isinstance(value, dict) and set(value) in ({"date", "type"}, {"count", "type"}):
+        return " ".join(_show(v) for v in value.values() if v is not None and v != "")
     if isinstance(value, list):
         parts = [_item(v) for v in value]
         return "; ".join(p for p in parts if p)
@@ -59,9 +60,26 @@ def _normalized(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def _about(field: str | None) -> tuple[str, ...]:
+    """The trial-view labels a finding's field is about (its record path, as SARIF reads it)."""
+    path = tuple(str(step) for step in record_path(field))
+    return tuple(
+        view.label
+        for view, fields in TRIAL_VIEW
+        if path and path[: len(fields)] == fields[: len(path)]
+    )
+
+
 def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
-    """Per trial: each source's values side by side, with disagreeing fields marked (records
-    are read again from their files, only for the trials shown)."""
+    """Per trial: each source's values side by side, newest capture first, with disagreeing
+    fields and fields a finding is about marked (records are read again from their files,
+    only for the trials shown)."""
+    flagged: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for item in result.findings:
+        for label in _about(item.field):
+            for trial in item.trial_ids:
+                if trial in trials:
+                    flagged[trial][label].add(item.rule)
     studies = result.tables.studies
     chosen = studies[studies["trial_id"].isin(list(trials))]
     by_trial: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
@@ -72,6 +90,7 @@ def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
     views = []
     for trial in sorted(by_trial):
         entries = sorted(by_trial[trial], key=lambda item: (str(item[1].get("source")), item[0]))
+        entries.sort(key=lambda item: str(item[1].get("captured") or ""), reverse=True)
         rows = []
         for view, path in TRIAL_VIEW:  # declared with the record's fields
             values = [_show(_get(record, path)) for _, record in entries]
@@ -83,6 +102,7 @@ def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
                     "values": values,
                     "lines": lines,
                     "conflict": view.compare and len(stated) > 1,
+                    "findings": sorted(flagged[trial][view.label]),
                 }
             )
         views.append(
@@ -91,6 +111,7 @@ def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
                 "title": _show(next((r.get("title") for _, r in entries if r.get("title")), "")),
                 "sources": [str(r.get("source")) for _, r in entries],
                 "files": [name for name, _ in entries],
+                "captured": [_show(record.get("captured")) for _, record in entries],
                 "rows": rows,
                 "people": _people_variants(entries),
             }
@@ -217,6 +238,7 @@ def overview(result: AuditResult, verdict: dict[str, Any] | None) -> dict[str, A
     sources = Counter(str(s) for s in studies["source"])
     by_severity = Counter(f.severity for f in result.findings)
     by_rule = Counter(f.rule for f in result.findings)
+    grid = Counter((f.rule, f.severity) for f in result.findings)
     return {
         "as_of": result.as_of.isoformat(),
         "records": len(result.record_files),
@@ -224,11 +246,31 @@ def overview(result: AuditResult, verdict: dict[str, Any] | None) -> dict[str, A
         "sources": dict(sorted(sources.items())),
         "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
         "by_rule": by_rule.most_common(),
+        "grid": [
+            (rule, [(s, grid.get((rule, s), 0)) for s in SEVERITIES], total)
+            for rule, total in sorted(
+                by_rule.items(),
+                key=lambda item: tuple(-grid.get((item[0], s), 0) for s in SEVERITIES),
+            )
+        ],
         "complete": result.complete,
         "problems": result.problems,
         "verdict": verdict,
+        "blocking": _blocking(verdict),
         "verification_ages": _age_histogram(verification_ages(result)),
     }
+
+
+def _blocking(verdict: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The gate's new, unwaived findings at or above its threshold: what fails it."""
+    if not verdict:
+        return []
+    worst = SEVERITIES.index(verdict.get("threshold", "error"))
+    return [
+        f
+        for f in verdict.get("new", [])
+        if not f.get("waived") and SEVERITIES.index(f["severity"]) <= worst
+    ]
 
 
 def _age_histogram(ages: list[int]) -> list[tuple[str, int]]:
@@ -242,13 +284,24 @@ def _age_histogram(ages: list[int]) -> list[tuple[str, int]]:
     return [(label, sum(low <= a < high for a in ages)) for label, low, high in bins]
 
 
-def rule_docs(result: AuditResult) -> dict[str, str]:
-    """The documentation of every id in the run's catalogue, for the page."""
-    return {rule_id: entry.doc for rule_id, entry in result.catalogue.items()}
+DOC_PARTS = ("what", "why", "fix", "example")
 
 
-def finding_rows(findings: list[Finding], new: set[str] | None) -> dict[str, Any]:
-    """Findings as compact columns for the page: codes for repeated strings."""
+def rule_docs(result: AuditResult) -> dict[str, dict[str, str]]:
+    """The documentation of every id the findings name, as plain text, for the page."""
+    docs = {}
+    for rule_id in sorted({f.rule for f in result.findings}):
+        entry = result.catalogue.get(rule_id)
+        parts = {name: entry.section(name) for name in DOC_PARTS} if entry else {}
+        docs[rule_id] = {"summary": entry.summary if entry else rule_id, **parts}
+    return docs
+
+
+def finding_rows(
+    findings: list[Finding], new: set[str] | None, lines: Lines | None = None
+) -> dict[str, Any]:
+    """Findings as compact columns for the page: codes for repeated strings; with ``lines``
+    (record file, field) -> line, each record file's line of the field (0: not known)."""
     rules = sorted({f.rule for f in findings})
     sources = sorted({s for f in findings for s in f.sources})
     rule_index = {r: i for i, r in enumerate(rules)}
@@ -260,20 +313,21 @@ def finding_rows(findings: list[Finding], new: set[str] | None) -> dict[str, Any
         status = (
             "waived" if f.waived else ("new" if new is not None and f.fingerprint in new else "")
         )
-        rows.append(
-            [
-                SEVERITIES.index(f.severity),
-                rule_index[f.rule],
-                f.origin,
-                list(f.trial_ids),
-                [source_index[s] for s in f.sources],
-                f.field or "",
-                f.message,
-                list(f.record_files),
-                f.evidence,
-                f.fingerprint,
-                status,
-                f.waived or None,
-            ]
-        )
+        row = [
+            SEVERITIES.index(f.severity),
+            rule_index[f.rule],
+            f.origin,
+            list(f.trial_ids),
+            [source_index[s] for s in f.sources],
+            f.field or "",
+            f.message,
+            list(f.record_files),
+            f.evidence,
+            f.fingerprint,
+            status,
+            f.waived or None,
+        ]
+        if lines is not None:
+            row.append([lines.get((name, f.field), 0) for name in f.record_files])
+        rows.append(row)
     return {"rules": rules, "sources": sources, "severities": list(SEVERITIES), "rows": rows}

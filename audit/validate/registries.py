@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from urllib.parse import quote
 
 NCT_ID = r"NCT\d{8}"
 
@@ -31,6 +32,21 @@ REGISTRY_ID_PATTERNS: dict[str, str] = {
     "ITMCTR": r"ITMCTR\d{10}",
 }
 
+# Each registry's page of one trial; ICTRP's record is the fallback for the others. A template
+# names {id} (the id, URL-encoded) or {eudract} (an EU CTR id's EudraCT number); the HTML
+# report fills them in the browser the same way (registry_links).
+ICTRP_URL = "https://trialsearch.who.int/Trial2.aspx?TrialID={id}"
+REGISTRY_URLS: dict[str, str] = {
+    "ClinicalTrials.gov": "https://clinicaltrials.gov/study/{id}",
+    "ChiCTR": "https://www.chictr.org.cn/searchprojEN.html?regno={id}",
+    "EU CTR": "https://www.clinicaltrialsregister.eu/ctr-search/search?query={eudract}",
+    "EU CTIS": "https://euclinicaltrials.eu/search-for-clinical-trials/?lang=en&EUCT={id}",
+    "ISRCTN": "https://www.isrctn.com/{id}",
+    "DRKS": "https://drks.de/search/en/trial/{id}",
+    "ANZCTR": "https://www.anzctr.org.au/{id}.aspx",
+    "NTR": "https://onderzoekmetmensen.nl/en/trial/{id}",
+}
+
 TRIAL_ID = "^(?:" + "|".join(REGISTRY_ID_PATTERNS.values()) + ")$"
 _TRIAL_ID = re.compile(TRIAL_ID)
 _NCT = re.compile(f"^{NCT_ID}$")
@@ -55,3 +71,21 @@ def registry_of(text: str) -> str | None:
         if re.fullmatch(pattern, text):
             return registry
     return None
+
+
+def registry_links() -> list[tuple[str, str, str]]:
+    """(registry, id pattern, URL template) per registry, ICTRP last, for the report's page."""
+    known = [
+        (name, pattern, REGISTRY_URLS.get(name, ICTRP_URL))
+        for name, pattern in REGISTRY_ID_PATTERNS.items()
+    ]
+    return [*known, ("ICTRP", ".*", ICTRP_URL)]
+
+
+def registry_url(trial_id: str) -> str:
+    """The trial's page at its registry, else its ICTRP record (every id ICTRP knows)."""
+    template = REGISTRY_URLS.get(registry_of(trial_id) or "", ICTRP_URL)
+    return template.format(
+        id=quote(trial_id, safe=""),
+        eudract=trial_id.removeprefix("EUCTR")[:14],
+    )
