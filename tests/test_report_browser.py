@@ -292,7 +292,7 @@ def test_record_links_resolve(page, tmp_path, seed_records, where):
 
 
 def test_link_base_points_at_the_field_line(page, tmp_path, seed_records):
-    from audit.report.sarif import record_lines
+    from audit.report.sarif import line_of, record_lines
 
     base = "https://example.org/org/repo/blob/abc123/records"
     path, result = build_report(
@@ -301,7 +301,7 @@ def test_link_base_points_at_the_field_line(page, tmp_path, seed_records):
     item = next(f for f in result.findings if f.field and f.record_files)
     open_report(page, path, f"#finding/{item.fingerprint}")
     href = page.locator("tr.expanded a.file").first.get_attribute("href")
-    line = record_lines(result)[item.record_files[0], item.field]
+    line = line_of(item, item.record_files[0], record_lines(result))
     assert href == f"{base}/{item.record_files[0]}#L{line}"
 
 

@@ -18,7 +18,7 @@ from audit.engine import AuditResult
 from audit.fields import TRIAL_VIEW
 from audit.findings import SEVERITIES, Finding
 from audit.names import email_local, name_key
-from audit.report.sarif import Lines, record_path
+from audit.report.sarif import Lines, line_of, record_path
 from audit.rules.common import cells, components, each_distinct, months_between, to_date
 
 MAX_TEXT = 2000
@@ -328,6 +328,6 @@ def finding_rows(
             f.waived or None,
         ]
         if lines is not None:
-            row.append([lines.get((name, f.field), 0) for name in f.record_files])
+            row.append([line_of(f, name, lines) for name in f.record_files])
         rows.append(row)
     return {"rules": rules, "sources": sources, "severities": list(SEVERITIES), "rows": rows}
