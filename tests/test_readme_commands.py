@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from conftest import ROOT, require_path
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

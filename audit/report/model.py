@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from audit.dates import months_between, to_date
 from audit.engine import AuditResult
 from audit.findings import SEVERITIES, Finding
+from audit.frames import cells, components, each_distinct
 from audit.names import email_local, name_key
-from audit.rules.common import cells, components, each_distinct, months_between, to_date
 
 # Fields shown side by side in the trial view, in this order: (label, getter path).
 TRIAL_FIELDS = (

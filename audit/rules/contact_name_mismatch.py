@@ -54,6 +54,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from audit.findings import Finding
+from audit.frames import cells, components, each_distinct, strings
 from audit.names import (
     ORG_WORDS,
     email_name_tokens,
@@ -67,7 +68,6 @@ from audit.names import (
     word_set,
 )
 from audit.rules import Context, rule
-from audit.rules.common import cells, components, each_distinct, strings
 from audit.tables import Tables
 
 INSTITUTION_SIMILARITY = 90  # token_set_ratio of the institutions' distinctive words

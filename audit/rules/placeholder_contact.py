@@ -51,9 +51,9 @@ from typing import Any
 import pandas as pd
 
 from audit.findings import Finding
+from audit.frames import cells, each_distinct, value
 from audit.names import DEGREES, ORG_WORDS, fold, name_key, name_tokens, not_a_person
 from audit.rules import Context, rule
-from audit.rules.common import cells, each_distinct, value
 from audit.tables import Tables
 
 CONTACT_ROLES = {"CENTRAL_CONTACT", "SITE_CONTACT", "PUBLIC_CONTACT"}

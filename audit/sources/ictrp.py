@@ -56,8 +56,8 @@ from pathlib import Path
 from typing import Any
 
 from audit.record import arm, intervention, new_record, outcome, person, site
+from audit.registries import is_nct_id
 from audit.sources import SourceError, csv_header, csv_rows, header_names, whole_number
-from audit.validate.registries import is_nct_id
 from audit.vocab import (
     ARM_TYPES,
     INTERVENTION_TYPES,

@@ -16,8 +16,8 @@ from pandera.typing import Series
 
 from audit import vocab
 from audit.findings import Finding, finding, jsonable
+from audit.registries import NCT_ID, TRIAL_ID
 from audit.tables import Tables
-from audit.validate.registries import NCT_ID, TRIAL_ID
 
 ISO_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 YEAR_MONTH = r"^\d{4}-\d{2}$"
