@@ -26,6 +26,7 @@ LAYER_OF = {
     "audit.catalogue": "foundation",
     "audit.dates": "shared",
     "audit.people": "shared",
+    "audit.spellings": "shared",
     "audit.sources": "sources",
     "audit.load": "loading",
     "audit.corpus": "loading",

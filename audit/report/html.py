@@ -68,11 +68,12 @@ def render_html(
     if len(trials) < MAX_TRIAL_VIEWS:  # room left: trials without findings, in id order
         others = set(result.tables.studies["trial_id"].dropna()) - set(trials)
         trials += sorted(others)[: MAX_TRIAL_VIEWS - len(trials)]
+    persons = model.resolved(result)
     data = {
         "findings": model.finding_rows(result.findings, new),
         "docs": model.rule_docs(result),
-        "trials": model.trial_views(result, set(trials)),
-        "people": model.people_view(result)[:MAX_PEOPLE],
+        "trials": model.trial_views(result, set(trials), persons),
+        "people": model.people_view(persons)[:MAX_PEOPLE],
     }
     script = files("audit.report").joinpath("templates/report.js").read_text(encoding="utf-8")
     style = files("audit.report").joinpath("templates/report.css").read_text(encoding="utf-8")

@@ -197,8 +197,8 @@
     }
     const people = el("ul", { class: "people-variants" });
     for (const p of t.people) {
-      people.append(el("li", { class: p.spellings.length > 1 ? "conflict" : "" },
-        p.spellings.join(" / "), el("span", { class: "muted" }, " · " + p.roles.join(", ") + " · " + p.sources.join(", "))));
+      people.append(el("li", { class: p.misspelled ? "conflict" : "" },
+        p.spellings.join(" / ") || "(no name)", el("span", { class: "muted" }, " · " + p.roles.join(", ") + " · " + p.sources.join(", "))));
     }
     const list = el("ul", { class: "trial-findings" });
     for (const i of findingsByTrial.get(id) || []) {
@@ -218,12 +218,14 @@
     const query = $("p-search").value.trim().toLowerCase();
     const rows = [];
     for (const p of data.people) {
-      const text = (p.spellings.join(" ") + " " + p.emails.join(" ")).toLowerCase();
+      const text = (p.written.join(" ") + " " + p.emails.join(" ")).toLowerCase();
       if (query && !text.includes(query)) continue;
       const trials = el("td", {});
       p.trials.forEach((t, n) => { if (n) trials.append(" "); trials.append(trialLink(t)); });
-      rows.push(el("tr", { class: p.spellings.length > 1 ? "conflict" : "" },
-        el("td", {}, p.spellings.join(" / ")), el("td", {}, p.emails.join(", ")),
+      const names = el("td", { title: p.written.join("; ") }, p.spellings.join(" / ") || "(no name)");
+      if (p.misspelled.length) names.append(el("div", { class: "muted" }, "misspelled: " + p.misspelled.map((g) => g.join(" ≠ ")).join("; ")));
+      rows.push(el("tr", { class: p.misspelled.length ? "conflict" : "" },
+        names, el("td", {}, p.emails.join(", ")),
         el("td", {}, p.roles.join(", ")), trials));
       if (rows.length >= 500) break;
     }
