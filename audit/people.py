@@ -21,9 +21,10 @@ How a person's name is written, and misspelled, is ``audit.spellings``'s part.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
@@ -138,6 +139,7 @@ def named(tables: Tables) -> pd.DataFrame:
     return frame[frame["key"] != ""]
 
 
+@lru_cache(maxsize=1 << 16)
 def _distinctive(text: str) -> str:
     words = re.findall(r"[a-z0-9]+", fold(text))
     kept = [w for w in words if w not in ORG_WORDS and w not in _STOPWORDS and len(w) > 1]
@@ -156,32 +158,43 @@ def _domain_words(domain: str) -> tuple[str, ...]:
     return tuple(w for w in labels if len(w) > 3 and w not in _WEBMAIL)
 
 
-def _institutions(tables: Tables, table: pd.DataFrame, keys: list[str]) -> list[tuple[str, ...]]:
+def _shared(rows: pd.DataFrame) -> np.ndarray:
+    """Which rows (of ``named``) share their name, or their email's name, with another row:
+    only those are ever linked by institution."""
+    said = pd.DataFrame(
+        {
+            "row": np.tile(np.arange(len(rows)), 2),
+            "name": pd.concat([rows["key"], rows["email_key"]], ignore_index=True),
+        }
+    )
+    said = said[said["name"] != ""].drop_duplicates()
+    many = said["name"].duplicated(keep=False).to_numpy()
+    return np.isin(np.arange(len(rows)), said["row"].to_numpy()[many])
+
+
+def _institutions(
+    tables: Tables, table: pd.DataFrame, keys: list[str], needed: np.ndarray
+) -> list[tuple[str, ...]]:
     """For each people row, the distinctive words of its affiliation, its record's sponsor and
     its email's domain, pooled with those of same-named rows of the same record (the contact
-    row rarely repeats the PI's affiliation): a sorted tuple of texts."""
-    studies = tables.studies.drop_duplicates("record_file", keep="last")
-    sponsors = pd.Series(cells(studies["sponsor"]), index=cells(studies["record_file"]))
-    files = cells(table["record_file"])
-    group = (
-        pd.DataFrame({"file": files, "key": keys}).groupby(["file", "key"], sort=False).ngroup()
-    ).to_numpy()
-    said = pd.concat(
-        [
-            pd.DataFrame({"group": group, "text": cells(table["affiliation"])}),
-            pd.DataFrame({"group": group, "text": sponsors.reindex(files).tolist()}),
-            pd.DataFrame(
-                {"group": group, "text": each_distinct(table["email"], _domain, ())}
-            ).explode("text"),
-        ]
-    ).dropna()
-    said["text"] = each_distinct(said["text"].astype(object), _distinctive, "")
-    said = said[said["text"] != ""].drop_duplicates().sort_values(["group", "text"])
-    pooled = [()] * (int(group.max(initial=-1)) + 1)
-    pairs = zip(said["group"].tolist(), said["text"].tolist(), strict=True)
-    for at, texts in groupby(pairs, key=itemgetter(0)):
-        pooled[at] = tuple(text for _, text in texts)
-    return [pooled[at] for at in group.tolist()]
+    row rarely repeats the PI's affiliation): a sorted tuple of texts; () where not
+    ``needed``."""
+    studies = tables.studies
+    sponsor_of = dict(zip(cells(studies["record_file"]), cells(studies["sponsor"]), strict=True))
+    files, emails = cells(table["record_file"]), cells(table["email"])
+    affiliations = cells(table["affiliation"])
+    pooled: dict[tuple[str, str], set[str]] = defaultdict(set)
+    chosen = np.flatnonzero(needed).tolist()
+    for i in chosen:
+        said = pooled[(files[i], keys[i])]
+        for text in (affiliations[i], sponsor_of.get(files[i]), *_domain(emails[i])):
+            if text and (words := _distinctive(text)):
+                said.add(words)
+    found: list[tuple[str, ...]] = [()] * len(table)
+    done = {group: tuple(sorted(texts)) for group, texts in pooled.items()}
+    for i in chosen:
+        found[i] = done[(files[i], keys[i])]
+    return found
 
 
 def _entries(tables: Tables, rows: pd.DataFrame) -> list[Entry]:
@@ -198,7 +211,7 @@ def _entries(tables: Tables, rows: pd.DataFrame) -> list[Entry]:
                 keys,
                 cells(rows["email"]),
                 cells(rows["email_key"]),
-                _institutions(tables, table, keys),
+                _institutions(tables, table, keys, _shared(rows)),
                 rows.index.tolist(),
                 cells(table["record_file"]),
                 cells(table["trial_id"]),
@@ -370,20 +383,20 @@ def _may_have_several_names(tables: Tables, rows: pd.DataFrame) -> np.ndarray:
 @dataclass
 class Person:
     """One person: their entries, the ways their name is written, and the groups of those
-    that differ by a misspelled word."""
+    that differ by a misspelled word (each worked out when first asked)."""
 
     entries: list[Entry]
-    spellings: list[Spelling]
-    misspellings: list[list[Spelling]]
+
+    @cached_property
+    def spellings(self) -> list[Spelling]:
+        return spellings(self.entries)
+
+    @cached_property
+    def misspellings(self) -> list[list[Spelling]]:
+        return misspellings(self.spellings)
 
 
-def person(entries: list[Entry]) -> Person:
-    """One person's entries with their spellings and misspellings."""
-    written = spellings(entries)
-    return Person(entries, written, misspellings(written))
-
-
-def grouped(entries: list[Entry], labels: np.ndarray) -> list[list[Entry]]:
+def _grouped(entries: list[Entry], labels: np.ndarray) -> list[list[Entry]]:
     """The entries of each person (``labels``: their persons), each list in entry order, lists
     in order of their first entries."""
     order = np.argsort(labels, kind="stable")
@@ -401,13 +414,18 @@ def spelled_several_ways(tables: Tables) -> list[Person]:
     labels = _link(entries)
     several = _several_names(entries, labels)
     kept = [e for e, keep in zip(entries, several, strict=True) if keep]
-    return [person(group) for group in grouped(kept, labels[several])]
+    return [Person(group) for group in _grouped(kept, labels[several])]
 
 
-def everyone(tables: Tables) -> tuple[list[Entry], np.ndarray]:
-    """Every entry that may be a person's, with its person's number: entries that name a
-    person are linked; an entry without a name joins the person of its email address, else
-    the other nameless entries of that address, else stands alone."""
+def everyone(tables: Tables) -> list[Person]:
+    """Every person, in order of their first entries: entries that name a person are linked;
+    an entry without a name joins the person of its email address, else the other nameless
+    entries of that address, else stands alone."""
+    return [Person(entries) for entries in _grouped(*_everyone(tables))]
+
+
+def _everyone(tables: Tables) -> tuple[list[Entry], np.ndarray]:
+    """Every entry that may be a person's, with its person's number."""
     rows = named(tables)
     rows = rows[np.array([kind is None for kind in no_person(tables, rows.index)], dtype=bool)]
     entries = _entries(tables, rows)

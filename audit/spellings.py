@@ -57,7 +57,8 @@ def spellings(entries: list[Entry]) -> list[Spelling]:
             joined[entry.tokens] = match
         joined[entry.tokens].entries.append(entry)
     read: set[tuple[str, ...]] = set()
-    for email in sorted({e.email for e in named if e.email_key}):
+    keys = {" ".join(sorted(s.tokens)) for s in written}  # an email reading one is no spelling
+    for email in sorted({e.email for e in named if e.email_key and e.email_key not in keys}):
         tokens = email_words(email)
         if tokens not in read and not any(same_name(s.tokens, tokens) for s in written):
             written.append(Spelling(tokens, [e for e in named if e.email == email], email))

@@ -11,7 +11,7 @@ import pytest
 from conftest import valid_record
 
 from audit.names import name_key, name_tokens, not_a_person, same_name
-from audit.people import everyone, grouped, no_person
+from audit.people import everyone, no_person
 from audit.record import person, record_filename
 from audit.report.model import people_view
 from audit.rules import Context, contact_name_mismatch
@@ -25,7 +25,7 @@ def tables_of(*records: dict) -> Tables:
 
 
 def view(tables: Tables) -> list[dict]:
-    return people_view(grouped(*everyone(tables)))
+    return people_view(everyone(tables))
 
 
 def findings(tables: Tables) -> list:
@@ -117,7 +117,7 @@ def test_entries_without_a_name_join_the_person_of_their_address():
         person("  ", "SITE_CONTACT", email="desk@uni.edu"),
     ]
     tables = tables_of(record("NCT1", jane), record("NCT2", *unnamed))
-    assert len(everyone(tables)[0]) == 4
+    assert sum(len(p.entries) for p in everyone(tables)) == 4
     rows = view(tables)
     [roe] = [r for r in rows if r["spellings"]]
     assert (roe["trials"], roe["roles"]) == (
@@ -134,7 +134,7 @@ def test_real_corpus_view_and_rule_agree(real_tables):
     an entry that names no person; no misspelled group holds two spellings that differ only
     by order, case, titles, degrees or initials."""
     found = findings(real_tables)
-    persons = grouped(*everyone(real_tables))
+    persons = everyone(real_tables)
     rows = people_view(persons)
     assert sum(len(r["misspelled"]) for r in rows) == len(found)
     for finding in found:
@@ -145,7 +145,7 @@ def test_real_corpus_view_and_rule_agree(real_tables):
     judged = no_person(real_tables)
     nobody = {i for i, kind in enumerate(judged) if kind and real_tables.people["name"].iloc[i]}
     assert nobody, "the real corpus has placeholder entries"
-    assert not nobody & {e.row for entries in persons for e in entries}
+    assert not nobody & {e.row for whole in persons for e in whole.entries}
     for row in rows:
         assert not any(not_a_person(name) for name in row["spellings"])
         for group in row["misspelled"]:

@@ -12,7 +12,7 @@ from typing import Any
 from audit.dates import months_between, to_date
 from audit.engine import AuditResult
 from audit.findings import SEVERITIES, Finding
-from audit.people import Entry, everyone, grouped, person
+from audit.people import Entry, Person, everyone
 
 # Fields shown side by side in the trial view, in this order: (label, getter path).
 TRIAL_FIELDS = (
@@ -94,7 +94,7 @@ def _normalized(text: str) -> str:
 
 
 def trial_views(
-    result: AuditResult, trials: set[str], persons: list[list[Entry]]
+    result: AuditResult, trials: set[str], persons: list[Person]
 ) -> list[dict[str, Any]]:
     """Per trial: each source's values side by side, with disagreeing fields marked (records
     are read again from their files, only for the trials shown), and its people (``persons``:
@@ -145,24 +145,24 @@ def _line(record: dict[str, Any], label: str) -> int | None:
     return line if isinstance(line, int) else None
 
 
-def resolved(result: AuditResult) -> list[list[Entry]]:
-    """Every person's entries, as ``audit.people`` resolves them (so the views and the
+def resolved(result: AuditResult) -> list[Person]:
+    """Every person, as ``audit.people`` resolves them (so the views and the
     contact-name-mismatch rule never disagree on who is who)."""
-    return grouped(*everyone(result.tables))
+    return everyone(result.tables)
 
 
-def _trial_people(persons: list[list[Entry]], trials: set[str]) -> dict[str, list[dict[str, Any]]]:
+def _trial_people(persons: list[Person], trials: set[str]) -> dict[str, list[dict[str, Any]]]:
     """For each of ``trials``, its people: the names this trial writes, then the spellings
     that misspell them elsewhere; whether there are such; the roles and sources here."""
     shown: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for entries in persons:
+    for whole in persons:
         here: dict[str, list[Entry]] = defaultdict(list)
-        for entry in entries:
+        for entry in whole.entries:
             if entry.trial_id in trials:
                 here[entry.trial_id].append(entry)
         if not here:
             continue
-        misspelled = [s for group in person(entries).misspellings for s in group]
+        misspelled = [s for group in whole.misspellings for s in group]
         for trial, mine in here.items():
             elsewhere = [
                 s.label
@@ -180,17 +180,17 @@ def _trial_people(persons: list[list[Entry]], trials: set[str]) -> dict[str, lis
     return {trial: sorted(items, key=lambda p: p["spellings"]) for trial, items in shown.items()}
 
 
-def people_view(persons: list[list[Entry]]) -> list[dict[str, Any]]:
+def people_view(persons: list[Person]) -> list[dict[str, Any]]:
     """Each person (``persons``: ``resolved(result)``) with their spellings, the groups of
     those that differ by a misspelled word (as contact-name-mismatch reports them), emails,
     roles and trials; misspelled people first."""
     # People seen once, under one spelling, tell a reviewer nothing; at registry scale they
     # are most of the table, so the view keeps the others.
     if len(persons) > 20000:
-        persons = [entries for entries in persons if _seen_more_than_once(entries)]
+        persons = [whole for whole in persons if _seen_more_than_once(whole.entries)]
     rows = []
-    for entries in persons:
-        whole = person(entries)
+    for whole in persons:
+        entries = whole.entries
         rows.append(
             {
                 "spellings": [s.label for s in whole.spellings if not s.from_email],
