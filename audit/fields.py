@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from audit import vocab
-from audit.validate.registries import NCT_ID, TRIAL_ID
+from audit.registries import NCT_ID, TRIAL_ID
 
 ISO_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 YEAR_MONTH = r"^\d{4}-\d{2}$"

@@ -121,12 +121,6 @@ def name_key(name: str) -> str:
     return " ".join(sorted(name_tokens(name)))
 
 
-def email_local(email: str | None) -> str | None:
-    if not email or "@" not in email:
-        return None
-    return fold(email.split("@", 1)[0]).strip() or None
-
-
 _DIGITS = re.compile(r"\d+")
 
 
@@ -134,14 +128,32 @@ def email_name_tokens(email: str | None) -> list[str]:
     """The words of an email's local part when it reads as a name: at least two words of two
     or more letters split by '.', '_' or '-', none a mailbox word ("liu.zhongmin" ->
     [liu, zhongmin]); [] for "info", "jsmith2", "clinical.trials" or "a.b"."""
-    local = email_local(email)
-    return list(local_part_words(_DIGITS.sub("", local))) if local else []
+    if not email or "@" not in email:
+        return []
+    return list(local_part_words(_plain_local(email.split("@", 1)[0])))
+
+
+def email_name_key(email: str | None) -> str:
+    """``email_name_tokens`` as a name key (sorted, space-separated; '' for none)."""
+    if not email or "@" not in email:
+        return ""
+    return _local_name_key(_plain_local(email.split("@", 1)[0]))
+
+
+def _plain_local(local: str) -> str:
+    """A local part folded and stripped, without digits (addresses are many, these fewer)."""
+    return _DIGITS.sub("", fold(local).strip())
+
+
+@lru_cache(maxsize=1 << 17)
+def _local_name_key(plain: str) -> str:
+    return " ".join(sorted(local_part_words(plain)))
 
 
 @lru_cache(maxsize=1 << 17)
 def local_part_words(local: str) -> tuple[str, ...]:
-    """``email_name_tokens`` of a local part already folded, stripped and without digits
-    (many addresses share one)."""
+    """``email_name_tokens`` of a local part folded, stripped and without digits (many
+    addresses share one)."""
     parts = [w for w in re.split(r"[._\-+]+", local) if w]
     parts = [w for w in parts if w not in TITLES and w not in DEGREES]
     if len(parts) < 2 or any(len(w) < 2 or not w.isalpha() for w in parts):
@@ -361,3 +373,39 @@ def not_a_person(name: str | None) -> tuple[str, str] | None:
 
 def _listed(words: list[str]) -> str:
     return ", ".join(dict.fromkeys(fold(w) for w in words))
+
+
+def may_repeat_a_sponsor(name: str) -> bool:
+    """The name has no degree word and is one word once titles are dropped: the tests of
+    ``_sponsor_alias`` that look at the name alone."""
+    if any(w in DEGREES for w in fold(name).replace(".", "").split()):
+        return False
+    return " " not in name_key(name)
+
+
+def _sponsor_alias(name: str, degrees: str | None, organizations: list[str]) -> str | None:
+    """The sponsor or collaborator that a one-word, degree-less name repeats without its company
+    words ("Puma" for "Puma Biotechnology Inc"); never a person-named sponsor ("Tian Yi Zhang")."""
+    if degrees or not may_repeat_a_sponsor(name):
+        return None
+    key = name_key(name)
+    for organization in organizations:
+        kind = not_a_person(organization)
+        if not kind or kind[0] != "organization":
+            continue
+        core = " ".join(sorted(t for t in name_tokens(organization) if t not in ORG_WORDS))
+        if key == core:
+            return organization
+    return None
+
+
+def not_a_person_in_record(
+    name: str, degrees: str | None, organizations: list[str]
+) -> tuple[str, str] | None:
+    """``not_a_person``, or ("organization", ...) for a one-word name repeating one of its
+    record's ``organizations`` (sponsor, collaborators): placeholder-contact's judgement."""
+    found = not_a_person(name)
+    if found:
+        return found
+    alias = _sponsor_alias(name, degrees, organizations)
+    return ("organization", f"the sponsor {alias}") if alias else None

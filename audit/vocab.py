@@ -84,18 +84,23 @@ PEOPLE_ROLES = (
     "SCIENTIFIC_CONTACT",
 )
 OUTCOME_KINDS = ("primary", "secondary", "other")
-SOURCES = (
-    "ctgov-api",
-    "ctgov-classic",
-    "veeva",
-    "medpath",
-    "ictrp",
-    "ctgov-xml",
-    "ctgov-csv",
-    "euctr",
-    "ctis",
-    "isrctn",
-)
+# The importer registry: every source a record may name, with the modules of audit/sources/
+# that read its formats, in the order detection tries them (structured formats before page
+# text). Adding an importer is its module and its entry here; tests check that each module's
+# NAME is its source and that the record schema and the GX suite list exactly these sources.
+IMPORTERS: dict[str, tuple[str, ...]] = {
+    "ctgov-api": ("ctgov_api",),
+    "ctgov-xml": ("ctgov_json", "ctgov_xml"),  # ctrdata's CTGOV JSON is the XML's model
+    "euctr": ("euctr",),
+    "ctis": ("ctis",),
+    "isrctn": ("isrctn",),
+    "ictrp": ("ictrp",),
+    "ctgov-csv": ("ctgov_csv",),
+    "veeva": ("veeva",),
+    "ctgov-classic": ("ctgov_tsv", "ctgov_classic"),
+    "medpath": ("medpath",),
+}
+SOURCES = tuple(IMPORTERS)
 
 # Source wordings that are not simply the enum name written in words.
 _SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {

@@ -85,8 +85,12 @@ def test_trial_view_shows_sources_side_by_side(page, report):
     assert "conflict" in (masking.get_attribute("class") or "")
     status = table.locator("tr", has=page.locator("th", has_text="overall status")).first
     assert "conflict" not in (status.get_attribute("class") or "")
-    people = page.locator(".people-variants li").all_inner_texts()
-    assert any("liu zhongmin" in p for p in people)
+    people = page.locator(".people-variants li")
+    liu = people.filter(has_text="liu zhongmin")
+    assert "Zhongming Liu" in liu.inner_text()  # the spelling another trial writes
+    assert liu.get_attribute("class") == "conflict"
+    wang = people.filter(has_text="wang congrong")  # written "Congrong Wang" elsewhere: no conflict
+    assert wang.get_attribute("class") == ""
     assert errors == []
 
 
@@ -221,7 +225,7 @@ def test_every_expanded_finding_says_what_to_do(page, report):
 def test_evidence_table_waiver_and_registry_link(page, report):
     import yaml
 
-    from audit.validate.registries import registry_url
+    from audit.registries import registry_url
 
     path, result = report
     item = next(f for f in result.findings if f.evidence and f.trial_ids)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from audit.report import records_relative
-from audit.report.model import _show
-from audit.validate.registries import (
+from audit.registries import (
     REGISTRY_ID_PATTERNS,
     REGISTRY_URLS,
     registry_links,
     registry_url,
 )
+from audit.report import records_relative
+from audit.report.model import _show
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from conftest import valid_record
 
+from audit.dates import age_text, months_before
 from audit.record import record_filename
 from audit.rules import Context, stale_active_status, stale_estimated_date, stale_unknown_status
-from audit.rules.dates import age_text, months_before
 from audit.tables import Tables, build_tables
 
 RULE = "stale-estimated-date"

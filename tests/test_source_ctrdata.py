@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.record import schema_errors
+from audit.registries import is_trial_id
 from audit.rules import all_rules, run_rules
 from audit.sources import (
     NotTrialData,
@@ -32,7 +33,6 @@ from audit.sources import (
     read_text,
 )
 from audit.tables import build_tables
-from audit.validate.registries import is_trial_id
 
 FIXTURES = ROOT / "tests" / "fixtures"
 DEMO = "ctrdata_demo_multiregistry"

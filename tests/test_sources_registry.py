@@ -10,7 +10,7 @@ from conftest import ROOT
 
 from audit.record import schema
 from audit.sources import SourceError, import_file, importers
-from audit.vocab import SOURCES
+from audit.vocab import IMPORTERS, SOURCES
 
 COLUMNS = [
     "Rank",
@@ -76,14 +76,25 @@ def test_unknown_source_names_the_choices(seeds: Path) -> None:
         import_file(seeds / "001_4252685c35d04e8b.txt", "clinicaltrials")
 
 
-def test_every_list_of_sources_names_every_importer() -> None:
-    """vocab.SOURCES (pandera), the record schema's enum and the GX suite's allowed sources."""
+def test_every_list_of_sources_is_the_importer_registry() -> None:
+    """vocab.SOURCES (pandera) derives from the registry; each registered module writes its
+    source; the record schema's enum and the GX suite's allowed sources list exactly those."""
+    assert tuple(IMPORTERS) == SOURCES
+    registered = [(s, f"audit.sources.{m}") for s, modules in IMPORTERS.items() for m in modules]
+    assert [(m.NAME, m.__name__) for m in importers()] == registered
     suite = json.loads((ROOT / "expectations" / "studies.json").read_text(encoding="utf-8"))
     allowed = next(
         e["kwargs"]["value_set"]
         for e in suite["expectations"]
         if e["meta"]["rule"] == "unexpected-source"
     )
-    names = {module.NAME for module in importers()}
-    assert set(SOURCES) == set(schema()["properties"]["source"]["enum"]) == set(allowed) == names
-    assert len(SOURCES) == len(set(SOURCES))
+    enum = schema()["properties"]["source"]["enum"]
+    assert sorted(enum) == sorted(allowed) == sorted(SOURCES)
+
+
+def test_every_importer_module_is_registered() -> None:
+    """A module of audit/sources/ that defines NAME, sniff and parse is in the registry."""
+    folder = ROOT / "audit" / "sources"
+    texts = {p.stem: p.read_text("utf-8") for p in folder.glob("*.py")}
+    modules = [m for m, text in texts.items() if "\nNAME = " in text and "\ndef parse(" in text]
+    assert sorted(modules) == sorted(m for ms in IMPORTERS.values() for m in ms)

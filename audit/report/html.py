@@ -17,9 +17,9 @@ import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from audit.engine import AuditResult
+from audit.registries import registry_links
 from audit.report import model
 from audit.report.sarif import Lines
-from audit.validate.registries import registry_links
 
 MAX_TRIAL_VIEWS = 5000  # trial views read records again; findings' trials come first
 MAX_PEOPLE = 20000
@@ -76,14 +76,15 @@ def render_html(
     if len(trials) < MAX_TRIAL_VIEWS:  # room left: trials without findings, in id order
         others = set(result.tables.studies["trial_id"].dropna()) - set(trials)
         trials += sorted(others)[: MAX_TRIAL_VIEWS - len(trials)]
+    persons = model.resolved(result)
     data = {
         "findings": model.finding_rows(result.findings, new, lines),
         "gate": verdict is not None,
         "records_base": records_base,
         "registries": registry_links(),
         "docs": model.rule_docs(result),
-        "trials": model.trial_views(result, set(trials)),
-        "people": model.people_view(result)[:MAX_PEOPLE],
+        "trials": model.trial_views(result, set(trials), persons),
+        "people": model.people_view(persons)[:MAX_PEOPLE],
     }
     script = files("audit.report").joinpath("templates/report.js").read_text(encoding="utf-8")
     style = files("audit.report").joinpath("templates/report.css").read_text(encoding="utf-8")

@@ -7,19 +7,14 @@ findings stay responsive); the overview is rendered server-side from the same nu
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
+from audit.dates import months_between, to_date
 from audit.engine import AuditResult
 from audit.fields import TRIAL_VIEW
 from audit.findings import SEVERITIES, Finding
-from audit.names import email_local, name_key
+from audit.people import Entry, Person, everyone
 from audit.report.sarif import Lines, line_of, record_path
-from audit.rules.common import cells, components, each_distinct, months_between, to_date
 
 MAX_TEXT = 2000
 
@@ -70,10 +65,12 @@ def _about(field: str | None) -> tuple[str, ...]:
     )
 
 
-def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
+def trial_views(
+    result: AuditResult, trials: set[str], persons: list[Person]
+) -> list[dict[str, Any]]:
     """Per trial: each source's values side by side, newest capture first, with disagreeing
     fields and fields a finding is about marked (records are read again from their files,
-    only for the trials shown)."""
+    only for the trials shown), and its people (``persons``: ``resolved(result)``)."""
     flagged: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for item in result.findings:
         for label in _about(item.field):
@@ -87,6 +84,7 @@ def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
         record = result.record(name)
         if record is not None:
             by_trial[trial].append((name, record))
+    people = _trial_people(persons, set(by_trial))
     views = []
     for trial in sorted(by_trial):
         entries = sorted(by_trial[trial], key=lambda item: (str(item[1].get("source")), item[0]))
@@ -113,7 +111,7 @@ def trial_views(result: AuditResult, trials: set[str]) -> list[dict[str, Any]]:
                 "files": [name for name, _ in entries],
                 "captured": [_show(record.get("captured")) for _, record in entries],
                 "rows": rows,
-                "people": _people_variants(entries),
+                "people": people.get(trial, []),
             }
         )
     return views
@@ -127,99 +125,86 @@ def _line(record: dict[str, Any], field: str) -> int | None:
     return line if isinstance(line, int) else None
 
 
-def _people_variants(entries: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    groups: dict[str, dict[str, Any]] = {}
-    for _, record in entries:
-        for person in record.get("people") or []:
-            if not isinstance(person, dict) or not isinstance(person.get("name"), str):
-                continue
-            key = name_key(person["name"]) or person["name"]
-            group = groups.setdefault(key, {"spellings": set(), "roles": set(), "sources": set()})
-            group["spellings"].add(person["name"])
-            group["roles"].add(str(person.get("role")))
-            group["sources"].add(str(record.get("source")))
-    return [
-        {
-            "spellings": sorted(g["spellings"]),
-            "roles": sorted(g["roles"]),
-            "sources": sorted(g["sources"]),
-        }
-        for _, g in sorted(groups.items())
-    ]
+def resolved(result: AuditResult) -> list[Person]:
+    """Every person, as ``audit.people`` resolves them (so the views and the
+    contact-name-mismatch rule never disagree on who is who)."""
+    return everyone(result.tables)
 
 
-def people_view(result: AuditResult) -> list[dict[str, Any]]:
-    """Each person resolved across records by name key or shared email, with what was seen.
-    A name key, an email address and the name key an email's local part reads as are nodes;
-    each row links its name key to its address and to its address's name."""
-    people = result.tables.people
-    lower = people["email"].str.lower()
-    frame = pd.DataFrame(
-        {
-            "name": cells(people["name"]),
-            "key": each_distinct(people["name"], name_key, ""),
-            "email": cells(people["email"]),
-            "lower": cells(lower),
-            "local": each_distinct(lower, _local_key, ""),
-            "role": [str(role) for role in cells(people["role"])],
-            "trial": [str(trial) for trial in cells(people["trial_id"])],
-        },
-        dtype=object,
-    )
-    frame = frame[frame["key"] != ""].reset_index(drop=True)
-    if frame.empty:
-        return []
-    has_email = frame["lower"].notna() & (frame["lower"] != "")
-    has_local = has_email & (frame["local"] != "") & (frame["local"] != frame["key"])
-    codes, nodes = pd.factorize(
-        pd.concat(
-            [
-                "n:" + frame["key"],
-                "e:" + frame["lower"][has_email],
-                "n:" + frame["local"][has_local],
-            ],
-            ignore_index=True,
-        )
-    )
-    count, emails = len(frame), int(has_email.sum())
-    key_node = codes[:count]
-    links = [
-        np.stack([key_node[has_email.to_numpy()], codes[count : count + emails]]),
-        np.stack([key_node[has_local.to_numpy()], codes[count + emails :]]),
-    ]
-    frame["cluster"] = components(len(nodes), links)[key_node]
-    grouped = frame.groupby("cluster", sort=False)
+def _trial_people(persons: list[Person], trials: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """For each of ``trials``, its people: the names this trial writes, then the spellings
+    that misspell them elsewhere; whether there are such; the roles and sources here."""
+    shown: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for whole in _named(persons):
+        here: dict[str, list[Entry]] = defaultdict(list)
+        for entry in whole.entries:
+            if entry.trial_id in trials:
+                here[entry.trial_id].append(entry)
+        if not here:
+            continue
+        misspelled = [s for group in whole.misspellings for s in group]
+        for trial, mine in here.items():
+            elsewhere = [
+                s.label
+                for s in misspelled
+                if not s.from_email and all(e.trial_id != trial for e in s.entries)
+            ]
+            shown[trial].append(
+                {
+                    "spellings": sorted({e.name for e in mine if e.name}) + elsewhere,
+                    "misspelled": bool(misspelled),
+                    "roles": sorted({str(e.role) for e in mine}),
+                    "sources": sorted({str(e.source) for e in mine}),
+                }
+            )
+    return {trial: sorted(items, key=lambda p: p["spellings"]) for trial, items in shown.items()}
+
+
+def _named(persons: list[Person]) -> list[Person]:
+    """The persons with a name or an email: a contact known only by a phone is nobody a
+    reviewer can look up."""
+    return [whole for whole in persons if any(e.name or e.email for e in whole.entries)]
+
+
+def people_view(persons: list[Person]) -> list[dict[str, Any]]:
+    """Each person (``persons``: ``resolved(result)``) with their spellings, the groups of
+    those that differ by a misspelled word (as contact-name-mismatch reports them), emails,
+    roles and trials; misspelled people first."""
     # People seen once, under one spelling, tell a reviewer nothing; at registry scale they
     # are most of the table, so the view keeps the others.
-    if grouped.ngroups > 20000:
-        several = (grouped["name"].transform("nunique") > 1) | (
-            grouped["trial"].transform("nunique") > 1
-        )
-        frame = frame[several]
-    frame = frame.assign(email=frame["email"].where(has_email)).sort_values(
-        "cluster", kind="stable"
-    )
-    columns = (frame[c].tolist() for c in ("cluster", "name", "email", "trial", "role"))
-    resolved = []
-    for _, rows in groupby(zip(*columns, strict=True), key=itemgetter(0)):
-        _, names, emails, trials, roles = zip(*rows, strict=True)
-        resolved.append(
+    if len(persons) > 20000:
+        persons = [whole for whole in persons if _seen_more_than_once(whole.entries)]
+    rows = []
+    for whole in _named(persons):
+        entries = whole.entries
+        rows.append(
             {
-                "spellings": sorted(set(names)),
-                "emails": sorted({e for e in emails if isinstance(e, str)}),
-                "trials": sorted(set(trials)),
-                "roles": sorted(set(roles)),
+                "spellings": [s.label for s in whole.spellings if not s.from_email],
+                "written": sorted({e.name for e in entries if e.name}),
+                "misspelled": [[s.label for s in group] for group in whole.misspellings],
+                "emails": sorted({e.email for e in entries if e.email}),
+                "trials": sorted({str(e.trial_id) for e in entries}),
+                "roles": sorted({str(e.role) for e in entries}),
             }
         )
-    return sorted(resolved, key=lambda p: (-len(p["spellings"]), -len(p["trials"]), p["spellings"]))
+    return sorted(
+        rows,
+        key=lambda p: (
+            not p["misspelled"],
+            -len(p["spellings"]),
+            -len(p["trials"]),
+            p["spellings"],
+        ),
+    )
 
 
-def _local_key(email: str) -> str:
-    """The name key an email's local part spells ("liu.zhongmin@" -> "liu zhongmin"), or ''
-    when it is one word (a mailbox, not a name)."""
-    local = email_local(email)
-    key = name_key(local.replace(".", " ").replace("_", " ")) if local else ""
-    return key if " " in key else ""
+def _seen_more_than_once(entries: list[Entry]) -> bool:
+    """Several trials or written names, or an email that reads as another name."""
+    return (
+        len({e.trial_id for e in entries}) > 1
+        or len({e.name for e in entries}) > 1
+        or any(e.email_key not in ("", e.key) for e in entries)
+    )
 
 
 def verification_ages(result: AuditResult) -> list[int]:

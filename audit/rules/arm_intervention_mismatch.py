@@ -35,8 +35,8 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from audit.findings import Finding
+from audit.frames import where
 from audit.rules import Context, rule
-from audit.rules.common import where
 from audit.tables import KEY_COLUMNS, Tables
 
 SIMILARITY = 90  # rapidfuzz ratio (0-100) above which two names are the same

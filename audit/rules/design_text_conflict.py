@@ -49,8 +49,8 @@ from collections.abc import Iterator
 import pandas as pd
 
 from audit.findings import Finding
+from audit.frames import contains_any, where
 from audit.rules import Context, rule
-from audit.rules.common import contains_any, where
 from audit.tables import Tables
 from audit.vocab import MASKINGS
 

@@ -56,13 +56,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 
+from audit.dates import months_between, to_date
 from audit.findings import Finding
+from audit.frames import cells, each_distinct, strings
 from audit.names import fold
+from audit.orgs import related_org, same_org
+from audit.registries import is_trial_id, registry_of
 from audit.rules import Context, rule
-from audit.rules.common import cells, each_distinct, months_between, strings, to_date
-from audit.rules.source_conflict import related_org, same_org
 from audit.tables import Tables
-from audit.validate.registries import is_trial_id, registry_of
 
 #: Titles with fewer content words than this are too generic to link trials.
 MIN_WORDS = 4

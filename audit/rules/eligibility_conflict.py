@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from audit.findings import Finding
+from audit.frames import value, where
 from audit.rules import Context, rule
-from audit.rules.common import value, where
 from audit.tables import KEY_COLUMNS, Tables
 
 _AGE_WORD = r"\bage|\bold|older|younger|\byoa\b"  # a criterion that may state an age

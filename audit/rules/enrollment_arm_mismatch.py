@@ -35,8 +35,8 @@ from collections.abc import Iterator
 import pandas as pd
 
 from audit.findings import Finding
+from audit.frames import value, where
 from audit.rules import Context, rule
-from audit.rules.common import value, where
 from audit.tables import Tables
 
 

@@ -49,12 +49,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-import pandas as pd
-
 from audit.findings import Finding
-from audit.names import DEGREES, ORG_WORDS, fold, name_key, name_tokens, not_a_person
+from audit.frames import value
+from audit.names import fold
+from audit.people import no_person
 from audit.rules import Context, rule
-from audit.rules.common import cells, each_distinct, value
 from audit.tables import Tables
 
 CONTACT_ROLES = {"CENTRAL_CONTACT", "SITE_CONTACT", "PUBLIC_CONTACT"}
@@ -67,39 +66,6 @@ _WHAT = {
     "organization": "is an organization, not a person",
     "role": "names a role, not a person",
 }
-
-
-def _may_repeat_a_sponsor(name: str) -> bool:
-    """The name has no degree word and is one word once titles are dropped: the tests of
-    ``_sponsor_alias`` that look at the name alone."""
-    if any(w in DEGREES for w in fold(name).replace(".", "").split()):
-        return False
-    return " " not in name_key(name)
-
-
-def _sponsor_alias(name: str, degrees: str | None, organizations: list[str]) -> str | None:
-    """The sponsor or collaborator that a one-word, degree-less name repeats without its company
-    words ("Puma" for "Puma Biotechnology Inc"); never a person-named sponsor ("Tian Yi Zhang")."""
-    if degrees or not _may_repeat_a_sponsor(name):
-        return None
-    key = name_key(name)
-    for organization in organizations:
-        kind = not_a_person(organization)
-        if not kind or kind[0] != "organization":
-            continue
-        core = " ".join(sorted(t for t in name_tokens(organization) if t not in ORG_WORDS))
-        if key == core:
-            return organization
-    return None
-
-
-def classify(name: str, degrees: str | None, organizations: list[str]) -> tuple[str, str] | None:
-    """``(kind, why)`` for an entry that names no person, else None."""
-    found = not_a_person(name)
-    if found:
-        return found
-    alias = _sponsor_alias(name, degrees, organizations)
-    return ("organization", f"the sponsor {alias}") if alias else None
 
 
 def _severity(kind: str, role: str | None, reachable: bool) -> str:
@@ -116,40 +82,15 @@ def _message(name: str, role: str | None, kind: str, why: str, count: int) -> st
     return text + (f"; the same entry appears {count} times in this record." if count > 1 else ".")
 
 
-def _organizations(studies: pd.DataFrame) -> dict[str, list[str]]:
-    """Each record's sponsor and collaborators."""
-    return {
-        record_file: [o for o in [value(sponsor), *(value(collaborators) or "").split("|")] if o]
-        for record_file, sponsor, collaborators in zip(
-            studies.record_file, studies.sponsor, studies.collaborators, strict=True
-        )
-    }
-
-
 @rule("placeholder-contact", severity="warning", scope="record")
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     people = tables.people
-    # Most entries are plainly people: judge each distinct name once, and look further only
-    # at rows whose name is not, or that may repeat a sponsor's name.
-    # An entry with no name at all (null: a contact known by its email or phone) has no name
-    # to judge; an empty name ("") is text the source wrote, and is judged.
-    kinds = each_distinct(people["name"], not_a_person, None)
-    may_alias = each_distinct(people["name"], _may_repeat_a_sponsor, False)
-    degrees = cells(people["degrees"])
-    rows = [
-        i
-        for i, (kind, alias) in enumerate(zip(kinds, may_alias, strict=True))
-        if kind or (alias and not degrees[i])
-    ]
-    candidates = people.iloc[rows]
-    studies = tables.studies
-    organizations = _organizations(studies[studies["record_file"].isin(candidates["record_file"])])
+    kinds = no_person(tables)
+    rows = [i for i, kind in enumerate(kinds) if kind]
     groups: dict[tuple[Any, ...], list[Any]] = defaultdict(list)
-    for row in candidates.itertuples(index=False):
-        name = value(row.name)
-        found = classify(name or "", value(row.degrees), organizations.get(row.record_file, []))
-        if found:
-            groups[(row.record_file, fold(name or "").strip(), value(row.role), *found)].append(row)
+    for at, row in zip(rows, people.iloc[rows].itertuples(index=False), strict=True):
+        folded = fold(value(row.name) or "").strip()
+        groups[(row.record_file, folded, value(row.role), *kinds[at])].append(row)
     for (record_file, folded, role, kind, why), rows in sorted(groups.items(), key=str):
         first = rows[0]
         reachable = any(value(r.email) or value(r.phone) for r in rows)

@@ -47,7 +47,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -55,10 +54,12 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
+from audit.dates import months_between, to_date
 from audit.findings import Finding
-from audit.names import fold, name_key
+from audit.frames import cells
+from audit.names import name_key
+from audit.orgs import org_tokens, related_org, same_org
 from audit.rules import Context, rule
-from audit.rules.common import cells, months_between, to_date
 from audit.tables import Tables
 
 #: studies column -> words used in messages.
@@ -122,50 +123,6 @@ class Version:
 
 
 # --- comparing values ----------------------------------------------------------------------
-
-#: Words that do not tell organisations apart.
-_GENERIC_TEXT = (
-    "the of and for de la del di des du y e a an university universitaire universitario "
-    "hospital hospitals hopital hospitalier medical center centre centro college school "
-    "institute clinic inc ltd llc co gmbh sa ag bv nv plc corp corporation company limited "
-    "foundation trust nhs group"
-)
-_GENERIC = set(_GENERIC_TEXT.split())
-_FOLD_EXTRA = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae"})
-
-
-def org_tokens(name: str) -> list[str]:
-    """An organisation name as lower-case ASCII-ish words ("Uşak Üniversitesi" -> usak ...)."""
-    return list(_org_tokens(name))
-
-
-@lru_cache(maxsize=1 << 16)
-def _org_tokens(name: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"[a-z0-9]+", fold(name.translate(_FOLD_EXTRA)).translate(_FOLD_EXTRA)))
-
-
-def _acronym(tokens: list[str]) -> str:
-    return "".join(t[0] for t in tokens if t not in {"of", "the", "and", "de", "la", "des"})
-
-
-def same_org(a: str, b: str) -> bool:
-    """Equal up to case, accents, punctuation, word order and small spelling differences,
-    or one is the other's acronym ("APHP" / "Assistance Publique Hopitaux de Paris")."""
-    ta, tb = org_tokens(a), org_tokens(b)
-    if not ta or not tb:
-        return False
-    if fuzz.token_sort_ratio(" ".join(ta), " ".join(tb)) >= 90:
-        return True
-    short, _ = sorted(("".join(ta), "".join(tb)), key=len)
-    return len(short) >= 3 and len(ta) != len(tb) and short in (_acronym(ta), _acronym(tb))
-
-
-def related_org(a: str, b: str) -> bool:
-    """One name's distinctive words all appear in the other ("Tongji University" /
-    "Shanghai East Hospital of Tongji University")."""
-    da = {t for t in org_tokens(a) if t not in _GENERIC}
-    db = {t for t in org_tokens(b) if t not in _GENERIC}
-    return bool(da and db) and (da <= db or db <= da)
 
 
 def _same_date(a: str, b: str) -> bool:
@@ -441,7 +398,7 @@ def _suspects(
     suspects["sponsor"] |= {
         label
         for label, sponsor in zip(labels, cells(rows["sponsor"]), strict=True)
-        if sponsor is not None and not _org_tokens(sponsor)
+        if sponsor is not None and not org_tokens(sponsor)
     }
     for role in TRIAL_ROLES:
         listed = [names.get((file, role)) or None for file in files]

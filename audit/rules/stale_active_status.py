@@ -46,10 +46,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit.findings import Finding
-from audit.rules import Context, rule
-from audit.rules.common import value, where
-from audit.rules.dates import (
+from audit.dates import (
     DATE_FIELDS,
     age_text,
     date_columns,
@@ -60,6 +57,9 @@ from audit.rules.dates import (
     months_since,
     passed_estimates,
 )
+from audit.findings import Finding
+from audit.frames import value, where
+from audit.rules import Context, rule
 from audit.tables import Tables
 from audit.vocab import ACTIVE_STATUSES, OVERALL_STATUSES
 

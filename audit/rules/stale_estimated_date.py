@@ -41,10 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from audit.findings import Finding
-from audit.rules import Context, rule
-from audit.rules.common import value, where
-from audit.rules.dates import (
+from audit.dates import (
     DATE_FIELDS,
     age_text,
     date_columns,
@@ -55,6 +52,9 @@ from audit.rules.dates import (
     passed_estimates,
     placeholders,
 )
+from audit.findings import Finding
+from audit.frames import value, where
+from audit.rules import Context, rule
 from audit.tables import Tables
 from audit.vocab import ACTIVE_STATUSES
 

@@ -38,10 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from audit.findings import Finding
-from audit.rules import Context, rule
-from audit.rules.common import value, where
-from audit.rules.dates import (
+from audit.dates import (
     age_text,
     date_columns,
     day_numbers,
@@ -49,6 +46,9 @@ from audit.rules.dates import (
     months_before,
     months_since,
 )
+from audit.findings import Finding
+from audit.frames import value, where
+from audit.rules import Context, rule
 from audit.tables import Tables
 
 ERROR_AFTER_MONTHS = 60

@@ -4,14 +4,19 @@ Each module defines ``NAME`` (the record's ``source``), ``sniff(path, head) -> b
 this file look like my format? ``head`` is the start of its text) and
 ``parse(path, text) -> list[dict]`` (records made with ``audit.record.new_record``).
 A file that cannot be read or understood raises ``SourceError`` naming the file and the reason.
+An importer is registered by its entry in ``audit.vocab.IMPORTERS``, which every list of
+sources derives from.
 """
 
 from __future__ import annotations
 
 import csv
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+
+from audit.vocab import IMPORTERS
 
 
 class SourceError(Exception):
@@ -118,35 +123,11 @@ def read_text(path: Path) -> str:
 
 
 def importers() -> list[ModuleType]:
-    """The importers in the order they are tried; structured formats before page text."""
-    from audit.sources import (
-        ctgov_api,
-        ctgov_classic,
-        ctgov_csv,
-        ctgov_json,
-        ctgov_tsv,
-        ctgov_xml,
-        ctis,
-        euctr,
-        ictrp,
-        isrctn,
-        medpath,
-        veeva,
-    )
-
+    """The importers in the order they are tried (``vocab.IMPORTERS``)."""
     return [
-        ctgov_api,
-        ctgov_json,
-        euctr,
-        ctis,
-        isrctn,
-        ctgov_xml,
-        ictrp,
-        ctgov_csv,
-        veeva,
-        ctgov_tsv,
-        ctgov_classic,
-        medpath,
+        importlib.import_module(f"audit.sources.{module}")
+        for modules in IMPORTERS.values()
+        for module in modules
     ]
 
 

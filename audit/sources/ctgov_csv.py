@@ -31,6 +31,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from audit.record import new_record, outcome
+from audit.registries import is_nct_id
 from audit.sources import SourceError, csv_header, csv_rows, header_names, whole_number
 from audit.sources.ctgov_export import (
     ages,
@@ -40,7 +41,6 @@ from audit.sources.ctgov_export import (
     masking,
     source_lines,
 )
-from audit.validate.registries import is_nct_id
 from audit.vocab import (
     ALLOCATIONS,
     INTERVENTION_MODELS,

@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from audit.record import intervention, new_record, outcome, person, site
+from audit.registries import sole_nct_id
 from audit.sources import MAX_DIGITS, SourceError, ctrdata, whole_number
 from audit.sources.ctrdata import block, day, line, obj, objs, unique
-from audit.validate.registries import sole_nct_id
 from audit.vocab import SEXES, enum_key, to_enums, to_phases
 
 NAME = "ctis"

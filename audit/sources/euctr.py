@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import Any
 
 from audit.record import intervention, new_record, outcome, person, site
+from audit.registries import sole_nct_id
 from audit.sources import SourceError, ctrdata, whole_number
 from audit.sources.ctrdata import block, day, flag, items, line, obj, objs, unique
-from audit.validate.registries import sole_nct_id
 from audit.vocab import to_phases
 
 NAME = "euctr"

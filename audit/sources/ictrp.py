@@ -62,8 +62,8 @@ from pathlib import Path
 from typing import Any
 
 from audit.record import arm, contact, intervention, new_record, outcome, site
+from audit.registries import is_nct_id, sole_nct_id
 from audit.sources import SourceError, csv_header, csv_rows, euctr, header_names, whole_number
-from audit.validate.registries import is_nct_id, sole_nct_id
 from audit.vocab import (
     ARM_TYPES,
     INTERVENTION_TYPES,

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from audit.record import intervention, new_record, outcome, site
+from audit.registries import sole_nct_id
 from audit.sources import SourceError, ctrdata, whole_number
 from audit.sources.ctrdata import block, day, items, line, lines, obj, objs, unique
-from audit.validate.registries import sole_nct_id
 from audit.vocab import (
     OVERALL_STATUSES,
     PRIMARY_PURPOSES,

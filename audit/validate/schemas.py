@@ -21,8 +21,8 @@ from pandera.typing import Series
 
 from audit.fields import ITEM_TABLES, STUDY_COLUMNS, Column
 from audit.findings import Finding, finding, jsonable
+from audit.registries import NCT_ID
 from audit.tables import Tables
-from audit.validate.registries import NCT_ID
 
 Text = Series[pd.StringDtype]
 _DTYPES = {

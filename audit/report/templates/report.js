@@ -53,7 +53,7 @@
       line ? file + ":" + line : file);
   }
 
-  // The registry templates of audit/validate/registries.py, filled the way registry_url does.
+  // The registry templates of audit/registries.py, filled the way registry_url does.
   const registries = data.registries.map(([name, pattern, template]) =>
     [name, new RegExp("^(?:" + pattern + ")$"), template]);
   function registryLink(id) {
@@ -409,8 +409,8 @@
     table.style.width = "calc(11rem + " + t.sources.length + " * (100% - 11rem) / " + columns + ")";
     const people = el("ul", { class: "people-variants" });
     for (const p of t.people) {
-      people.append(el("li", { class: p.spellings.length > 1 ? "conflict" : "" },
-        p.spellings.join(" / "), el("span", { class: "muted" }, " · " + p.roles.join(", ") + " · " + p.sources.join(", "))));
+      people.append(el("li", { class: p.misspelled ? "conflict" : "" },
+        p.spellings.join(" / ") || "(no name)", el("span", { class: "muted" }, " · " + p.roles.join(", ") + " · " + p.sources.join(", "))));
     }
     box.replaceChildren(
       el("h2", {}, t.trial + " · " + t.title), el("p", {}, registryLink(t.trial)),
@@ -427,11 +427,14 @@
     const rows = [];
     let total = 0;
     for (const p of data.people) {
-      if (query && !(p.spellings.join(" ") + " " + p.emails.join(" ")).toLowerCase().includes(query)) continue;
+      const text = (p.written.join(" ") + " " + p.emails.join(" ")).toLowerCase();
+      if (query && !text.includes(query)) continue;
       total++;
       if (rows.length >= LIST) continue;
-      rows.push(el("tr", { class: p.spellings.length > 1 ? "conflict" : "" },
-        el("td", {}, p.spellings.join(" / ")), el("td", {}, p.emails.join(", ")),
+      const names = el("td", { title: p.written.join("; ") }, p.spellings.join(" / ") || "(no name)");
+      if (p.misspelled.length) names.append(el("div", { class: "muted" }, "misspelled: " + p.misspelled.map((g) => g.join(" ≠ ")).join("; ")));
+      rows.push(el("tr", { class: p.misspelled.length ? "conflict" : "" },
+        names, el("td", {}, p.emails.join(", ")),
         el("td", {}, p.roles.join(", ")), el("td", {}, joined(p.trials, trialLink))));
     }
     showing($("people-count"), rows.length, total, "person");

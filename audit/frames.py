@@ -1,10 +1,9 @@
-"""Small helpers the rules share: finding details from table rows, dates of any precision."""
+"""Table helpers for any layer: plain values and finding details from rows, text columns in
+Arrow, one call per distinct text, connected components."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Iterable
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -33,28 +32,6 @@ def where(rows: Iterable[Any]) -> dict[str, list[str]]:
         "record_files": [r.record_file for r in rows],
         "sources": [r.source for r in rows if isinstance(r.source, str)],
     }
-
-
-def to_date(text: str | None, *, end: bool = False) -> date | None:
-    """A date from ISO text of any precision: the first day of the period, or its last
-    day with ``end=True`` ("2022-07" -> 2022-07-01 or 2022-07-31)."""
-    if not isinstance(text, str):
-        return None
-    parts = text.split("-")
-    try:
-        year = int(parts[0])
-        month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
-        last_day = calendar.monthrange(year, month)[1] if end else 1
-        day = int(parts[2]) if len(parts) > 2 else last_day
-        return date(year, month, day)
-    except (ValueError, IndexError):
-        return None
-
-
-def months_between(earlier: date, later: date) -> int:
-    """Whole months from ``earlier`` to ``later`` (negative when later is before)."""
-    months = (later.year - earlier.year) * 12 + later.month - earlier.month
-    return months - 1 if later.day < earlier.day else months
 
 
 def strings(column: pd.Series) -> pa.Array:

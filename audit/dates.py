@@ -1,4 +1,5 @@
-"""Date helpers shared by the time-based rules (stale-*): columns, day numbers, durations."""
+"""Dates of any precision ("2022", "2022-07", "2022-07-01"), durations, and the date columns
+and thresholds the time-based rules (stale-*) share."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from audit.rules.common import months_between, to_date
 from audit.tables import Tables
 
 DATE_FIELDS = ("start_date", "primary_completion_date", "completion_date")
@@ -29,6 +29,28 @@ COLUMNS = (
     *DATE_FIELDS,
     *(f"{f}_type" for f in DATE_FIELDS),
 )
+
+
+def to_date(text: str | None, *, end: bool = False) -> date | None:
+    """A date from ISO text of any precision: the first day of the period, or its last
+    day with ``end=True`` ("2022-07" -> 2022-07-01 or 2022-07-31)."""
+    if not isinstance(text, str):
+        return None
+    parts = text.split("-")
+    try:
+        year = int(parts[0])
+        month = int(parts[1]) if len(parts) > 1 else (12 if end else 1)
+        last_day = calendar.monthrange(year, month)[1] if end else 1
+        day = int(parts[2]) if len(parts) > 2 else last_day
+        return date(year, month, day)
+    except (ValueError, IndexError):
+        return None
+
+
+def months_between(earlier: date, later: date) -> int:
+    """Whole months from ``earlier`` to ``later`` (negative when later is before)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    return months - 1 if later.day < earlier.day else months
 
 
 def date_columns(tables: Tables) -> pd.DataFrame:

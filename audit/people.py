@@ -1,0 +1,455 @@
+"""Who is who among the people entries (officials, investigators, contacts): one answer for the
+contact-name-mismatch rule and the report's people view, so that the two never disagree.
+
+Entries are one person when linked, directly or through other entries, by
+
+* the same email address;
+* an email whose local part reads as a name (liu.zhongmin@...; ``names.email_name_tokens``) and
+  an entry of that name, or with that same local part, at the same institution;
+* the same name (``names.name_key``: case, accents, order, titles and degrees aside) at the same
+  institution.
+
+"Same institution" compares the distinctive words of the affiliation, the record's sponsor and
+the email's domain with rapidfuzz. A phone number never links people: departments share phones.
+An entry that names no person (``no_person``, placeholder-contact's judgement: an organization,
+a role, "TBD") is nobody and links nobody. An entry without a name joins the person of its email
+address (``everyone``); it has no spelling.
+
+How a person's name is written, and misspelled, is ``audit.spellings``'s part.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from itertools import groupby
+from operator import itemgetter
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from rapidfuzz import fuzz
+
+from audit.frames import cells, components, each_distinct, value
+from audit.names import (
+    ORG_WORDS,
+    email_name_key,
+    fold,
+    may_repeat_a_sponsor,
+    name_key,
+    name_tokens,
+    not_a_person,
+    not_a_person_in_record,
+    word_set,
+)
+from audit.spellings import Spelling, misspellings, spellings
+from audit.tables import Tables
+
+INSTITUTION_SIMILARITY = 90  # token_set_ratio of the institutions' distinctive words
+_WEBMAIL = word_set(
+    "gmail googlemail yahoo hotmail outlook live msn aol icloud qq 163 126 sina sohu "
+    "foxmail mail email yandex gmx web orange free wanadoo naver hanmail rediffmail "
+    "protonmail"
+)
+_STOPWORDS = word_set(
+    "of the and for de la del di du des der at in affiliated first second third general "
+    "people s peoples"
+)
+
+
+# --- entries that name no person ----------------------------------------------------------
+
+
+def no_person(tables: Tables, rows: Iterable[int] | None = None) -> list[tuple[str, str] | None]:
+    """For each people row (or each of ``rows``, positions in the people table): ``(kind,
+    why)`` when its entry names no person (``names.not_a_person_in_record``), else None."""
+    people = tables.people[["name", "degrees", "record_file"]]
+    people = people if rows is None else people.iloc[list(rows)]
+    # Most names are plainly people's: each distinct name is judged once, and only one-word
+    # names without degrees are compared with their record's sponsor and collaborators.
+    codes, distinct = pd.factorize(people["name"])
+    judged = [not_a_person(name) for name in distinct.tolist()]
+    pairs = zip(distinct.tolist(), judged, strict=True)
+    alias = [not kind and may_repeat_a_sponsor(name) for name, kind in pairs]
+    # An entry without a name (a contact known by its email or phone) has no name to judge.
+    kinds = [judged[code] if code >= 0 else None for code in codes.tolist()]
+    degrees = cells(people["degrees"])
+    doubtful = [i for i, code in enumerate(codes) if code >= 0 and alias[code] and not degrees[i]]
+    if doubtful:
+        files = people["record_file"].iloc[doubtful].tolist()
+        organizations = _organizations(tables.studies, set(files))
+        names = people["name"].iloc[doubtful].tolist()
+        for i, name, file in zip(doubtful, names, files, strict=True):
+            kinds[i] = not_a_person_in_record(name, None, organizations.get(file, []))
+    return kinds
+
+
+def _organizations(studies: pd.DataFrame, files: set[str]) -> dict[str, list[str]]:
+    """The sponsor and collaborators of each of these record files."""
+    chosen = studies[studies["record_file"].isin(files)]
+    return {
+        record_file: [o for o in [value(sponsor), *(value(collaborators) or "").split("|")] if o]
+        for record_file, sponsor, collaborators in zip(
+            chosen.record_file, chosen.sponsor, chosen.collaborators, strict=True
+        )
+    }
+
+
+# --- entries as linking sees them ---------------------------------------------------------
+
+
+class Entry(NamedTuple):
+    """One people row with what linking and comparing need (``name`` None: no name given)."""
+
+    name: str | None
+    tokens: tuple[str, ...]
+    key: str
+    email: str | None
+    email_key: str
+    institutions: tuple[str, ...]
+    row: int
+    record_file: str
+    trial_id: str | None
+    source: str | None
+    role: str | None
+    item: int  # the entry's index in its record's people (SARIF points at it)
+
+
+def _email_details(email: str) -> tuple[str | None, str]:
+    """The address as compared (stripped, lower case; None for '') and the name it reads as
+    ('' for none)."""
+    return email.strip().lower() or None, email_name_key(email)
+
+
+def named(tables: Tables) -> pd.DataFrame:
+    """People rows with a name, indexed by position: the name, its key, the email as compared
+    and the name the email reads as, each computed once per distinct name or address."""
+    table = tables.people
+    details = each_distinct(table["email"], _email_details, (None, ""))
+    frame = pd.DataFrame(
+        {
+            "name": cells(table["name"]),
+            "key": each_distinct(table["name"], name_key, ""),
+            "email": [address for address, _ in details],
+            "email_key": [key for _, key in details],
+        },
+        dtype=object,
+    )
+    return frame[frame["key"] != ""]
+
+
+@lru_cache(maxsize=1 << 16)
+def _distinctive(text: str) -> str:
+    words = re.findall(r"[a-z0-9]+", fold(text))
+    kept = [w for w in words if w not in ORG_WORDS and w not in _STOPWORDS and len(w) > 1]
+    return " ".join(sorted(set(kept)))
+
+
+def _domain(email: str | None) -> tuple[str, ...]:
+    if not email or "@" not in email:
+        return ()
+    return _domain_words(email.split("@", 1)[1])
+
+
+@lru_cache(maxsize=1 << 16)
+def _domain_words(domain: str) -> tuple[str, ...]:
+    labels = fold(domain).split(".")[:-1]
+    return tuple(w for w in labels if len(w) > 3 and w not in _WEBMAIL)
+
+
+def _shared(rows: pd.DataFrame) -> np.ndarray:
+    """Which rows (of ``named``) share their name, or their email's name, with another row:
+    only those are ever linked by institution."""
+    said = pd.DataFrame(
+        {
+            "row": np.tile(np.arange(len(rows)), 2),
+            "name": pd.concat([rows["key"], rows["email_key"]], ignore_index=True),
+        }
+    )
+    said = said[said["name"] != ""].drop_duplicates()
+    many = said["name"].duplicated(keep=False).to_numpy()
+    return np.isin(np.arange(len(rows)), said["row"].to_numpy()[many])
+
+
+def _institutions(
+    tables: Tables, table: pd.DataFrame, keys: list[str], needed: np.ndarray
+) -> list[tuple[str, ...]]:
+    """For each people row, the distinctive words of its affiliation, its record's sponsor and
+    its email's domain, pooled with those of same-named rows of the same record (the contact
+    row rarely repeats the PI's affiliation): a sorted tuple of texts; () where not
+    ``needed``."""
+    studies = tables.studies
+    sponsor_of = dict(zip(cells(studies["record_file"]), cells(studies["sponsor"]), strict=True))
+    files, emails = cells(table["record_file"]), cells(table["email"])
+    affiliations = cells(table["affiliation"])
+    pooled: dict[tuple[str, str], set[str]] = defaultdict(set)
+    chosen = np.flatnonzero(needed).tolist()
+    for i in chosen:
+        said = pooled[(files[i], keys[i])]
+        for text in (affiliations[i], sponsor_of.get(files[i]), *_domain(emails[i])):
+            if text and (words := _distinctive(text)):
+                said.add(words)
+    found: list[tuple[str, ...]] = [()] * len(table)
+    done = {group: tuple(sorted(texts)) for group, texts in pooled.items()}
+    for i in chosen:
+        found[i] = done[(files[i], keys[i])]
+    return found
+
+
+def _entries(tables: Tables, rows: pd.DataFrame) -> list[Entry]:
+    """``rows`` (of ``named``) as entries, each with its institutions."""
+    table = tables.people.iloc[rows.index]
+    names, keys = cells(rows["name"]), rows["key"].tolist()
+    tokens = {name: tuple(name_tokens(name)) for name in dict.fromkeys(names)}
+    return list(
+        map(
+            Entry._make,
+            zip(
+                names,
+                [tokens[name] for name in names],
+                keys,
+                cells(rows["email"]),
+                cells(rows["email_key"]),
+                _institutions(tables, table, keys, _shared(rows)),
+                rows.index.tolist(),
+                cells(table["record_file"]),
+                cells(table["trial_id"]),
+                cells(table["source"]),
+                cells(table["role"]),
+                table["item"].tolist(),
+                strict=True,
+            ),
+        )
+    )
+
+
+# --- linking ------------------------------------------------------------------------------
+
+
+def _numbered(entries: list[Entry]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The entries as numbers: ``row``; ``name`` and ``local`` (the name an email reads as, -1
+    for none) numbered alike; ``email`` (-1 for none); ``place``, their institutions. And one
+    row per text of each entry's institutions (``text``)."""
+    count = len(entries)
+    names = pd.factorize(pd.Series([e.key for e in entries] + [e.email_key for e in entries]))[0]
+    place, places = pd.factorize(pd.Series([e.institutions for e in entries], dtype=object))
+    frame = pd.DataFrame(
+        {
+            "row": np.arange(count),
+            "name": names[:count],
+            "local": np.where([e.email_key != "" for e in entries], names[count:], -1).astype(int),
+            "email": pd.factorize(pd.Series([e.email for e in entries], dtype=object))[0],
+            "place": place,
+        }
+    )
+    listed = [(k, text) for k, texts in enumerate(places) for text in texts]
+    texts = pd.DataFrame(listed, columns=["place", "text"]).astype({"place": "int64"})
+    texts["text"] = pd.factorize(texts["text"])[0]
+    return frame, frame.merge(texts, on="place")
+
+
+def _local_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each name-like local part (``part``) with its ``owner`` rows and the rows of its name."""
+    owners = frame[frame["local"] >= 0]
+    named = frame[frame["name"].isin(owners["local"])]
+    return pd.concat(
+        [
+            owners.assign(part=owners["local"], owner=True),
+            named.assign(part=named["name"], owner=False),
+        ]
+    )
+
+
+def _to_first(frame: pd.DataFrame, by: list[str], leads: str | None = None) -> np.ndarray:
+    """Links (pairs of ``row``) from each row to the first leading row (the first row when
+    ``leads`` is None) of its group; rows of groups without a leading row get none."""
+    group = frame.groupby(by, sort=False).ngroup().to_numpy()
+    rows = frame["row"].to_numpy()
+    lead = frame[leads].to_numpy(dtype=bool) if leads else np.ones(len(frame), dtype=bool)
+    first = np.full(len(frame), -1)
+    led, at = np.unique(group[lead], return_index=True)
+    first[led] = rows[lead][at]
+    target = first[group]
+    return np.stack([rows[target >= 0], target[target >= 0]])
+
+
+def _exact_links(frame: pd.DataFrame, texts: pd.DataFrame) -> list[np.ndarray]:
+    """The links that need no comparison of institutions: one address; one name at the same
+    institutions; one name at institutions sharing a text (the same institution, whatever
+    else they list); a name-like local part's owner with anyone of its name or owning it at
+    institutions sharing a text."""
+    return [
+        _to_first(frame[frame["email"] >= 0], ["email"]),
+        _to_first(frame, ["name", "place"]),
+        _to_first(texts, ["name", "text"]),
+        _to_first(_local_parts(texts), ["part", "text"], leads="owner"),
+    ]
+
+
+@lru_cache(maxsize=200_000)
+def _same_institution(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    return any(fuzz.token_set_ratio(x, y) >= INSTITUTION_SIMILARITY for x in a for y in b)
+
+
+def _similar_links(entries: list[Entry], frame: pd.DataFrame, apart: np.ndarray) -> np.ndarray:
+    """Links that need a comparison of institutions: within one name, or a local part with its
+    owners and its name, where the exact links leave the group in several parts (``apart``:
+    each row's exact group), each owner's institutions with every other distinct institutions
+    of the group in another part."""
+    frame = frame.assign(root=apart)
+    pairs: list[tuple[int, int]] = []
+    for groups in (frame.assign(part=frame["name"], owner=True), _local_parts(frame)):
+        groups = groups[groups.groupby("part")["root"].transform("nunique") > 1]
+        ordered = groups.sort_values(["part", "owner", "row"], ascending=[True, False, True])
+        listed = zip(*(ordered[c].tolist() for c in ("part", "row", "owner", "root")), strict=True)
+        for _, members in groupby(listed, key=itemgetter(0)):
+            places: dict[tuple[str, ...], tuple[int, bool, int]] = {}
+            for _, i, owner, root in members:
+                places.setdefault(entries[i].institutions, (i, owner, root))
+            pairs += _similar_places(list(places.items()))
+    return np.array(pairs, dtype=int).reshape(-1, 2).T
+
+
+def _similar_places(
+    places: list[tuple[tuple[str, ...], tuple[int, bool, int]]],
+) -> Iterable[tuple[int, int]]:
+    """Pairs of the rows standing for similar institutions (owners' first), one of them an
+    owner's, in different exact groups."""
+    for k, (a, (i, owner, root)) in enumerate(places):
+        if not owner:
+            return
+        for b, (j, _, other) in places[k + 1 :]:
+            if root != other and _same_institution(a, b):
+                yield (i, j)
+
+
+def _link(entries: list[Entry]) -> np.ndarray:
+    """Each entry's person, named by its smallest entry number. The links that need no
+    comparison are made in bulk; institutions are compared only where those leave a name or
+    a local part in several parts."""
+    frame, texts = _numbered(entries)
+    exact = _exact_links(frame, texts)
+    apart = components(len(entries), exact)
+    return components(len(entries), [*exact, _similar_links(entries, frame, apart)])
+
+
+def _several_names(entries: list[Entry], person: np.ndarray) -> np.ndarray:
+    """Which entries' persons have two or more names (name keys or names emails read as)."""
+    said = pd.DataFrame(
+        {
+            "person": np.concatenate([person, person]),
+            "name": [e.key for e in entries] + [e.email_key for e in entries],
+        }
+    )
+    said = said[said["name"] != ""].drop_duplicates()
+    counted = said["person"].value_counts()
+    return np.isin(person, counted.index[counted > 1])
+
+
+def _may_have_several_names(tables: Tables, rows: pd.DataFrame) -> np.ndarray:
+    """Which rows (of ``named``) may belong to a person of two or more names.
+
+    Links keep the name, except an address shared by two names, so such a person has a seed:
+    a row whose email reads as another name, or an address shared by two names. The seeds'
+    persons are found by adding, until nothing new comes, every row that shares a name, an
+    email name or an address with the rows found. Rows that name no person never count."""
+    count = len(rows)
+    codes, labels = pd.factorize(pd.concat([rows["key"], rows["email_key"]], ignore_index=True))
+    key, local = codes[:count], codes[count:].copy()
+    local[(rows["email_key"] == "").to_numpy()] = -1  # -1: no name, no address
+    email, addresses = pd.factorize(rows["email"])
+    names_of = pd.DataFrame({"email": email, "key": key})[email >= 0].drop_duplicates()
+    shared = names_of["email"][names_of["email"].duplicated()]
+    new = ((local >= 0) & (local != key)) | np.isin(email, shared)
+    checked, found = np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
+    positions = rows.index.to_numpy()
+    while new.any():
+        checked |= new
+        candidates = np.flatnonzero(new)
+        judged = no_person(tables, positions[candidates])
+        found[candidates[[kind is None for kind in judged]]] = True
+        label_seen = np.zeros(len(labels) + 1, dtype=bool)  # the last place stands for -1
+        label_seen[key[found]] = label_seen[local[found]] = True
+        address_seen = np.zeros(len(addresses) + 1, dtype=bool)
+        address_seen[email[found]] = True
+        label_seen[-1] = address_seen[-1] = False
+        new = (label_seen[key] | label_seen[local] | address_seen[email]) & ~checked
+    return found
+
+
+# --- who is who ---------------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    """One person: their entries, the ways their name is written, and the groups of those
+    that differ by a misspelled word (each worked out when first asked)."""
+
+    entries: list[Entry]
+
+    @cached_property
+    def spellings(self) -> list[Spelling]:
+        return spellings(self.entries)
+
+    @cached_property
+    def misspellings(self) -> list[list[Spelling]]:
+        return misspellings(self.spellings)
+
+
+def _grouped(entries: list[Entry], labels: np.ndarray) -> list[list[Entry]]:
+    """The entries of each person (``labels``: their persons), each list in entry order, lists
+    in order of their first entries."""
+    order = np.argsort(labels, kind="stable")
+    bounds = np.flatnonzero(np.diff(labels[order])) + 1
+    groups = [[entries[i] for i in part] for part in np.split(order, bounds)] if len(order) else []
+    return sorted(groups, key=lambda group: group[0].row)
+
+
+def spelled_several_ways(tables: Tables) -> list[Person]:
+    """The persons with two or more names (name keys, or names their emails read as): the only
+    ones that can have misspellings. Only the rows that may belong to one are linked."""
+    rows = named(tables)
+    rows = rows[_may_have_several_names(tables, rows)]
+    entries = _entries(tables, rows)
+    labels = _link(entries)
+    several = _several_names(entries, labels)
+    kept = [e for e, keep in zip(entries, several, strict=True) if keep]
+    return [Person(group) for group in _grouped(kept, labels[several])]
+
+
+def everyone(tables: Tables) -> list[Person]:
+    """Every person, in order of their first entries: entries that name a person are linked;
+    an entry without a name joins the person of its email address, else the other nameless
+    entries of that address, else stands alone."""
+    return [Person(entries) for entries in _grouped(*_everyone(tables))]
+
+
+def _everyone(tables: Tables) -> tuple[list[Entry], np.ndarray]:
+    """Every entry that may be a person's, with its person's number."""
+    rows = named(tables)
+    rows = rows[np.array([kind is None for kind in no_person(tables, rows.index)], dtype=bool)]
+    entries = _entries(tables, rows)
+    labels = _link(entries).tolist()
+    person_of = {e.email: at for e, at in zip(entries, labels, strict=True) if e.email}
+    nameless = _nameless(tables)
+    for k, entry in enumerate(nameless, start=len(entries)):
+        labels.append(person_of.setdefault(entry.email, k) if entry.email else k)
+    return entries + nameless, np.array(labels, dtype=int)
+
+
+def _nameless(tables: Tables) -> list[Entry]:
+    """The entries that give no name (none, or only white space)."""
+    table = tables.people
+    names = table["name"]
+    rows = np.flatnonzero(names.isna().to_numpy() | (names.astype(str).str.strip() == ""))
+    chosen = table.iloc[rows]
+    addresses = each_distinct(chosen["email"], lambda email: email.strip().lower() or None, None)
+    columns = [cells(chosen[c]) for c in ("record_file", "trial_id", "source", "role")]
+    columns.append(chosen["item"].tolist())
+    return [
+        Entry(None, (), "", address, "", (), row, *rest)
+        for address, row, *rest in zip(addresses, rows.tolist(), *columns, strict=True)
+    ]
