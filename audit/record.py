@@ -29,6 +29,7 @@ _EMPTY_RECORD: dict[str, Any] = {
     "official_title": None,
     "overall_status": None,
     "status_text": None,
+    "status_family": None,
     "last_known_status": None,
     "status_verified": None,
     "phases": [],

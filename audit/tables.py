@@ -74,6 +74,7 @@ def _study_row(record: dict[str, Any]) -> dict[str, Any]:
         "official_title": _text(record.get("official_title")),
         "overall_status": _text(record.get("overall_status")),
         "status_text": _text(record.get("status_text")),
+        "status_family": _text(record.get("status_family")),
         "last_known_status": _text(record.get("last_known_status")),
         "status_verified": _text(record.get("status_verified")),
         "phases": _joined(record.get("phases")),

@@ -62,6 +62,7 @@ class Studies(Keyed):
     nct_id: Text = _optional(str_matches=f"^{NCT_ID}$")
     captured: Text = _optional(str_matches=ISO_DATE)
     overall_status: Text = _enum(vocab.OVERALL_STATUSES)
+    status_family: Text = _enum(vocab.STATUS_FAMILIES)
     last_known_status: Text = _enum(vocab.OVERALL_STATUSES)
     status_verified: Text = _optional(str_matches=YEAR_MONTH)
     phases: Text = _optional(
