@@ -39,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -141,7 +142,7 @@ def _linked(
         background = _background(arms, arm)
         found = {
             products[key]: [e.label for e in experimental if key in e.keys]
-            for key in sorted(arm.keys & products.keys() - background)
+            for key in sorted(arm.keys & (products.keys() - background))
             if not _names_arm(key, arm.label)
         }
         found = {name: labels for name, labels in found.items() if labels}
@@ -168,14 +169,15 @@ def _background(arms: list[Arm], placebo: Arm) -> set[str]:
     return background
 
 
-def _finding(row: object, arm: Arm, found: dict[str, list[str]], ctx: Context) -> Finding:
+def _finding(row: Any, arm: Arm, found: dict[str, list[str]], ctx: Context) -> Finding:
     listed = "; ".join(
         f"{name!r} (of arm {', '.join(repr(label) for label in labels)})"
         for name, labels in found.items()
     )
     kind = "sham" if arm.type == "SHAM_COMPARATOR" else "placebo"
+    products = "product" if len(found) == 1 else "products"
     return ctx.finding(
-        f"{kind} arm {arm.label!r} is linked to the experimental product {listed}",
+        f"{kind} arm {arm.label!r} is linked to the experimental {products} {listed}",
         **where([row]),
         field="arms.interventions",
         key=f"placebo-arm:{arm.label.casefold()}",

@@ -92,11 +92,8 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
             yield _placeholder(row, field, ctx)
         for row in studies[future].itertuples(index=False):
             yield _actual_in_future(row, field, ctx)
-        for row, day in zip(
-            studies[passed[field] & owned].itertuples(index=False),
-            at[passed[field] & owned],
-            strict=True,
-        ):
+        stale = passed[field] & owned
+        for row, day in zip(studies[stale].itertuples(index=False), at[stale], strict=True):
             yield _estimate_passed(row, field, date.fromordinal(day), ctx)
         for row in studies[since[field] & ~passed[field] & owned & aged].itertuples(index=False):
             yield _recapture(row, field, ctx)
