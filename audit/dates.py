@@ -1,5 +1,10 @@
 """Dates of any precision ("2022", "2022-07", "2022-07-01"), durations, and the date columns
-and thresholds the time-based rules (stale-*) share."""
+and thresholds the time-based rules (stale-*) share.
+
+A record is judged at the day its copy was captured, when the source says (``captured``) and
+that day is before the audit date: what was stale then is stale in the registry. What went
+stale only between the capture and the audit date says that our copy is old.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +22,14 @@ GRACE_MONTHS = 12
 PLACEHOLDER_YEAR = 2099
 PLACEHOLDER_HORIZON_YEARS = 30
 PLACEHOLDER_DAYS = ("1900-01-01", "1970-01-01")
+# The finding key of what went stale only after the capture: our copy is old, re-capture it.
+RECAPTURE = "recapture"
 # The studies columns the stale-* rules read (selected first: filtering is then cheap).
 COLUMNS = (
     "record_file",
     "trial_id",
     "source",
+    "captured",
     "overall_status",
     "last_known_status",
     "status_verified",
@@ -122,12 +130,55 @@ def placeholders(studies: pd.DataFrame, field: str, as_of: date) -> pd.Series:
     )
 
 
-def passed_estimates(studies: pd.DataFrame, as_of: date) -> dict[str, pd.Series]:
-    """Per date field: is it ESTIMATED, not a placeholder, and did its period end more than
-    ``GRACE_MONTHS`` before ``as_of``?"""
-    cutoff = months_before(as_of, GRACE_MONTHS).toordinal()
+def on_day(studies: pd.DataFrame, day: date) -> pd.Series:
+    """``day`` as the day number of every record."""
+    return pd.Series(day.toordinal(), index=studies.index, dtype="int64")
+
+
+def judged_at(studies: pd.DataFrame, as_of: date) -> pd.Series:
+    """Per record, the day number it is judged at: its capture date when that is before
+    ``as_of``, else ``as_of``."""
+    today = as_of.toordinal()
+    captured = day_numbers(studies["captured"])
+    return captured.where(flag(captured < today), today).astype("int64")
+
+
+def captured_on(text: str | None, as_of: date) -> str | None:
+    """A capture date when it is before ``as_of`` (so the record is judged at it), else None."""
+    day = to_date(text)
+    return text if day and day < as_of else None
+
+
+def captured_before(studies: pd.DataFrame, as_of: date) -> pd.Series:
+    """Which records were captured before ``as_of`` (their copy may have aged since)."""
+    return flag(day_numbers(studies["captured"]) < as_of.toordinal())
+
+
+def shifted(days: pd.Series, months: int) -> pd.Series:
+    """Day numbers ``months`` months earlier (``months_before`` once per distinct day)."""
+    codes, distinct = pd.factorize(days)
+    earlier = [months_before(date.fromordinal(int(d)), months).toordinal() for d in distinct]
+    return pd.Series(np.array(earlier, dtype="int64")[codes], index=days.index)
+
+
+def estimates(studies: pd.DataFrame, field: str, *, since_capture: bool = False) -> pd.Series:
+    """Which dates of ``field`` are ESTIMATED; with ``since_capture``, also those without a
+    type that lie after the capture date (nothing after a capture can have happened yet)."""
+    estimated = flag(studies[f"{field}_type"] == "ESTIMATED")
+    if not since_capture:
+        return estimated
+    after = flag(day_numbers(studies[field]) > day_numbers(studies["captured"]))
+    return estimated | (studies[f"{field}_type"].isna() & after)
+
+
+def passed_estimates(
+    studies: pd.DataFrame, as_of: date, at: pd.Series | None = None, *, since_capture: bool = False
+) -> dict[str, pd.Series]:
+    """Per date field: is it an estimate (see ``estimates``), not a placeholder, whose period
+    ended more than ``GRACE_MONTHS`` before the day ``at`` (per record; default ``as_of``)?"""
+    cutoff = shifted(on_day(studies, as_of) if at is None else at, GRACE_MONTHS)
     return {
-        field: flag(studies[f"{field}_type"] == "ESTIMATED")
+        field: estimates(studies, field, since_capture=since_capture)
         & flag(day_numbers(studies[field], end=True) < cutoff)
         & ~placeholders(studies, field, as_of)
         for field in DATE_FIELDS

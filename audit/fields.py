@@ -79,6 +79,7 @@ class Field:
     columns: tuple[Column, ...] = ()
     view: View | None = None
     any_of: tuple[str, ...] = ()  # an object's keys of which at least one must be a string
+    optional: bool = False  # may be absent: records written before it existed stay valid
 
 
 # A field's column: True names it as the field, a string names it, None: no column.
@@ -219,6 +220,14 @@ RECORD: tuple[Field, ...] = (
     value(
         "status_text",
         description="The status as the source words it, kept when it maps to no API v2 status.",
+    ),
+    value(
+        "status_family",
+        enum=vocab.STATUS_FAMILIES,
+        optional=True,
+        description="Recruiting or not, as a source that states no more than that words it "
+        '(ICTRP\'s "Recruiting" / "Not recruiting"); null where the source gives a full status. '
+        "Optional: records written before it existed are valid.",
     ),
     value("last_known_status", enum=vocab.OVERALL_STATUSES, view=View("last known status")),
     value("status_verified", pattern=YEAR_MONTH, view=View("status verified", line=True)),
@@ -389,7 +398,7 @@ def _object(members: tuple[Field, ...]) -> dict[str, Any]:
     return {
         "additionalProperties": False,
         "properties": {member.name: _schema(member) for member in members},
-        "required": [member.name for member in members],
+        "required": [member.name for member in members if not member.optional],
     }
 
 

@@ -77,3 +77,21 @@ def contains_any(column: pd.Series, words: tuple[str, ...]) -> np.ndarray:
         matched = pc.fill_null(pc.match_substring(lowered, word), False)
         found |= matched.to_numpy(zero_copy_only=False)
     return found
+
+
+# Intervention names: "Drug: Aspirin" and "aspirin" are one intervention.
+_TYPE_PREFIX = (
+    r"^(?:\s*(?:drug|biological|biologic|device|procedure(?:\s*/\s*surgery)?|"
+    r"radiation|behavioral|behavioural|genetic|dietary\s+supplement|"
+    r"combination\s+product|diagnostic\s+test|other)\s*:\s*)+"
+)
+
+
+def intervention_key(names: pd.Series) -> pd.Series:
+    """Intervention names as compared (arm-intervention-mismatch, placebo-arm-product): no
+    type prefix, lower case, letters and digits separated by one space.
+    Each distinct name is folded once."""
+    codes, distinct = pd.factorize(names)
+    keys = pd.Series(distinct).str.replace(_TYPE_PREFIX, "", case=False, regex=True)
+    keys = keys.str.casefold().str.replace(r"[\W_]+", " ", regex=True).str.strip()
+    return pd.Series(keys.array.take(codes, allow_fill=True), index=names.index)

@@ -34,6 +34,10 @@ ACTIVE_STATUSES = (
     "ACTIVE_NOT_RECRUITING",
     "ENROLLING_BY_INVITATION",
 )
+#: What a source that says only "Recruiting" / "Not recruiting" (ICTRP) states: a status family.
+STATUS_FAMILIES = ("RECRUITING", "NOT_RECRUITING")
+#: Statuses of no family: whether the trial enrolls is not known (or not said).
+_NO_FAMILY = ("UNKNOWN", "WITHHELD")
 PHASES = ("NA", "EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4")
 STUDY_TYPES = ("INTERVENTIONAL", "OBSERVATIONAL", "EXPANDED_ACCESS")
 ALLOCATIONS = ("RANDOMIZED", "NON_RANDOMIZED", "NA")
@@ -191,6 +195,15 @@ _SYNONYMS: dict[tuple[str, ...], dict[str, str]] = {
         "MALE_FEMALE": "ALL",
     },
 }
+
+
+def status_family(status: str | None) -> str | None:
+    """The family of an overall status: RECRUITING for RECRUITING and ENROLLING_BY_INVITATION,
+    NOT_RECRUITING for the others (not yet, active, ended, expanded access), None for UNKNOWN,
+    WITHHELD and anything unmapped."""
+    if status not in OVERALL_STATUSES or status in _NO_FAMILY:
+        return None
+    return "RECRUITING" if status in ("RECRUITING", "ENROLLING_BY_INVITATION") else "NOT_RECRUITING"
 
 
 def enum_key(text: str) -> str:

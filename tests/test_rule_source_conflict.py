@@ -216,6 +216,52 @@ def test_enrolling_by_invitation_is_recruiting_in_ictrp_words() -> None:
     assert run(both, classic(overall_status="ENROLLING_BY_INVITATION")) == []
 
 
+def not_recruiting() -> dict:
+    """An ICTRP row saying "Not recruiting": no overall status, its family only."""
+    return ictrp(overall_status=None, status_text="Not recruiting", status_family="NOT_RECRUITING")
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        "NOT_YET_RECRUITING",  # 677 rows of the July 2020 exports
+        "ACTIVE_NOT_RECRUITING",
+        "COMPLETED",
+        "TERMINATED",
+        "WITHDRAWN",
+        "SUSPENDED",
+        "AVAILABLE",
+        "UNKNOWN",  # no family: whether it enrolls is not known
+    ],
+)
+def test_ictrp_not_recruiting_agrees_with_every_status_that_is_not_recruiting(status) -> None:
+    assert run(not_recruiting(), classic(overall_status=status)) == []
+
+
+@pytest.mark.parametrize("status", ["RECRUITING", "ENROLLING_BY_INVITATION"])
+def test_ictrp_not_recruiting_conflicts_with_a_recruiting_status(status) -> None:
+    found = only(run(not_recruiting(), classic(overall_status=status)), "overall_status")
+    assert found.severity == "warning"
+    assert found.message.startswith(
+        f"NCT04345991: overall status NOT_RECRUITING in ictrp (last update 2020-07-06) vs "
+        f"{status} in ctgov-classic"
+    )
+    assert {v["source"]: v["value"] for v in found.evidence["values"]} == {
+        "ictrp": "NOT_RECRUITING",
+        "ctgov-classic": status,
+    }
+
+
+def test_status_families_only_stand_in_for_ictrp() -> None:
+    # ICTRP "Recruiting" and an UNKNOWN status: not comparable at ICTRP's level.
+    assert run(ictrp(overall_status="RECRUITING"), classic(overall_status="UNKNOWN")) == []
+    # Two sources that both give full statuses still compare them in full.
+    api = valid_record(
+        NCT, "ctgov-api", last_update_posted="2020-06-01", overall_status="COMPLETED"
+    )
+    assert only(run(api, classic(overall_status="TERMINATED")), "overall_status")
+
+
 @pytest.mark.parametrize(
     ("one", "other"),
     [
@@ -333,8 +379,8 @@ def test_fingerprint_does_not_depend_on_file_names_or_values() -> None:
     )
     tables = build_tables(
         [
-            ("x/other-name.json", ictrp(overall_status="SUSPENDED")),
-            ("y/renamed.json", classic(overall_status="COMPLETED")),
+            ("x/other-name.json", ictrp(overall_status="RECRUITING")),
+            ("y/renamed.json", classic(overall_status="TERMINATED")),
         ]
     )
     second = only(run_rules(tables, AS_OF, [all_rules()["source-conflict"]]), "overall_status")
@@ -376,10 +422,13 @@ def test_ictrp_against_ctgov_july_2020_counts(july_findings: list[Finding]) -> N
     # Every disagreement is a ClinicalTrials.gov update posted 2020-07-07..09, after ICTRP's
     # export: no warning. Before the fixes: 56 status warnings (ENROLLING_BY_INVITATION vs
     # ICTRP "Recruiting"), 14 sponsor warnings (accents, case), 11 month-only start dates.
+    # Status: 11 "Recruiting" vs ACTIVE_NOT_RECRUITING / COMPLETED, and, since ICTRP's "Not
+    # recruiting" is compared as a family, 28 "Not recruiting" vs RECRUITING (25) and
+    # ENROLLING_BY_INVITATION (3): trials that opened, all updated 2020-07-07..09.
     assert Counter(f.field for f in july_findings) == {
         "start_date": 47,
         "enrollment_count": 19,
-        "overall_status": 11,
+        "overall_status": 39,
         "masking": 2,
         "allocation": 2,
         "sponsor": 1,
@@ -392,6 +441,17 @@ def test_ictrp_against_ctgov_july_2020_counts(july_findings: list[Finding]) -> N
         if v["source"] == "ctgov-classic"
     }
     assert updates == {"2020-07-07", "2020-07-08", "2020-07-09"}
+    statuses = Counter(
+        tuple(v["value"] for v in f.evidence["values"])
+        for f in july_findings
+        if f.field == "overall_status"
+    )
+    assert statuses == {
+        ("COMPLETED", "RECRUITING"): 6,
+        ("ACTIVE_NOT_RECRUITING", "RECRUITING"): 5,
+        ("RECRUITING", "NOT_RECRUITING"): 25,
+        ("ENROLLING_BY_INVITATION", "NOT_RECRUITING"): 3,
+    }
 
 
 @pytest.mark.shared
@@ -415,9 +475,9 @@ def test_ictrp_against_ctgov_july_2020_sample(july_findings: list[Finding]) -> N
     found = next(
         f for f in july_findings if f.trial_ids == ("NCT04256395",) and f.field == "overall_status"
     )
-    # (The ICTRP importer sets no capture date today; one from the file name would show too.)
+    # The ICTRP export's capture date comes from its file name.
     assert re.fullmatch(
-        r"NCT04256395: overall status RECRUITING in ictrp \((captured 2020-07-0\d, )?last "
+        r"NCT04256395: overall status RECRUITING in ictrp \(captured 2020-07-07, last "
         r"update 2020-05-04\) vs COMPLETED in ctgov-classic \(captured 2020-07-09, last update "
         r"2020-07-07\); ctgov-classic is newer and was updated since the ictrp record",
         found.message,

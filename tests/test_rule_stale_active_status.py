@@ -212,6 +212,74 @@ def test_last_update_is_not_a_verification():
     assert findings(record) == []
 
 
+def test_stale_when_captured_is_the_registry_s_and_says_when():
+    # Judged at the capture date: verified 2020-09 was 2 years 5 months old on 2023-02-03.
+    record = active(status_verified="2020-09", captured="2023-02-03")
+    [found] = findings(record)
+    assert (found.key, found.severity) == ("status", "warning")
+    assert found.message == (
+        "status RECRUITING, but the registry record was already out of date when captured on "
+        "2023-02-03: last verified 2020-09, 2 years 5 months earlier"
+    )
+    assert found.evidence["months_since_verification"] == 29
+    assert (found.evidence["captured"], found.evidence["judged_at"]) == ("2023-02-03", "2023-02-03")
+    # The same record without a capture date is judged at the audit date, as before.
+    [uncaptured] = findings(active(status_verified="2020-09"))
+    assert uncaptured.fingerprint == found.fingerprint
+    assert uncaptured.message.endswith("last verified 2020-09, 6 years 2 months ago")
+
+
+def test_gone_stale_since_the_capture_is_an_old_copy_to_recapture():
+    # Real record NCT04366882 of the classic export of 2020-07-09: no verification date, dates
+    # without a type, after the capture (so they were estimates then).
+    record = valid_record(
+        "NCT04366882",
+        "ctgov-classic",
+        overall_status="RECRUITING",
+        captured="2020-07-09",
+        start_date={"date": "2020-04-22", "type": None},
+        primary_completion_date={"date": "2020-12", "type": None},
+        completion_date={"date": "2020-12", "type": None},
+    )
+    [found] = findings(record)
+    assert (found.key, found.severity, found.field) == ("recapture", "info", "overall_status")
+    assert found.message == (
+        "status RECRUITING in our copy captured on 2020-07-09, 6 years 4 months ago, which has "
+        "gone out of date since (estimated primary completion date 2020-12 passed 5 years 11 "
+        "months ago; estimated completion date 2020-12 passed 5 years 11 months ago): "
+        "re-capture it"
+    )
+    assert found.evidence == {
+        "overall_status": "RECRUITING",
+        "captured": "2020-07-09",
+        "copy_age_months": 76,
+        "status_verified": None,
+        "passed_since_capture": {
+            "primary_completion_date": "2020-12",
+            "completion_date": "2020-12",
+        },
+        "verification_expired_since_capture": False,
+    }
+    # Its start date (before the capture, no type) may be actual: not a reason.
+    assert "start" not in found.message
+
+
+def test_a_verification_that_aged_after_the_capture_is_an_old_copy():
+    record = active(status_verified="2023-01", captured="2023-02-03")
+    [found] = findings(record)
+    assert found.key == "recapture"
+    assert "(last verified 2023-01, 3 years 10 months ago)" in found.message
+    assert found.evidence["verification_expired_since_capture"] is True
+
+
+def test_a_fresh_copy_or_a_capture_after_the_audit_date_gives_no_recapture():
+    assert findings(active(status_verified="2026-06", captured="2026-10-01")) == []
+    late = active(status_verified="2023-01", captured="2027-01-01")  # judged at the audit date
+    [found] = findings(late)
+    assert (found.key, found.evidence["judged_at"]) == ("status", "2026-11-22")
+    assert found.message.startswith("status RECRUITING, but the record looks out of date")
+
+
 def test_same_as_of_gives_same_findings_and_fingerprints_survive_a_month():
     records = [
         active(status_verified="2023-03"),
@@ -253,4 +321,23 @@ def test_docstring_is_curator_documentation():
 @pytest.mark.shared
 def test_real_corpus_counts(real_tables):
     found = list(stale_active_status.check(real_tables, Context(AS_OF, RULE, "warning")))
-    assert Counter(f.key for f in found) == {"status": 279, "site-recruiting": 91}
+    # Before the importers set capture dates, the 279 status findings were all judged at the
+    # audit date. Judged at the capture date, 37 were out of date in the registry already;
+    # 242 went out of date since (legacy XML of 2023, website exports of 2023-2025), joined
+    # by 9 ICTRP rows whose start date lay after the export of 2020-07-07: 251 recapture.
+    assert Counter(f.key for f in found) == {"status": 37, "recapture": 251, "site-recruiting": 91}
+    assert {f.severity for f in found if f.key == "recapture"} == {"info"}
+
+
+@pytest.mark.shared
+def test_classic_export_of_july_2020_has_old_copies_only(data):
+    """The classic export carries no verification dates nor date types. Captured 2020-07-09,
+    its active records gave nothing (their dates were never typed ESTIMATED); now the dates
+    after the capture count as estimates of that day, and passed since: old copies."""
+    from audit.sources import import_file
+
+    path = data / "ctgov_web_export_covid19_2020" / "ctgov_covid19_search_export_20200709.tsv"
+    records = import_file(path)
+    tables = build_tables((f"{path.name}#{i}", r) for i, r in enumerate(records))
+    found = list(stale_active_status.check(tables, Context(AS_OF, RULE, "warning")))
+    assert Counter(f.key for f in found) == {"recapture": 1971}

@@ -48,8 +48,18 @@ def test_every_website_export_study_imports_and_validates(data: Path, exports: d
         assert schema_errors(record) == [], trial_id
         assert record["source"] == "ctgov-api"
         assert record["nct_id"] == trial_id and trial_id.startswith("NCT")
-        assert record["captured"] is None and record["source_lines"] == {}
+        assert record["source_lines"] == {}
         assert all(a["planned_size"] is None for a in record["arms"])
+    # Each export was downloaded on or after its newest lastUpdatePostDate: its capture date.
+    captured = {r["source_file"].split("/")[-1]: r["captured"] for r in exports.values()}
+    assert captured == {
+        "UserZetsu_dtx-analysis__digital_therapeutics.json": "2025-05-07",
+        "dgg32_graph_bigquery__leukemia_recruiting.json": "2023-11-06",
+        "koy570_herniated_disc__herniated_disc_completed.json": "2024-12-13",
+        "unl-stat351_screencast__cluster_headache.json": "2025-09-09",
+        "vrinda2019_NSCLCBench__nsclc_phase3.json": "2025-12-05",
+        "vsuptl_JSON_conversion__diabetes.json": "2024-06-06",
+    }
 
 
 @pytest.mark.shared
@@ -375,6 +385,32 @@ def test_missing_modules_give_nulls() -> None:
 def test_ndjson() -> None:
     records = load(FIXTURES / "studies.ndjson")
     assert [r["trial_id"] for r in records] == ["NCT09000008", "NCT09000009"]
+
+
+def _study(nct_id: str, updated: str | None) -> dict:
+    status = {"lastUpdatePostDateStruct": {"date": updated}} if updated else {}
+    return {
+        "protocolSection": {
+            "identificationModule": {"nctId": nct_id},
+            "statusModule": status,
+        }
+    }
+
+
+def test_website_export_is_captured_on_its_newest_update() -> None:
+    studies = [_study("NCT09000011", "2024-03-01"), _study("NCT09000012", "2025-01-31")]
+    studies.append(_study("NCT09000013", None))
+    records = ctgov_api.parse(Path("ctg-studies.json"), json.dumps(studies))
+    assert {r["captured"] for r in records} == {"2025-01-31"}
+    # A single study, an API page or NDJSON says nothing about when it was fetched.
+    assert ctgov_api.parse(Path("one.json"), json.dumps(studies[0]))[0]["captured"] is None
+    page = json.dumps({"studies": studies})
+    assert {r["captured"] for r in ctgov_api.parse(Path("page.json"), page)} == {None}
+    ndjson = "\n".join(json.dumps(s) for s in studies)
+    assert {r["captured"] for r in ctgov_api.parse(Path("s.ndjson"), ndjson)} == {None}
+    # An export whose studies give no update date gets no capture date either.
+    bare = json.dumps([_study("NCT09000014", None)])
+    assert ctgov_api.parse(Path("ctg-studies.json"), bare)[0]["captured"] is None
 
 
 def test_malformed_json_names_file_and_position() -> None:

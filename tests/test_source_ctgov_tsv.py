@@ -348,12 +348,23 @@ def test_lists_dates_and_empty_cells() -> None:
     assert schema_errors(record) == []
 
 
-def test_captured_comes_from_the_file_name_only() -> None:
-    assert parse(row(NCT_Number="NCT00000001"))[0]["captured"] == "2020-07-09"
-    assert parse(row(NCT_Number="NCT00000001"), name="export.tsv")[0]["captured"] is None
-    assert parse(row(NCT_Number="NCT00000001"), name="x-2020-10-12.tsv")[0]["captured"] == (
-        "2020-10-12"
-    )
+@pytest.mark.parametrize(
+    ("name", "captured"),
+    [
+        ("ctgov_covid19_search_export_20200709.tsv", "2020-07-09"),
+        ("x-2020-10-12.tsv", "2020-10-12"),
+        ("export.tsv", None),
+        ("export_2020-07-09_to_2020-10-12.tsv", None),  # two dates: which one?
+        ("export_20201332.tsv", None),  # no such day
+        ("export_2020-0709.tsv", None),  # mixed separators
+        ("NCT202007091.tsv", None),  # part of a longer number
+        ("export_19991231.tsv", None),  # not this century
+        ("export_20200401.tsv", None),  # before a row's last update: not the capture
+    ],
+)
+def test_captured_comes_from_a_dated_file_name(name: str, captured: str | None) -> None:
+    updated = row(NCT_Number="NCT00000001", Last_Update_Posted="April 6, 2020")
+    assert parse(updated, name=name)[0]["captured"] == captured
 
 
 def test_bom_and_missing_optional_columns() -> None:

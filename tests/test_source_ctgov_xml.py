@@ -107,7 +107,9 @@ def test_results_file_with_participant_flow(data: Path) -> None:
     record = parse_one(data / "ctgov_legacy_xml_trec2022_sample" / "NCT00739752.xml")
     assert record["trial_id"] == record["nct_id"] == "NCT00739752"
     assert record["secondary_ids"] == ["0205-04", "R01AI049644"]
-    assert record["source"] == "ctgov-xml" and record["captured"] is None
+    assert record["source"] == "ctgov-xml"
+    # "ClinicalTrials.gov processed this data on May 09, 2023"
+    assert record["captured"] == "2023-05-09"
     assert record["title"].startswith("Interventions to Increase HBV Vaccinations")
     assert record["overall_status"] == "COMPLETED" and record["status_text"] == "Completed"
     assert record["last_known_status"] is None

@@ -182,6 +182,8 @@ def test_chictr_contacts_paired_by_position_when_the_counts_match(exports):
 def test_irct_row(exports):
     record = _by_id(exports[JULY])["IRCT20100228003449N28"]
     assert (record["overall_status"], record["status_text"]) == (None, "Not Recruiting")
+    assert record["status_family"] == "NOT_RECRUITING"
+    assert record["captured"] == "2020-07-07"  # ..._2020-07-07_4098trials.csv
     assert record["official_title"] == (
         "Evaluating efficacy and safety of interferone ß-1a in the treatment COVID-19 infection"
     )
@@ -393,6 +395,16 @@ def test_fixture_rows_all_import_with_their_physical_lines(small):
     }
     assert all(schema_errors(record) == [] for record in small.values())
     assert all(r["captured"] is None and r["source"] == "ictrp" for r in small.values())
+
+
+def test_captured_is_the_date_in_the_file_name(tmp_path):
+    text = (FIXTURES / "export_small.csv").read_text(encoding="utf-8")
+    dated = tmp_path / "ictrp_export_2026-07-07_6trials.csv"
+    dated.write_text(text, encoding="utf-8")
+    assert {r["captured"] for r in ictrp.parse(dated, text)} == {"2026-07-07"}
+    # A name dated before a row's "Last Refreshed on" is not the capture: the copy holds more.
+    early = tmp_path / "ictrp_export_2020-01-01.csv"
+    assert {r["captured"] for r in ictrp.parse(early, text)} == {None}
 
 
 def test_fixture_chictr_groups_contacts_and_cleaned_cells(small):
@@ -809,17 +821,19 @@ def test_sex_wordings(cell, sex):
 
 
 @pytest.mark.parametrize(
-    ("cell", "status"),
+    ("cell", "status", "family"),
     [
-        ("Recruiting", "RECRUITING"),
-        ("Not recruiting", None),
-        ("Not Recruiting", None),
-        ("Authorised", None),
-        ("Completed", "COMPLETED"),
-        ("Pending", "NOT_YET_RECRUITING"),
-        ("Not yet recruiting", "NOT_YET_RECRUITING"),
-        ("Withdrawn", "WITHDRAWN"),
+        ("Recruiting", "RECRUITING", "RECRUITING"),
+        ("Not recruiting", None, "NOT_RECRUITING"),
+        ("Not Recruiting", None, "NOT_RECRUITING"),
+        ("Authorised", None, None),
+        ("Not Available", None, None),
+        ("Completed", "COMPLETED", None),
+        ("Pending", "NOT_YET_RECRUITING", None),
+        ("Not yet recruiting", "NOT_YET_RECRUITING", None),
+        ("Withdrawn", "WITHDRAWN", None),
     ],
 )
-def test_only_unambiguous_status_words_map(cell, status):
-    assert ictrp._status(cell) == (status, cell)
+def test_only_unambiguous_status_words_map(cell, status, family):
+    # "Not recruiting" is no status but keeps its family, which source-conflict compares.
+    assert ictrp._status(cell) == (status, cell, family)

@@ -27,11 +27,14 @@ RULE_MODULES = (
     "stale_unknown_status",
     "stale_active_status",
     "stale_estimated_date",
+    "status_date_conflict",
+    "enrollment_still_estimated",
     "enrollment_arm_mismatch",
     "source_conflict",
     "design_text_conflict",
     "eligibility_conflict",
     "arm_intervention_mismatch",
+    "placebo_arm_product",
     "duplicate_registration",
 )
 

@@ -35,28 +35,14 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from audit.findings import Finding
-from audit.frames import where
+from audit.frames import intervention_key, where
 from audit.rules import Context, rule
 from audit.tables import KEY_COLUMNS, Tables
 
 SIMILARITY = 90  # rapidfuzz ratio (0-100) above which two names are the same
+
+
 # One or more type prefixes: the API writes "Device: Device: X" for a device named "Device: X".
-_TYPE_PREFIX = (
-    r"^(?:\s*(?:drug|biological|biologic|device|procedure(?:\s*/\s*surgery)?|"
-    r"radiation|behavioral|behavioural|genetic|dietary\s+supplement|"
-    r"combination\s+product|diagnostic\s+test|other)\s*:\s*)+"
-)
-
-
-def name_key(names: pd.Series) -> pd.Series:
-    """Names as compared: no type prefix, lower case, letters and digits separated by one space.
-    Each distinct name is folded once."""
-    codes, distinct = pd.factorize(names)
-    keys = pd.Series(distinct).str.replace(_TYPE_PREFIX, "", case=False, regex=True)
-    keys = keys.str.casefold().str.replace(r"[\W_]+", " ", regex=True).str.strip()
-    return pd.Series(keys.array.take(codes, allow_fill=True), index=names.index)
-
-
 def same_name(one: str, other: str) -> bool:
     if one == other:
         return True
@@ -79,7 +65,7 @@ def _arm_names(arms: pd.DataFrame) -> pd.DataFrame:
     columns = ["record_file", "item", "label", "interventions"]
     named = arms.loc[arms["interventions"].notna(), columns]
     exploded = named.assign(name=named["interventions"].str.split("|")).explode("name")
-    exploded = exploded.assign(key=name_key(exploded["name"].astype("string")))
+    exploded = exploded.assign(key=intervention_key(exploded["name"].astype("string")))
     return exploded[exploded["key"].fillna("") != ""]
 
 
@@ -141,7 +127,7 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     listed = interventions.loc[
         interventions["name"].notna(), ["record_file", "item", "name", "type"]
     ]
-    listed = listed.assign(key=name_key(listed["name"]))
+    listed = listed.assign(key=intervention_key(listed["name"]))
     listed = listed[listed["key"] != ""]
     judged = _record_files(arm_names) & _record_files(listed)
     arm_names = arm_names[_among(arm_names["record_file"], judged)]

@@ -8,7 +8,11 @@ lists each record's value, file, capture date and last update. A value missing i
 source is never a conflict.
 
 * Overall status, phases, masking, allocation must be equal. ICTRP says only "Recruiting" or
-  "Not recruiting", so its "Recruiting" agrees with ENROLLING_BY_INVITATION.
+  "Not recruiting" (its ``status_family``), so statuses are compared with ICTRP at that
+  level: RECRUITING and ENROLLING_BY_INVITATION are recruiting; NOT_YET_RECRUITING,
+  ACTIVE_NOT_RECRUITING, COMPLETED, TERMINATED, WITHDRAWN, SUSPENDED and the expanded-access
+  statuses are not; UNKNOWN (and WITHHELD) agree with either. So "Not recruiting" agrees with
+  COMPLETED and conflicts with RECRUITING.
 * Enrollment: counts of the same type (or of an unknown type) must be equal. An ESTIMATED
   (planned) and an ACTUAL count differ legitimately and are not compared.
 * Start, primary completion and completion dates are compared at the precision both state
@@ -61,6 +65,7 @@ from audit.names import name_key
 from audit.orgs import org_tokens, related_org, same_org
 from audit.rules import Context, rule
 from audit.tables import Tables
+from audit.vocab import OVERALL_STATUSES, status_family
 
 #: studies column -> words used in messages.
 FIELDS = {
@@ -76,8 +81,9 @@ FIELDS = {
 }
 #: People roles that belong to the trial (site contacts differ with the sites a source lists).
 TRIAL_ROLES = ("OVERALL_OFFICIAL", "CENTRAL_CONTACT", "PUBLIC_CONTACT", "SCIENTIFIC_CONTACT")
-#: Values a source cannot tell apart, mapped to the value it states instead.
-COARSER = {"ictrp": {"overall_status": {"ENROLLING_BY_INVITATION": "RECRUITING"}}}
+#: Values a source cannot tell apart, mapped to the value it states instead (None: a value it
+#: cannot state at all, which agrees with anything).
+COARSER = {"ictrp": {"overall_status": {s: status_family(s) for s in OVERALL_STATUSES}}}
 #: Sources whose first-of-month dates may be month-only dates (ICTRP's spreadsheet export
 #: writes ClinicalTrials.gov's "April 2020" as 2020-04-01 00:00:00).
 DAY_ONE_MAY_BE_MONTH = {"ictrp"}
@@ -146,6 +152,8 @@ def agree(field: str, a: Version, b: Version) -> bool:
     if field == "enrollment_count" and a.kind and b.kind and a.kind != b.kind:
         return True
     va, vb = _coarse(a, field, b.source), _coarse(b, field, a.source)
+    if va is None or vb is None:
+        return True
     if field.endswith("_date"):
         return _same_date(va, vb)
     if field == "sponsor":
@@ -406,6 +414,13 @@ def _suspects(
     return suspects
 
 
+def _with_families(studies: pd.DataFrame) -> pd.DataFrame:
+    """The studies columns, with the status family where a source states no more (ICTRP's
+    "Not recruiting") standing for the overall status."""
+    status = studies["overall_status"].fillna(studies["status_family"])
+    return studies.drop(columns="status_family").assign(overall_status=status)
+
+
 def _records(rows: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     """The records of each group (by label), as plain values."""
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -420,7 +435,7 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     # A record without a trial id or source cannot be placed (the schema layer reports it).
     studies = tables.studies
     known = studies["trial_id"].notna() & studies["source"].notna()
-    rows = _multi_source_rows(studies[known][_COLUMNS])
+    rows = _multi_source_rows(_with_families(studies[known][[*_COLUMNS, "status_family"]]))
     names = _trial_people(tables, rows["record_file"])
     suspects = _suspects(rows, names)
     records = _records(rows[rows["label"].isin(set().union(*suspects.values()))])

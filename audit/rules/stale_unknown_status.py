@@ -6,12 +6,18 @@ more than 2 years, so an UNKNOWN record is always out of date. The message says 
 the status was last verified (or that the source gives no verification date), what the last
 known status was, and whether the ESTIMATED completion date has passed.
 
+An UNKNOWN status is a fact about the registry at the time the record was captured, so the
+record is judged at its capture date when the source gives one (``captured``), else at the
+audit date. When our copy is more than 2 years old, the message says so and advises to
+re-capture it first (``copy_age_months`` in the evidence): the registry may know the outcome
+by now.
+
 Severity grows with age:
 
 * ``warning``: the default.
-* ``error``: the status was last verified more than 5 years before the audit date, or the
-  source gives no verification date and the ESTIMATED completion date passed more than
-  5 years before it.
+* ``error``: the status had not been verified for more than 5 years on the day the record is
+  judged at, or the source gives no verification date and the ESTIMATED completion date had
+  passed more than 5 years before it.
 
 Dates of month or year precision count from the END of their period, so "verified 2021-10"
 is more than 5 years old from 2026-11-01 on, and a completion estimate of "2022-07" has
@@ -25,26 +31,35 @@ still says RECRUITING under an UNKNOWN trial is a different fact, reported by
 Why it matters: readers cannot tell whether an UNKNOWN trial finished, stopped or never
 started; counts of ongoing trials and results-reporting checks treat it as open forever.
 
-How to fix: ask the sponsor (or look at publications and the sponsor's site) for the real
-outcome, then record the current status with its verification date and ACTUAL dates. If the
-registry itself still shows UNKNOWN, keep the status and waive the finding with the reason.
+How to fix: re-capture an old copy first. Then ask the sponsor (or look at publications and
+the sponsor's site) for the real outcome, and record the current status with its
+verification date and ACTUAL dates. If the registry itself still shows UNKNOWN, keep the
+status and waive the finding with the reason.
 
 Example: NCT04216849, verified June 2020, last known status RECRUITING, estimated completion
 2022-07-01, audited on 2026-11-22 -> error "status UNKNOWN, last verified 2020-06 (6 years
 5 months ago); last known status RECRUITING; estimated completion 2022-07-01 has passed".
+NCT00460291 in AllPublicXML of 2023-02-03 -> error "status UNKNOWN when captured on
+2023-02-03, last verified 2007-10 (15 years 4 months earlier); last known status RECRUITING;
+estimated completion 2008-12 has passed; our copy is 3 years 9 months old: re-capture it
+first, the registry may know the outcome by now".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
+from typing import Any
 
 from audit.dates import (
     age_text,
+    captured_on,
     date_columns,
     day_numbers,
     flag,
-    months_before,
+    judged_at,
     months_since,
+    shifted,
 )
 from audit.findings import Finding
 from audit.frames import value, where
@@ -52,6 +67,9 @@ from audit.rules import Context, rule
 from audit.tables import Tables
 
 ERROR_AFTER_MONTHS = 60
+# A copy older than this may be behind the registry (ClinicalTrials.gov's own period for an
+# unconfirmed status to go stale).
+OLD_COPY_MONTHS = 24
 
 
 @rule("stale-unknown-status", severity="warning", scope="record")
@@ -60,45 +78,69 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     studies = studies[flag(studies["overall_status"] == "UNKNOWN")]
     if studies.empty:
         return
-    old = months_before(ctx.as_of, ERROR_AFTER_MONTHS).toordinal()
+    at = judged_at(studies, ctx.as_of)
+    old = shifted(at, ERROR_AFTER_MONTHS)
     verified_end = day_numbers(studies["status_verified"], end=True)
     completion_end = day_numbers(studies["completion_date"], end=True)
     estimated = flag(studies["completion_date_type"] == "ESTIMATED")
     long_passed = estimated & flag(completion_end < old)
     studies = studies.assign(
-        completion_passed=estimated & flag(completion_end < ctx.as_of.toordinal()),
+        completion_passed=estimated & flag(completion_end < at),
         is_error=flag(verified_end < old) | (verified_end.isna() & long_passed),
     )
+    for row, day in zip(studies.itertuples(index=False), at, strict=True):
+        yield _finding(row, date.fromordinal(day), ctx)
 
-    for row in studies.itertuples(index=False):
-        verified, last_known = value(row.status_verified), value(row.last_known_status)
-        completion, completion_type = value(row.completion_date), value(row.completion_date_type)
-        months = months_since(verified, ctx.as_of)
-        if verified is None:
-            verified_text = "the source gives no verification date"
-        elif months is None:
-            verified_text = f"verification date {verified!r} is not a date"
-        else:
-            verified_text = f"last verified {verified} ({age_text(months)} ago)"
-        if completion is None:
-            completion_text = "no completion date"
-        elif row.completion_passed:
-            completion_text = f"estimated completion {completion} has passed"
-        else:
-            completion_text = f"completion {completion} ({completion_type or 'no type'})"
-        yield ctx.finding(
-            f"status UNKNOWN, {verified_text}; last known status {last_known or 'not given'}; "
-            f"{completion_text}",
-            **where([row]),
-            field="overall_status",
-            key="unknown",
-            severity="error" if row.is_error else None,
-            evidence={
-                "status_verified": verified,
-                "months_since_verification": months,
-                "last_known_status": last_known,
-                "completion_date": completion,
-                "completion_date_type": completion_type,
-                "estimated_completion_passed": bool(row.completion_passed),
-            },
-        )
+
+def _finding(row: Any, day: date, ctx: Context) -> Finding:
+    """The record judged at ``day``: its capture date, or the audit date without one."""
+    verified, last_known = value(row.status_verified), value(row.last_known_status)
+    completion, completion_type = value(row.completion_date), value(row.completion_date_type)
+    captured = captured_on(value(row.captured), ctx.as_of)
+    months = months_since(verified, day)
+    copy_age = months_since(captured, ctx.as_of) if captured else None
+    return ctx.finding(
+        f"status UNKNOWN{f' when captured on {captured}' if captured else ''}, "
+        f"{_verified_text(verified, months, 'earlier' if captured else 'ago')}; "
+        f"last known status {last_known or 'not given'}; "
+        f"{_completion_text(completion, completion_type, bool(row.completion_passed))}"
+        + (_recapture_text(copy_age) if copy_age and copy_age > OLD_COPY_MONTHS else ""),
+        **where([row]),
+        field="overall_status",
+        key="unknown",
+        severity="error" if row.is_error else None,
+        evidence={
+            "status_verified": verified,
+            "months_since_verification": months,
+            "last_known_status": last_known,
+            "completion_date": completion,
+            "completion_date_type": completion_type,
+            "estimated_completion_passed": bool(row.completion_passed),
+            "captured": captured,
+            "judged_at": day.isoformat(),
+            "copy_age_months": copy_age,
+        },
+    )
+
+
+def _verified_text(verified: str | None, months: int | None, when: str) -> str:
+    if verified is None:
+        return "the source gives no verification date"
+    if months is None:
+        return f"verification date {verified!r} is not a date"
+    return f"last verified {verified} ({age_text(months)} {when})"
+
+
+def _completion_text(completion: str | None, kind: str | None, passed: bool) -> str:
+    if completion is None:
+        return "no completion date"
+    if passed:
+        return f"estimated completion {completion} has passed"
+    return f"completion {completion} ({kind or 'no type'})"
+
+
+def _recapture_text(copy_age: int) -> str:
+    return (
+        f"; our copy is {age_text(copy_age)} old: re-capture it first, the registry may "
+        "know the outcome by now"
+    )

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import csv
 import importlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from audit.vocab import IMPORTERS
+from audit.vocab import IMPORTERS, to_iso_date
 
 
 class SourceError(Exception):
@@ -44,6 +45,40 @@ def whole_number(digits: str | None) -> int | None:
     long to be a count, so that hostile input never yields giant integers."""
     digits = (digits or "").strip().replace(",", "")
     return int(digits) if digits.isdecimal() and len(digits) <= MAX_DIGITS else None
+
+
+# A whole date in a file name: 20200709 or 2020-07-09, not part of a longer run of digits.
+_FILE_DATE = re.compile(r"(?<![0-9])(20[0-9]{2})(-?)([01][0-9])\2([0-3][0-9])(?![0-9])")
+
+
+def file_date(path: Path) -> str | None:
+    """The date a dated export's file name states (``..._20200709.tsv``,
+    ``..._2020-07-07_4098trials.csv``): exactly one whole, valid date of this century, else
+    None (``export.tsv``, two dates, ``2020-13-01`` or a date inside a longer number)."""
+    found = _FILE_DATE.findall(path.name)
+    if len(found) != 1:
+        return None
+    year, _, month, day = found[0]
+    return to_iso_date(f"{year}-{month}-{day}")
+
+
+def stamp_captured(records: list[dict], captured: str | None) -> list[dict]:
+    """Set ``captured`` on records that have none, unless ``captured`` is before one of their
+    last updates: a copy cannot predate what it holds, so such a date is not the capture."""
+    updates = [r["last_update_posted"] for r in records if r.get("last_update_posted")]
+    if captured is None or (updates and max(updates) > captured):
+        return records
+    for record in records:
+        record["captured"] = record.get("captured") or captured
+    return records
+
+
+def stamp_newest_update(records: list[dict]) -> list[dict]:
+    """A website download (the ClinicalTrials.gov JSON or CSV export) was made on or after the
+    newest last update it holds: that date is its capture date, a lower bound, so time-based
+    rules never blame the registry for time that passed after it."""
+    updates = [r["last_update_posted"] for r in records if r.get("last_update_posted")]
+    return stamp_captured(records, max(updates, default=None))
 
 
 def read_bytes(path: Path) -> bytes:

@@ -4,6 +4,10 @@ export array ``[study, ...]``, or NDJSON with one study per line.
 Values are read as the API states them; anything absent stays null or empty. The API never
 states arm sizes, so ``planned_size`` is always null, and JSON has no meaningful lines, so
 ``source_lines`` stays empty.
+
+``captured``: a website export (a JSON array of studies) gets its newest ``lastUpdatePostDate``
+(see ``audit.sources.stamp_newest_update``); a single study, an API page or NDJSON says
+nothing about when it was fetched and gets none.
 """
 
 from __future__ import annotations
@@ -14,7 +18,14 @@ from typing import Any
 
 from audit import vocab
 from audit.record import arm, contact, intervention, new_record, outcome, site
-from audit.sources import MAX_DIGITS, SourceError, ctrdata, jsondoc, whole_number
+from audit.sources import (
+    MAX_DIGITS,
+    SourceError,
+    ctrdata,
+    jsondoc,
+    stamp_newest_update,
+    whole_number,
+)
 
 NAME = "ctgov-api"
 
@@ -27,30 +38,32 @@ def sniff(path: Path, head: str) -> bool:
 
 def parse(path: Path, text: str) -> list[dict]:
     """One record per study in the file."""
-    studies = _studies(path, text.lstrip("\ufeff"))
+    studies, export = _studies(path, text.lstrip("\ufeff"))
     if not studies:
         raise SourceError(path, "contains no studies")
     if any(ctrdata.is_export_line(study) for _, study in studies):
         # A ctrdata export: its lines may be of other registers, each read by its importer.
         return ctrdata.records(path, studies, NAME)
-    return [record(path, study, where) for where, study in studies]
+    records = [record(path, study, where) for where, study in studies]
+    return stamp_newest_update(records) if export else records
 
 
 # --- reading the JSON --------------------------------------------------------------------
 
 
-def _studies(path: Path, text: str) -> list[tuple[str, Any]]:
-    """The study objects, each with a label for error messages ("study [3]")."""
+def _studies(path: Path, text: str) -> tuple[list[tuple[str, Any]], bool]:
+    """The study objects, each with a label for error messages ("study [3]"), and whether the
+    file is a website export (a JSON array)."""
     data = jsondoc.document(path, text)
     if isinstance(data, jsondoc.Lines):
-        return data.items
+        return data.items, False
     if isinstance(data, list):
-        return [(f"study [{i}]", study) for i, study in enumerate(data)]
+        return [(f"study [{i}]", study) for i, study in enumerate(data)], True
     if isinstance(data, dict):
         if isinstance(data.get("studies"), list):
-            return [(f"studies[{i}]", study) for i, study in enumerate(data["studies"])]
+            return [(f"studies[{i}]", study) for i, study in enumerate(data["studies"])], False
         if "protocolSection" in data:
-            return [("the study", data)]
+            return [("the study", data)], False
         if "FullStudiesResponse" in data or "ProtocolSection" in data:
             raise SourceError(path, "ClinicalTrials.gov API v1 JSON (PascalCase), not API v2")
         raise SourceError(path, "JSON object has neither 'protocolSection' nor 'studies'")

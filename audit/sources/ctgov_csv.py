@@ -12,7 +12,8 @@ trial makes its own record (which ``source-conflict`` then compares).
 
 What the CSV does not carry stays empty: enrollment and date types (ACTUAL or ESTIMATED), the
 official title, arms, people, site statuses, eligibility criteria, healthy volunteers, the
-participant flow and ``captured`` (the file does not say when it was downloaded). Acronym,
+participant flow. ``captured`` is the newest "Last Update Posted" (the download was made on
+or after it, see ``audit.sources.stamp_newest_update``). Acronym,
 Study URL, Study Results, Funder Type, Results First Posted and Study Documents have no place
 in the record. "Age" is the age groups alone ("ADULT, OLDER_ADULT"), which give no ages; a
 cell such as "18 Years to 65 Years (ADULT)" would.
@@ -32,7 +33,14 @@ from pathlib import Path
 
 from audit.record import new_record, outcome
 from audit.registries import is_nct_id
-from audit.sources import SourceError, csv_header, csv_rows, header_names, whole_number
+from audit.sources import (
+    SourceError,
+    csv_header,
+    csv_rows,
+    header_names,
+    stamp_newest_update,
+    whole_number,
+)
 from audit.sources.ctgov_export import (
     ages,
     designs,
@@ -122,7 +130,7 @@ def parse(path: Path, text: str) -> list[dict]:
         records.append(_record(path, dict(zip(header, cells, strict=True)), line))
     if not records:
         raise SourceError(path, "a header but no study rows")
-    return records
+    return stamp_newest_update(records)
 
 
 def _header(path: Path, cells: list[str]) -> list[str]:

@@ -13,7 +13,8 @@ out), people. Locations are "Facility, City, State, Country": the state is alway
 the United States, optional elsewhere, and facility names may hold commas, so a non-US
 location of four or more parts is split by a facility-word heuristic (see
 ``ctgov_export.location``).
-``captured`` is the date in the file name (``..._20200709.tsv`` -> 2020-07-09) when it has one.
+``captured`` is the date in the file name (``..._20200709.tsv`` -> 2020-07-09) when it has one
+(see ``audit.sources.file_date``) and no row was updated after it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import re
 from pathlib import Path
 
 from audit.record import new_record
-from audit.sources import SourceError, whole_number
+from audit.sources import SourceError, file_date, stamp_captured, whole_number
 from audit.sources.ctgov_export import (
     ages,
     cell,
@@ -70,7 +71,6 @@ COLUMNS = (
     "Last Update Posted",
     "Locations",
 )
-_FILE_DATE = re.compile(r"(?<!\d)(20\d{2})-?([01]\d)-?([0-3]\d)(?!\d)")
 _NOT_FROM_ROW = ("source", "source_file", "captured")
 
 
@@ -81,12 +81,7 @@ def sniff(path: Path, head: str) -> bool:
     return "NCT Number" in cells and "Study Designs" in cells
 
 
-def _captured(path: Path) -> str | None:
-    match = _FILE_DATE.search(path.name)
-    return to_iso_date("-".join(match.groups())) if match else None
-
-
-def _row_record(path: Path, row: dict[str, str], line: int, captured: str | None) -> dict:
+def _row_record(path: Path, row: dict[str, str], line: int) -> dict:
     nct = cell(row["NCT Number"])
     design = designs(row["Study Designs"])
     masked, who_masked = masking(design.get("Masking"))
@@ -101,7 +96,6 @@ def _row_record(path: Path, row: dict[str, str], line: int, captured: str | None
         secondary_ids=[i for i in unique_items(row["Other IDs"]) if i != nct],
         source=NAME,
         source_file=str(path),
-        captured=captured,
         title=cell(row["Title"]),
         overall_status=to_enum(status, OVERALL_STATUSES),
         status_text=status,
@@ -151,7 +145,6 @@ def parse(path: Path, text: str) -> list[dict]:
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise SourceError(path, f"search export without the columns {', '.join(missing)}")
-    captured = _captured(path)
     records = []
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
@@ -165,5 +158,5 @@ def parse(path: Path, text: str) -> list[dict]:
         nct = cell(row["NCT Number"])
         if not nct or not re.fullmatch(r"NCT\d{8}", nct):
             raise SourceError(path, f"line {number}: no NCT number (found {nct!r})")
-        records.append(_row_record(path, row, number, captured))
-    return records
+        records.append(_row_record(path, row, number))
+    return stamp_captured(records, file_date(path))

@@ -2,6 +2,9 @@
 
 Parsed with the standard library's ElementTree. Documents that declare a DOCTYPE or ENTITY are
 refused outright, so that no entity expansion ("billion laughs") can happen.
+
+``captured`` is the date of ``required_header/download_date`` ("ClinicalTrials.gov processed
+this data on February 03, 2023" -> 2023-02-03).
 """
 
 from __future__ import annotations
@@ -271,6 +274,11 @@ def _root(path: Path, text: str) -> Element:
     return root
 
 
+def _download_date(root: Element) -> str | None:
+    stamp = _text(root, "required_header/download_date") or ""
+    return to_iso_date(stamp.removeprefix("ClinicalTrials.gov processed this data on").strip())
+
+
 def parse(path: Path, text: str) -> list[dict]:
     """The one record of a legacy ``<clinical_study>`` document."""
     return [study_record(path, _root(path, text))]
@@ -305,6 +313,7 @@ def study_record(path: Path, root: Element, where: str | None = None) -> dict:
         secondary_ids=[i for i in dict.fromkeys(ids) if i != nct_id],
         source=NAME,
         source_file=str(path),
+        captured=_download_date(root),
         title=_text(root, "brief_title"),
         official_title=_text(root, "official_title"),
         overall_status=to_enum(status, OVERALL_STATUSES),

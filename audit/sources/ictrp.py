@@ -8,9 +8,11 @@ where the wording states it; everything else stays null or empty. Decisions wort
   entities (``&#32;``) become line breaks and characters. A file whose whole text is UTF-8 that
   was once read as Mac Roman (``M√©diterran√©e``) is decoded back (``Méditerranée``); the
   repair is applied only when the entire text round-trips, so correct UTF-8 is never touched.
-* ``Recruitment Status``: only unambiguous words map ("Recruiting", "Completed" ...). ICTRP's
-  "Not recruiting" (completed or active?) and EU CTR's "Authorised" map to null; the raw word
-  is always kept in ``status_text``.
+* ``Recruitment Status``: only unambiguous words map to ``overall_status`` ("Recruiting",
+  "Completed" ...). ICTRP's "Not recruiting" (not yet, active, completed?) and EU CTR's
+  "Authorised" map to null; the raw word is always kept in ``status_text``. "Recruiting" and
+  "Not recruiting" ("Not Recruiting") also give ``status_family`` RECRUITING / NOT_RECRUITING,
+  which ``source-conflict`` compares with the family of the other source's status.
 * ``Phase``: "Phase 2/Phase 3", "II-III", "2-3", EU CTR's "(Phase II): yes" lists, bare
   registry numbers "1".."4" and "Not Applicable" map. A bare "0" does not: ChiCTR writes it for
   observational studies too. Dates such as "2020-03-02 00:00:00" (a spreadsheet's reading of
@@ -48,6 +50,9 @@ where the wording states it; everything else stays null or empty. Decisions wort
   "Bridged type" say only *that* a trial is bridged). Ids are read from a "Secondary IDs"
   column when a file has one; registry ids mentioned in free text (criteria, titles) are
   references, not secondary ids.
+* ``captured``: the date in the file name (``..._2020-07-07_4098trials.csv`` -> 2020-07-07,
+  see ``audit.sources.file_date``) unless a row was refreshed after it; the export itself
+  states no date.
 * ``source_lines["trial_id"]`` is the physical line (counting "\\n") where the row starts.
 * Rows with an empty TrialID, a wrong number of cells or a repeated TrialID are collected and
   reported together in one ``SourceError`` after the whole file is read.
@@ -63,13 +68,23 @@ from typing import Any
 
 from audit.record import arm, contact, intervention, new_record, outcome, site
 from audit.registries import is_nct_id, sole_nct_id
-from audit.sources import SourceError, csv_header, csv_rows, euctr, header_names, whole_number
+from audit.sources import (
+    SourceError,
+    csv_header,
+    csv_rows,
+    euctr,
+    file_date,
+    header_names,
+    stamp_captured,
+    whole_number,
+)
 from audit.vocab import (
     ARM_TYPES,
     INTERVENTION_TYPES,
     OVERALL_STATUSES,
     PRIMARY_PURPOSES,
     SEXES,
+    STATUS_FAMILIES,
     STUDY_TYPES,
     WHO_MASKED,
     enum_key,
@@ -157,7 +172,7 @@ def parse(path: Path, text: str) -> list[dict]:
         )
     if not records:
         raise SourceError(path, "ICTRP header but no trial rows")
-    return records
+    return stamp_captured(records, file_date(path))
 
 
 # --- reading the CSV ---------------------------------------------------------------------
@@ -228,7 +243,7 @@ def _record(path: Path, line: int, row: dict[str, str], header: list[str]) -> di
     trial_id = row["TrialID"].strip()
     register = _text(row["Source Register"]) or ""
     secondary = _secondary_ids(row, header, trial_id)
-    status, status_text = _status(row["Recruitment Status"])
+    status, status_text, family = _status(row["Recruitment Status"])
     design = _design(row["Study design"], row["Study type"])
     count, groups, diagnostic = _target_size(row["Target size"])
     interventions, arms = _interventions_and_arms(row["Intervention"], groups, diagnostic)
@@ -246,6 +261,7 @@ def _record(path: Path, line: int, row: dict[str, str], header: list[str]) -> di
         official_title=_text(row["Scientific title"]),
         overall_status=status,
         status_text=status_text,
+        status_family=family,
         phases=_phases(row["Phase"]),
         study_type=_study_type(row["Study type"]),
         **design,
@@ -287,10 +303,12 @@ def _nct_id(trial_id: str, secondary: list[str]) -> str | None:
     return trial_id if is_nct_id(trial_id) else sole_nct_id(secondary)
 
 
-def _status(value: str | None) -> tuple[str | None, str | None]:
-    """(API status for an unambiguous word, the word as written)."""
+def _status(value: str | None) -> tuple[str | None, str | None, str | None]:
+    """(API status for an unambiguous word, the word as written, its status family)."""
     text = _text(value)
-    return (to_enum(text, OVERALL_STATUSES) if text else None), text
+    if not text:
+        return None, None, None
+    return to_enum(text, OVERALL_STATUSES), text, to_enum(text, STATUS_FAMILIES)
 
 
 # --- phase, study type, design -----------------------------------------------------------
