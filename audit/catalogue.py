@@ -269,9 +269,33 @@ _schema(
     "schema-format",
     "A value does not have its expected format.",
     "a registry id that matches no known registry's pattern, a date that is not ISO (YYYY, "
-    "YYYY-MM or YYYY-MM-DD), an email without @",
+    "YYYY-MM or YYYY-MM-DD); emails are schema-email",
     "correct the value as the registry shows it",
     "\"ISRCTN1234.ictrp.json: trial_id does not have the expected format: 'ISRCTN1234'\"",
+)
+_contract(
+    "schema-email",
+    "schema",
+    "record",
+    "warning",
+    """
+    An email that is not one email address.
+
+    What it detects: a person's email without exactly one "@" and a domain, or with spaces:
+    a malformed address ("rschott@strasbourg@unicancer.fr") or two addresses in one cell
+    ("a@x.org; b@y.org"). The message names the record file, the entry and the value.
+
+    Why it matters: nobody can write to it, and it never links the person to the same address
+    elsewhere. It is a warning, not an error: importers copy the registry's text, and a
+    curator cannot know which address a registry's malformed one means.
+
+    How to fix: for two addresses in one cell, list the person once per address (as
+    ``audit normalize`` does for ICTRP); for a malformed one, ask the registry, or correct it
+    when the right address is certain (the sponsor's site, another record of the person).
+
+    Example: "NCT06620835.ctgov-api.json: people[28].email is not one email address:
+    'rschott@strasbourg@unicancer.fr'".
+    """,
 )
 _schema(
     "schema-range",

@@ -10,9 +10,10 @@ What it detects (at most one finding of each kind per record):
   finding per record gives every reason. A record without a verification date is judged on
   its dates alone: a last-update date is not a verification (ICTRP's "last refreshed" date
   only says when WHO harvested the record).
-* ``site-recruiting``: the overall status is not active (e.g. UNKNOWN, COMPLETED,
-  TERMINATED, SUSPENDED) but one or more sites still say RECRUITING, NOT_YET_RECRUITING or
-  ENROLLING_BY_INVITATION. The finding lists those sites.
+* ``site-recruiting``: the overall status is closed (e.g. COMPLETED, TERMINATED, SUSPENDED)
+  but one or more sites still say RECRUITING, NOT_YET_RECRUITING or ENROLLING_BY_INVITATION.
+  The finding lists those sites. An UNKNOWN trial's open sites are listed in its one
+  ``stale-unknown-status`` finding instead: they are the same stale record.
 
 Dates of month or year precision count from the END of their period: "verified 2024-10" is
 more than 2 years old from 2026-11-01 on, and a completion estimate of "2025-07" is more than
@@ -20,8 +21,8 @@ more than 2 years old from 2026-11-01 on, and a completion estimate of "2025-07"
 
 Who reports what: the passed estimates of an active record are reported here, in its one
 ``status`` finding, and never also by ``stale-estimated-date`` (which still reports their
-placeholders and impossible ACTUAL dates). An UNKNOWN record is reported by
-``stale-unknown-status``; sites still enrolling under it are a different fact, reported here.
+placeholders and impossible ACTUAL dates). An UNKNOWN record, sites still enrolling
+included, is reported by ``stale-unknown-status`` alone.
 
 Why it matters: patients and referring doctors contact trials and sites that say they are
 recruiting; a status nobody has confirmed for years, or a site left open after the trial
@@ -31,8 +32,8 @@ How to fix: confirm the current status with the sponsor and record it with a new
 verification date; replace passed estimates with the actual dates (or new estimates); close
 the sites, or give them the trial's status, when the trial has ended.
 
-Example: NCT04216849 is UNKNOWN but its site Shanghai East Hospital still says RECRUITING ->
-"overall status UNKNOWN but 1 site still says it is enrolling: Shanghai East Hospital
+Example: a COMPLETED trial whose site Shanghai East Hospital still says RECRUITING ->
+"overall status COMPLETED but 1 site still says it is enrolling: Shanghai East Hospital
 (Shanghai, China): RECRUITING". A RECRUITING trial last verified 2023-03 and audited on
 2026-11-22 -> "status RECRUITING, but the record looks out of date: last verified 2023-03,
 3 years 8 months ago".
@@ -66,6 +67,7 @@ from audit.vocab import ACTIVE_STATUSES, OVERALL_STATUSES
 VERIFIED_MONTHS = 24
 OPEN_SITE_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
 CLOSED_STATUSES = tuple(s for s in OVERALL_STATUSES if s not in ACTIVE_STATUSES)
+SITES_CHECKED = tuple(s for s in CLOSED_STATUSES if s != "UNKNOWN")  # see stale-unknown-status
 SITES_IN_MESSAGE = 5
 SITES_IN_EVIDENCE = 50
 
@@ -119,32 +121,39 @@ def _stale_status(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _open_sites(tables: Tables, ctx: Context) -> Iterator[Finding]:
+def open_sites(tables: Tables, record_files: pd.Series) -> dict[str, list[dict[str, Any]]]:
+    """The sites of these record files that still say they are enrolling, by record file."""
     sites = tables.sites[["record_file", "item", "facility", "city", "country", "status"]]
-    sites = sites[flag(sites["status"].isin(OPEN_SITE_STATUSES))]
-    studies = date_columns(tables)
-    studies = studies[flag(studies["overall_status"].isin(CLOSED_STATUSES))]
-    studies = studies[flag(studies["record_file"].isin(sites["record_file"]))]
-    if studies.empty:
-        return
-    sites = sites[flag(sites["record_file"].isin(studies["record_file"]))].sort_values(
-        ["record_file", "item"]
-    )
+    sites = sites[
+        flag(sites["status"].isin(OPEN_SITE_STATUSES))
+        & flag(sites["record_file"].isin(record_files))
+    ].sort_values(["record_file", "item"])
     by_record: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in sites.itertuples(index=False):
-        by_record[item.record_file].append(_site(item))
-    for row in studies.itertuples(index=False):
-        listed = by_record[row.record_file]
-        shown = "; ".join(_site_text(s) for s in listed[:SITES_IN_MESSAGE])
-        more = len(listed) - SITES_IN_MESSAGE
-        count = (
-            "1 site still says it is"
-            if len(listed) == 1
-            else (f"{len(listed)} sites still say they are")
+        by_record[item.record_file].append(
+            {name: value(getattr(item, name)) for name in ("facility", "city", "country", "status")}
         )
+    return by_record
+
+
+def open_sites_text(listed: list[dict[str, Any]]) -> str:
+    """ "2 sites still say they are enrolling: A (City, Country): RECRUITING; B: …" """
+    shown = "; ".join(_site_text(s) for s in listed[:SITES_IN_MESSAGE])
+    more = len(listed) - SITES_IN_MESSAGE
+    count = (
+        "1 site still says it is" if len(listed) == 1 else f"{len(listed)} sites still say they are"
+    )
+    return f"{count} enrolling: {shown}" + (f"; and {more} more" if more > 0 else "")
+
+
+def _open_sites(tables: Tables, ctx: Context) -> Iterator[Finding]:
+    studies = date_columns(tables)
+    studies = studies[flag(studies["overall_status"].isin(SITES_CHECKED))]
+    by_record = open_sites(tables, studies["record_file"])
+    for row in studies[flag(studies["record_file"].isin(list(by_record)))].itertuples(index=False):
+        listed = by_record[row.record_file]
         yield ctx.finding(
-            f"overall status {row.overall_status} but {count} enrolling: {shown}"
-            + (f"; and {more} more" if more > 0 else ""),
+            f"overall status {row.overall_status} but {open_sites_text(listed)}",
             **where([row]),
             field="sites.status",
             key="site-recruiting",
@@ -154,10 +163,6 @@ def _open_sites(tables: Tables, ctx: Context) -> Iterator[Finding]:
                 "sites": listed[:SITES_IN_EVIDENCE],
             },
         )
-
-
-def _site(item: Any) -> dict[str, Any]:
-    return {name: value(getattr(item, name)) for name in ("facility", "city", "country", "status")}
 
 
 def _site_text(site: dict[str, Any]) -> str:
