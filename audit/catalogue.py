@@ -401,7 +401,8 @@ _suite(
     "info",
     "corpus",
     "Records without an enrollment count.",
-    "more than 10% of the records state no enrollment",
+    "more than 10% of the records first posted from 2007-09-27 on (FDAAA 801; earlier trials "
+    "were not asked for one) state no enrollment",
     "enrollment is how reviewers judge a trial's size and feasibility",
     "copy the planned or actual enrollment from the registry",
     "20 of 120 records state no enrollment",
@@ -431,7 +432,8 @@ _suite(
     "info",
     "corpus",
     "Arms without a type.",
-    "arms with no EXPERIMENTAL, PLACEBO_COMPARATOR … type",
+    "arms with no EXPERIMENTAL, PLACEBO_COMPARATOR … type, in records whose source can carry "
+    'one (the ICTRP export cannot; see "Source capabilities" in the README)',
     "the arm type is how readers tell the tested intervention from the comparator",
     "set the arm type from the registry",
     'an arm "Cohort A" with no type',
@@ -451,7 +453,8 @@ _suite(
     "info",
     "corpus",
     "Interventions without a type.",
-    "interventions with no DRUG, DEVICE, BEHAVIORAL … type",
+    "interventions with no DRUG, DEVICE, BEHAVIORAL … type, in records whose source can carry "
+    'one (the ICTRP export cannot; see "Source capabilities" in the README)',
     "the type is how trials are searched and grouped",
     "set the intervention type from the registry",
     'an intervention "Vitamin D" with no type',
@@ -471,7 +474,9 @@ _suite(
     "info",
     "corpus",
     "Outcomes without a time frame.",
-    "outcome measures that do not say when they are measured",
+    "outcome measures that do not say when they are measured, in records whose source can "
+    "carry a time frame (the ICTRP export and the website's CSV download cannot; see "
+    '"Source capabilities" in the README)',
     "an outcome without a time frame cannot be checked against published results",
     "add the time frame from the registry",
     'the outcome "Mortality" with no time frame',

@@ -18,6 +18,8 @@ from audit.record import arm, contact, intervention, new_record, outcome, site
 from audit.sources import MAX_DIGITS, SourceError, whole_number
 
 NAME = "ctgov-api"
+#: The API states no arm sizes and no number of arms.
+CANNOT_CARRY = frozenset({"arms.planned_size", "stated_arm_count"})
 
 
 def sniff(path: Path, head: str) -> bool:
