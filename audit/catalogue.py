@@ -271,9 +271,33 @@ _schema(
     "schema-format",
     "A value does not have its expected format.",
     "a registry id that matches no known registry's pattern, a date that is not ISO (YYYY, "
-    "YYYY-MM or YYYY-MM-DD), an email without @",
+    "YYYY-MM or YYYY-MM-DD); emails are schema-email",
     "correct the value as the registry shows it",
     "\"ISRCTN1234.ictrp.json: trial_id does not have the expected format: 'ISRCTN1234'\"",
+)
+_contract(
+    "schema-email",
+    "schema",
+    "record",
+    "warning",
+    """
+    An email that is not one email address.
+
+    What it detects: a person's email without exactly one "@" and a domain, or with spaces:
+    a malformed address ("rschott@strasbourg@unicancer.fr") or two addresses in one cell
+    ("a@x.org; b@y.org"). The message names the record file, the entry and the value.
+
+    Why it matters: nobody can write to it, and it never links the person to the same address
+    elsewhere. It is a warning, not an error: importers copy the registry's text, and a
+    curator cannot know which address a registry's malformed one means.
+
+    How to fix: for two addresses in one cell, list the person once per address (as
+    ``audit normalize`` does for ICTRP); for a malformed one, ask the registry, or correct it
+    when the right address is certain (the sponsor's site, another record of the person).
+
+    Example: "NCT06620835.ctgov-api.json: people[28].email is not one email address:
+    'rschott@strasbourg@unicancer.fr'".
+    """,
 )
 _schema(
     "schema-range",
@@ -379,7 +403,8 @@ _suite(
     "info",
     "corpus",
     "Records without an enrollment count.",
-    "more than 10% of the records state no enrollment",
+    "more than 10% of the records first posted from 2007-09-27 on (FDAAA 801; earlier trials "
+    "were not asked for one) state no enrollment",
     "enrollment is how reviewers judge a trial's size and feasibility",
     "copy the planned or actual enrollment from the registry",
     "20 of 120 records state no enrollment",
@@ -409,7 +434,8 @@ _suite(
     "info",
     "corpus",
     "Arms without a type.",
-    "arms with no EXPERIMENTAL, PLACEBO_COMPARATOR … type",
+    "arms with no EXPERIMENTAL, PLACEBO_COMPARATOR … type, in records whose source can carry "
+    'one (the ICTRP export cannot; see "Source capabilities" in the README)',
     "the arm type is how readers tell the tested intervention from the comparator",
     "set the arm type from the registry",
     'an arm "Cohort A" with no type',
@@ -429,7 +455,8 @@ _suite(
     "info",
     "corpus",
     "Interventions without a type.",
-    "interventions with no DRUG, DEVICE, BEHAVIORAL … type",
+    "interventions with no DRUG, DEVICE, BEHAVIORAL … type, in records whose source can carry "
+    'one (the ICTRP export cannot; see "Source capabilities" in the README)',
     "the type is how trials are searched and grouped",
     "set the intervention type from the registry",
     'an intervention "Vitamin D" with no type',
@@ -449,7 +476,9 @@ _suite(
     "info",
     "corpus",
     "Outcomes without a time frame.",
-    "outcome measures that do not say when they are measured",
+    "outcome measures that do not say when they are measured, in records whose source can "
+    "carry a time frame (the ICTRP export and the website's CSV download cannot; see "
+    '"Source capabilities" in the README)',
     "an outcome without a time frame cannot be checked against published results",
     "add the time frame from the registry",
     'the outcome "Mortality" with no time frame',

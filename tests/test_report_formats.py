@@ -23,7 +23,7 @@ from audit.report.sarif import find_line, record_path, render_sarif
 
 AS_OF = date(2026, 11, 22)
 SCHEMA = ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"
-ODD_EMAIL = 'a|b<c>&"d"@'  # fails the email format; its message carries |, <, &, quotes
+ODD_ID = 'a|b<c>&"d"@'  # fails the NCT id format; its message carries |, <, &, quotes
 BROKEN = "more/broken copy.json"
 
 
@@ -34,8 +34,9 @@ def records(tmp_path_factory) -> Path:
         {
             "NCT01111111.ctgov-api.json": valid_record(
                 "NCT01111111",
+                nct_id=ODD_ID,
                 enrollment={"count": -5, "type": "ACTUAL"},
-                people=[person("Jane Doe", "OVERALL_OFFICIAL", email=ODD_EMAIL)],
+                people=[person("Jane Doe", "OVERALL_OFFICIAL", email="jane@doe@example.org")],
             ),
             "NCT02222222.ctgov-api.json": valid_record(
                 "NCT02222222",
@@ -75,7 +76,8 @@ def only(result, rule: str, field: str | None = None):
 
 
 def test_the_result_has_what_the_formats_are_tested_on(result):
-    assert only(result, "schema-format", "people[0].email").severity == "error"
+    assert only(result, "schema-format", "nct_id").severity == "error"
+    assert only(result, "schema-email", "people[0].email").severity == "warning"
     assert only(result, "schema-range", "enrollment_count").severity == "error"
     assert only(result, "record-unreadable").record_files == (BROKEN,)
     assert only(result, "enrollment-arm-mismatch").severity == "warning"
@@ -118,7 +120,7 @@ def test_sarif_levels_and_rule_docs(result):
     run = json.loads(render_sarif(result))["runs"][0]
     levels = {r["ruleId"]: r["level"] for r in run["results"]}
     assert levels["schema-format"] == "error"
-    assert levels["enrollment-arm-mismatch"] == "warning"
+    assert levels["enrollment-arm-mismatch"] == levels["schema-email"] == "warning"
     assert {f.rule for f in result.findings if f.severity == "info"} <= {
         r["ruleId"] for r in run["results"] if r["level"] == "note"
     }
@@ -143,10 +145,10 @@ def location(run: dict, rule: str, field: str | None = None) -> tuple[str, int]:
 
 def test_sarif_regions_point_at_the_field_line(result, records):
     run = json.loads(render_sarif(result))["runs"][0]
-    uri, line = location(run, "schema-format", "people[0].email")
+    uri, line = location(run, "schema-format", "nct_id")
     assert uri == "records/NCT01111111.ctgov-api.json"
     lines = (records / "NCT01111111.ctgov-api.json").read_text(encoding="utf-8").splitlines()
-    assert lines[line - 1].strip() == f'"email": {json.dumps(ODD_EMAIL)},'
+    assert lines[line - 1].strip() == f'"nct_id": {json.dumps(ODD_ID)},'
     uri, line = location(run, "schema-range", "enrollment_count")
     assert lines[line - 1].strip() == '"count": -5,'
     assert lines[line - 2].strip() == '"enrollment": {'
@@ -277,7 +279,7 @@ def test_junit_escapes_record_values(result):
     text = render_junit(result)
     assert "a|b&lt;c&gt;&amp;" in text
     failure = cases(ET.fromstring(text))[("schema-format", "NCT01111111")].find("failure")
-    assert ODD_EMAIL in failure.get("message")
+    assert ODD_ID in failure.get("message")
     assert failure.get("type") == "schema-format"
     odd = finding("x-rule", "rule", "error", 'bell \x01 and ]]> "quoted"', trial_ids=["T<1>"])
     root = ET.fromstring(render_junit(dataclasses.replace(result, findings=[odd], problems=[])))

@@ -37,14 +37,11 @@ def active(status: str = "RECRUITING", trial_id: str = "NCT01234567", **fields) 
     return valid_record(trial_id, overall_status=status, **fields)
 
 
-def test_seed_site_still_recruiting_under_unknown():
+def test_site_still_recruiting_under_a_completed_trial():
     record = valid_record(
         "NCT04216849",
         "ctgov-classic",
-        overall_status="UNKNOWN",
-        status_verified="2020-06",
-        last_known_status="RECRUITING",
-        completion_date={"date": "2022-07-01", "type": "ESTIMATED"},
+        overall_status="COMPLETED",
         sites=[
             site("Shanghai East Hospital", "Shanghai", "Shanghai", "200124", "China", "RECRUITING")
         ],
@@ -57,11 +54,11 @@ def test_seed_site_still_recruiting_under_unknown():
     )
     assert found.trial_ids == ("NCT04216849",) and found.sources == ("ctgov-classic",)
     assert found.message == (
-        "overall status UNKNOWN but 1 site still says it is enrolling: "
+        "overall status COMPLETED but 1 site still says it is enrolling: "
         "Shanghai East Hospital (Shanghai, China): RECRUITING"
     )
     assert found.evidence == {
-        "overall_status": "UNKNOWN",
+        "overall_status": "COMPLETED",
         "site_count": 1,
         "sites": [
             {
@@ -73,6 +70,16 @@ def test_seed_site_still_recruiting_under_unknown():
             }
         ],
     }
+
+
+def test_sites_still_recruiting_under_unknown_are_left_to_stale_unknown_status():
+    # One stale record, one finding: the UNKNOWN finding lists the open sites.
+    record = valid_record(
+        "NCT04216849",
+        overall_status="UNKNOWN",
+        sites=[site("Shanghai East Hospital", status="RECRUITING")],
+    )
+    assert findings(record) == []
 
 
 def test_one_finding_lists_every_open_site_under_a_closed_trial():
@@ -284,7 +291,7 @@ def test_same_as_of_gives_same_findings_and_fingerprints_survive_a_month():
     records = [
         active(status_verified="2023-03"),
         valid_record(
-            "NCT07654321", overall_status="UNKNOWN", sites=[site("A", status="RECRUITING")]
+            "NCT07654321", overall_status="COMPLETED", sites=[site("A", status="RECRUITING")]
         ),
     ]
     first, again = findings(*records), findings(*records)
@@ -325,7 +332,8 @@ def test_real_corpus_counts(real_tables):
     # audit date. Judged at the capture date, 37 were out of date in the registry already;
     # 242 went out of date since (legacy XML of 2023, website exports of 2023-2025), joined
     # by 9 ICTRP rows whose start date lay after the export of 2020-07-07: 251 recapture.
-    assert Counter(f.key for f in found) == {"status": 37, "recapture": 251, "site-recruiting": 91}
+    # Every site still recruiting is under an UNKNOWN trial: stale-unknown-status lists them.
+    assert Counter(f.key for f in found) == {"status": 37, "recapture": 251}
     assert {f.severity for f in found if f.key == "recapture"} == {"info"}
 
 

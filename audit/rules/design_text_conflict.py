@@ -4,11 +4,13 @@ What it detects (one finding per kind of conflict and record):
 
 * ``masking-text``: the titles or descriptions name a masking level ("open-label",
   "unblinded", "single-blind", "double-blind", "double-masked", "triple-blind",
-  "quadruple-blind") and the structured masking is none of the levels they name. Levels are
-  compared literally: "double-blind" with masking TRIPLE or QUADRUPLE is reported, because
-  the structured design masks more roles than the text says. A text naming two levels
+  "quadruple-blind") and the structured masking is none of the levels they name. A blinded
+  level agrees with a structured masking of at least as many roles: the structured level
+  counts every masked role (participant, care provider, investigator, outcomes assessor),
+  while titles use the design's usual name, so "double-blind" on TRIPLE or QUADRUPLE is not
+  reported (both are right; there is nothing to correct). A text naming two levels
   ("double-blind period followed by an open-label extension") conflicts only with a masking
-  that is neither.
+  that agrees with neither.
 * ``allocation-text``: the text says "randomized"/"randomised" and the allocation is
   NON_RANDOMIZED, or it says "non-randomized" ("nonrandomised", "quasi-randomized") and the
   allocation is RANDOMIZED. "Not randomized" counts as non-randomized.
@@ -34,11 +36,9 @@ How to fix: read the protocol section of the registry entry and correct whicheve
 the structured masking/allocation/roles or the sentence. If the text describes a different
 phase of the study, waive the finding with that reason.
 
-Severity: warning; info when the text only names fewer blinded roles than the structured
-masking ("double-blind" on TRIPLE or QUADRUPLE), a common shorthand worth a look, not an alarm.
-
-Example: NCT04441658 says "randomized, double-blind, placebo-controlled trial" in its summary
-and has masking TRIPLE -> 'text says "double-blind" (brief_summary) but masking is TRIPLE'.
+Example: a summary saying "a randomized, double-blind, placebo-controlled trial" on a record
+with masking SINGLE -> 'text says "double-blind" (brief_summary) but masking is SINGLE'; with
+masking TRIPLE (NCT04441658) it is not reported.
 """
 
 from __future__ import annotations
@@ -52,7 +52,6 @@ from audit.findings import Finding
 from audit.frames import contains_any, where
 from audit.rules import Context, rule
 from audit.tables import Tables
-from audit.vocab import MASKINGS
 
 TEXT_FIELDS = ("title", "official_title", "brief_summary", "detailed_description")
 
@@ -172,9 +171,14 @@ def _mentions(studies: pd.DataFrame, pattern: str) -> pd.Series:
 
 
 def _consistent_maskings(stated: dict[str, dict[str, str]], who_masked: object) -> set[str]:
-    """The structured maskings the text agrees with. "Open-label" with only the outcomes
-    assessor masked is the usual PROBE design (open label, blinded end-point): no conflict."""
+    """The structured maskings the text agrees with: each level it names, and above a blinded
+    level every level masking more roles ("double-blind" on QUADRUPLE). "Open-label" with only
+    the outcomes assessor masked is the usual PROBE design (open label, blinded end-point)."""
     levels = set(stated)
+    order = list(ROLES_PER_LEVEL)
+    blinded = [order.index(level) for level in levels if level != "NONE"]
+    if blinded:
+        levels.update(order[min(blinded) :])
     if "NONE" in levels and str(who_masked) == "OUTCOMES_ASSESSOR":
         levels.add("SINGLE")
     return levels
@@ -197,8 +201,7 @@ def _text_conflicts(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
     for row in masked.itertuples(index=False):
         stated = stated_masking(_texts(row))
         if stated and row.masking not in _consistent_maskings(stated, row.who_masked):
-            severity = "info" if _understates(stated, row.masking) else None
-            yield _conflict(ctx, row, "masking", stated, "masking-text", severity)
+            yield _conflict(ctx, row, "masking", stated, "masking-text")
 
     allocated = studies[studies["allocation"].isin(list(ALLOCATION_PATTERNS))]
     allocated = allocated[_may_contradict(allocated, "allocation", ALLOCATION_PATTERNS)]
@@ -208,20 +211,12 @@ def _text_conflicts(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
             yield _conflict(ctx, row, "allocation", stated, "allocation-text")
 
 
-def _understates(stated: dict[str, dict[str, str]], masking: str) -> bool:
-    """The text names only blinded levels below the structured one ("double-blind" on
-    QUADRUPLE): common shorthand, so reported at info rather than warning severity."""
-    order = list(MASKINGS)
-    return all(0 < order.index(level) < order.index(masking) for level in stated)
-
-
 def _conflict(
     ctx: Context,
     row: object,
     field: str,
     stated: dict[str, dict[str, str]],
     key: str,
-    severity: str | None = None,
 ) -> Finding:
     structured = getattr(row, field)
     phrases = ", ".join(f'"{m["phrase"]}" ({m["field"]})' for m in stated.values())
@@ -230,7 +225,6 @@ def _conflict(
         **where([row]),
         field=field,
         key=key,
-        severity=severity,
         evidence={field: structured, "text": list(stated.values())},
     )
 

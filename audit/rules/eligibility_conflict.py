@@ -7,7 +7,8 @@ age, maximum age or sex. When several criteria state ages (cohorts of different 
 lowest minimum and the highest maximum are compared. "> 18" may be written as 18 or 19 and
 "< 65" as 64 or 65. A record whose structured age is missing while its criteria state one
 gets an ``info`` finding: the registry may mean "no limit", but the criteria say otherwise,
-and the page may simply not have been captured.
+and the page may simply not have been captured. A record whose source cannot carry structured
+ages (the website's CSV download gives age groups only) gets none.
 
 Only numbers tied to an age word are read ("age", "aged", "years old", "years of age",
 "or older", "younger than"): a BMI of 18-30, "HbA1c 7-10%" or "within 6 months" are never
@@ -40,6 +41,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from audit.capabilities import carries
 from audit.findings import Finding
 from audit.frames import value, where
 from audit.rules import Context, rule
@@ -302,10 +304,12 @@ def _age_problems(limits: Limits, min_age: float | None, max_age: float | None) 
     return problems
 
 
-def _age_finding(problem: AgeProblem, row: Any, ctx: Context) -> Finding:
+def _age_finding(problem: AgeProblem, row: Any, ctx: Context) -> Finding | None:
     field, word, stated, structured = problem
     evidence = {"criteria": stated.phrase, "stated_years": stated.years, field: structured}
     if structured is None:
+        if isinstance(row.source, str) and not carries(row.source, f"eligibility.{field}"):
+            return None
         return ctx.finding(
             f"criteria state a {word} age of {_years_text(stated.years)} "
             f'("{stated.phrase}"); the record has no {word} age',
@@ -347,7 +351,8 @@ def _age_findings(
     flagged_rows = rows[np.array(flagged, dtype=bool)].itertuples(index=False)
     for row, case in zip(flagged_rows, compress(cases, flagged), strict=True):
         for problem in problems[case]:
-            yield _age_finding(problem, row, ctx)
+            if found := _age_finding(problem, row, ctx):
+                yield found
 
 
 def _text_sexes(inclusion: pd.Series) -> list[tuple[str, str] | None]:

@@ -26,9 +26,10 @@ Coordinator" at 103 sites) make one finding.
 Severity: ``warning`` for an empty name, a placeholder or contact details; and for an
 organization, role or list of people given as an official, investigator or scientific contact,
 or as a contact with neither email nor phone: nobody accountable is named and nobody can be
-reached. ``info`` for an organization, role or list given as a central, public or site contact
-that has an email or phone: a help desk that answers is an accepted sponsor practice, though the
-record still names no person.
+reached. ``info`` for several people in one central, public or site contact that has an email
+or phone: it can be split into one entry per person. An organization or role given as such a
+contact is not reported: a help desk that answers is an accepted sponsor practice, and the
+registry names no person a curator could enter instead.
 
 Why it matters: the overall official is the person accountable for the trial; a company or
 "Study Director" there defeats the field. Organizations listed as people inflate investigator
@@ -68,10 +69,12 @@ _WHAT = {
 }
 
 
-def _severity(kind: str, role: str | None, reachable: bool) -> str:
+def _severity(kind: str, role: str | None, reachable: bool) -> str | None:
+    """``warning``, ``info`` for several people in one reachable contact, None (not reported)
+    for an organization or role as a reachable contact: a help desk."""
     if kind in NO_NAME or role not in CONTACT_ROLES or not reachable:
         return "warning"
-    return "info"
+    return "info" if kind == "several people" else None
 
 
 def _message(name: str, role: str | None, kind: str, why: str, count: int) -> str:
@@ -93,10 +96,12 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
         groups[(row.record_file, folded, value(row.role), *kinds[at])].append(row)
     for (record_file, folded, role, kind, why), rows in sorted(groups.items(), key=str):
         first = rows[0]
-        reachable = any(value(r.email) or value(r.phone) for r in rows)
+        severity = _severity(kind, role, any(value(r.email) or value(r.phone) for r in rows))
+        if severity is None:
+            continue
         yield ctx.finding(
             _message(value(first.name) or "", role, kind, why, len(rows)),
-            severity=_severity(kind, role, reachable),
+            severity=severity,
             field="people.name",
             key=f"{role}|{folded}",
             trial_ids=[first.trial_id] if value(first.trial_id) else [],

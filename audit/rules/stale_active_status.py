@@ -16,9 +16,10 @@ What it detects (at most one finding of each kind per record):
   months ago. A date without a type (classic exports, ICTRP) that lies after the capture date
   counts as an estimate here: nothing after a capture can have happened when it was made. The
   registry may well be current: our copy is old, re-capture it.
-* ``site-recruiting``: the overall status is not active (e.g. UNKNOWN, COMPLETED,
-  TERMINATED, SUSPENDED) but one or more sites still say RECRUITING, NOT_YET_RECRUITING or
-  ENROLLING_BY_INVITATION. The finding lists those sites.
+* ``site-recruiting``: the overall status is closed (e.g. COMPLETED, TERMINATED, SUSPENDED)
+  but one or more sites still say RECRUITING, NOT_YET_RECRUITING or ENROLLING_BY_INVITATION.
+  The finding lists those sites. An UNKNOWN trial's open sites are listed in its one
+  ``stale-unknown-status`` finding instead: they are the same stale record.
 
 Dates of month or year precision count from the END of their period: "verified 2024-10" is
 more than 2 years old from 2026-11-01 on, and a completion estimate of "2025-07" is more than
@@ -26,8 +27,8 @@ more than 2 years old from 2026-11-01 on, and a completion estimate of "2025-07"
 
 Who reports what: the passed estimates of an active record are reported here, in its one
 ``status`` finding, and never also by ``stale-estimated-date`` (which still reports their
-placeholders and impossible ACTUAL dates). An UNKNOWN record is reported by
-``stale-unknown-status``; sites still enrolling under it are a different fact, reported here.
+placeholders and impossible ACTUAL dates). An UNKNOWN record, sites still enrolling
+included, is reported by ``stale-unknown-status`` alone.
 
 Why it matters: patients and referring doctors contact trials and sites that say they are
 recruiting; a status nobody has confirmed for years, or a site left open after the trial
@@ -39,8 +40,8 @@ For ``recapture``, import a current copy of the record (its finding then goes, o
 ``status`` finding if the registry itself is stale). For ``site-recruiting``, close the sites,
 or give them the trial's status, when the trial has ended.
 
-Example: NCT04216849 is UNKNOWN but its site Shanghai East Hospital still says RECRUITING ->
-"overall status UNKNOWN but 1 site still says it is enrolling: Shanghai East Hospital
+Example: a COMPLETED trial whose site Shanghai East Hospital still says RECRUITING ->
+"overall status COMPLETED but 1 site still says it is enrolling: Shanghai East Hospital
 (Shanghai, China): RECRUITING". A RECRUITING trial last verified 2023-03 and audited on
 2026-11-22 -> "status RECRUITING, but the record looks out of date: last verified 2023-03,
 3 years 8 months ago". NCT00492739 in AllPublicXML of 2023-02-03 -> "status RECRUITING, but
@@ -54,7 +55,6 @@ date 2020-12 passed 5 years 11 months ago): re-capture it".
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -80,14 +80,13 @@ from audit.dates import (
 from audit.findings import Finding
 from audit.frames import value, where
 from audit.rules import Context, rule
+from audit.sites import SITES_IN_EVIDENCE, open_sites, open_sites_text
 from audit.tables import Tables
 from audit.vocab import ACTIVE_STATUSES, OVERALL_STATUSES
 
 VERIFIED_MONTHS = 24
-OPEN_SITE_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
 CLOSED_STATUSES = tuple(s for s in OVERALL_STATUSES if s not in ACTIVE_STATUSES)
-SITES_IN_MESSAGE = 5
-SITES_IN_EVIDENCE = 50
+SITES_CHECKED = tuple(s for s in CLOSED_STATUSES if s != "UNKNOWN")  # see stale-unknown-status
 
 
 @rule("stale-active-status", severity="warning", scope="record")
@@ -195,31 +194,13 @@ def _recapture_finding(row: Any, stale: dict[str, bool], ctx: Context) -> Findin
 
 
 def _open_sites(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    sites = tables.sites[["record_file", "item", "facility", "city", "country", "status"]]
-    sites = sites[flag(sites["status"].isin(OPEN_SITE_STATUSES))]
     studies = date_columns(tables)
-    studies = studies[flag(studies["overall_status"].isin(CLOSED_STATUSES))]
-    studies = studies[flag(studies["record_file"].isin(sites["record_file"]))]
-    if studies.empty:
-        return
-    sites = sites[flag(sites["record_file"].isin(studies["record_file"]))].sort_values(
-        ["record_file", "item"]
-    )
-    by_record: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in sites.itertuples(index=False):
-        by_record[item.record_file].append(_site(item))
-    for row in studies.itertuples(index=False):
+    studies = studies[flag(studies["overall_status"].isin(SITES_CHECKED))]
+    by_record = open_sites(tables, studies["record_file"])
+    for row in studies[flag(studies["record_file"].isin(list(by_record)))].itertuples(index=False):
         listed = by_record[row.record_file]
-        shown = "; ".join(_site_text(s) for s in listed[:SITES_IN_MESSAGE])
-        more = len(listed) - SITES_IN_MESSAGE
-        count = (
-            "1 site still says it is"
-            if len(listed) == 1
-            else (f"{len(listed)} sites still say they are")
-        )
         yield ctx.finding(
-            f"overall status {row.overall_status} but {count} enrolling: {shown}"
-            + (f"; and {more} more" if more > 0 else ""),
+            f"overall status {row.overall_status} but {open_sites_text(listed)}",
             **where([row]),
             field="sites.status",
             key="site-recruiting",
@@ -229,14 +210,3 @@ def _open_sites(tables: Tables, ctx: Context) -> Iterator[Finding]:
                 "sites": listed[:SITES_IN_EVIDENCE],
             },
         )
-
-
-def _site(item: Any) -> dict[str, Any]:
-    names = ("item", "facility", "city", "country", "status")
-    return {name: value(getattr(item, name)) for name in names}
-
-
-def _site_text(site: dict[str, Any]) -> str:
-    place = ", ".join(p for p in (site["city"], site["country"]) if p)
-    name = site["facility"] or "unnamed site"
-    return f"{name} ({place}): {site['status']}" if place else f"{name}: {site['status']}"

@@ -4,7 +4,8 @@ What it detects: every record with overall status UNKNOWN. ClinicalTrials.gov se
 status itself when a trial that was recruiting or active has not had its status verified for
 more than 2 years, so an UNKNOWN record is always out of date. The message says how long ago
 the status was last verified (or that the source gives no verification date), what the last
-known status was, and whether the ESTIMATED completion date has passed.
+known status was, whether the ESTIMATED completion date has passed, and which sites still say
+they are enrolling. The evidence gives the age in months (``months_since_verification``).
 
 An UNKNOWN status is a fact about the registry at the time the record was captured, so the
 record is judged at its capture date when the source gives one (``captured``), else at the
@@ -12,21 +13,14 @@ audit date. When our copy is more than 2 years old, the message says so and advi
 re-capture it first (``copy_age_months`` in the evidence): the registry may know the outcome
 by now.
 
-Severity grows with age:
+Severity: ``warning``, however old. The status is the registry's: a curator cannot make it
+current, only report it to the sponsor, so it never blocks a merge; sort or filter by the age
+to find the oldest. A completion estimate of "2022-07" (month precision) has passed from
+2022-08-01 on.
 
-* ``warning``: the default.
-* ``error``: the status had not been verified for more than 5 years on the day the record is
-  judged at, or the source gives no verification date and the ESTIMATED completion date had
-  passed more than 5 years before it.
-
-Dates of month or year precision count from the END of their period, so "verified 2021-10"
-is more than 5 years old from 2026-11-01 on, and a completion estimate of "2022-07" has
-passed from 2022-08-01 on.
-
-This rule owns what is stale about an UNKNOWN record: ``stale-estimated-date`` does not also
-report its passed estimates (only its placeholders and impossible ACTUAL dates). A site that
-still says RECRUITING under an UNKNOWN trial is a different fact, reported by
-``stale-active-status``.
+This rule owns what is stale about an UNKNOWN record, in one finding: ``stale-estimated-date``
+does not also report its passed estimates (only its placeholders and impossible ACTUAL dates),
+and ``stale-active-status`` does not also report its sites that still say RECRUITING.
 
 Why it matters: readers cannot tell whether an UNKNOWN trial finished, stopped or never
 started; counts of ongoing trials and results-reporting checks treat it as open forever.
@@ -37,12 +31,13 @@ verification date and ACTUAL dates. If the registry itself still shows UNKNOWN, 
 status and waive the finding with the reason.
 
 Example: NCT04216849, verified June 2020, last known status RECRUITING, estimated completion
-2022-07-01, audited on 2026-11-22 -> error "status UNKNOWN, last verified 2020-06 (6 years
-5 months ago); last known status RECRUITING; estimated completion 2022-07-01 has passed".
-NCT00460291 in AllPublicXML of 2023-02-03 -> error "status UNKNOWN when captured on
-2023-02-03, last verified 2007-10 (15 years 4 months earlier); last known status RECRUITING;
-estimated completion 2008-12 has passed; our copy is 3 years 9 months old: re-capture it
-first, the registry may know the outcome by now".
+2022-07-01, its site Shanghai East Hospital still RECRUITING, audited on 2026-11-22 -> "status
+UNKNOWN, last verified 2020-06 (6 years 5 months ago); last known status RECRUITING; estimated
+completion 2022-07-01 has passed; 1 site still says it is enrolling: Shanghai East Hospital
+(Shanghai, China): RECRUITING". NCT00460291 in AllPublicXML of 2023-02-03 -> "status UNKNOWN
+when captured on 2023-02-03, last verified 2007-10 (15 years 4 months earlier); last known
+status RECRUITING; estimated completion 2008-12 has passed; our copy is 3 years 9 months old:
+re-capture it first, the registry may know the outcome by now".
 """
 
 from __future__ import annotations
@@ -59,14 +54,13 @@ from audit.dates import (
     flag,
     judged_at,
     months_since,
-    shifted,
 )
 from audit.findings import Finding
 from audit.frames import value, where
 from audit.rules import Context, rule
+from audit.sites import SITES_IN_EVIDENCE, open_sites, open_sites_text
 from audit.tables import Tables
 
-ERROR_AFTER_MONTHS = 60
 # A copy older than this may be behind the registry (ClinicalTrials.gov's own period for an
 # unconfirmed status to go stale).
 OLD_COPY_MONTHS = 24
@@ -79,20 +73,17 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     if studies.empty:
         return
     at = judged_at(studies, ctx.as_of)
-    old = shifted(at, ERROR_AFTER_MONTHS)
-    verified_end = day_numbers(studies["status_verified"], end=True)
     completion_end = day_numbers(studies["completion_date"], end=True)
     estimated = flag(studies["completion_date_type"] == "ESTIMATED")
-    long_passed = estimated & flag(completion_end < old)
     studies = studies.assign(
         completion_passed=estimated & flag(completion_end < at),
-        is_error=flag(verified_end < old) | (verified_end.isna() & long_passed),
     )
+    sites = open_sites(tables, studies["record_file"])
     for row, day in zip(studies.itertuples(index=False), at, strict=True):
-        yield _finding(row, date.fromordinal(day), ctx)
+        yield _finding(row, date.fromordinal(day), sites.get(row.record_file, []), ctx)
 
 
-def _finding(row: Any, day: date, ctx: Context) -> Finding:
+def _finding(row: Any, day: date, listed: list[dict[str, Any]], ctx: Context) -> Finding:
     """The record judged at ``day``: its capture date, or the audit date without one."""
     verified, last_known = value(row.status_verified), value(row.last_known_status)
     completion, completion_type = value(row.completion_date), value(row.completion_date_type)
@@ -104,11 +95,11 @@ def _finding(row: Any, day: date, ctx: Context) -> Finding:
         f"{_verified_text(verified, months, 'earlier' if captured else 'ago')}; "
         f"last known status {last_known or 'not given'}; "
         f"{_completion_text(completion, completion_type, bool(row.completion_passed))}"
+        + (f"; {open_sites_text(listed)}" if listed else "")
         + (_recapture_text(copy_age) if copy_age and copy_age > OLD_COPY_MONTHS else ""),
         **where([row]),
         field="overall_status",
         key="unknown",
-        severity="error" if row.is_error else None,
         evidence={
             "status_verified": verified,
             "months_since_verification": months,
@@ -119,6 +110,8 @@ def _finding(row: Any, day: date, ctx: Context) -> Finding:
             "captured": captured,
             "judged_at": day.isoformat(),
             "copy_age_months": copy_age,
+            "open_site_count": len(listed),
+            "open_sites": listed[:SITES_IN_EVIDENCE],
         },
     )
 

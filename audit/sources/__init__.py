@@ -2,7 +2,10 @@
 
 Each module defines ``NAME`` (the record's ``source``), ``sniff(path, head) -> bool`` (does
 this file look like my format? ``head`` is the start of its text) and
-``parse(path, text) -> list[dict]`` (records made with ``audit.record.new_record``).
+``parse(path, text) -> list[dict]`` (records made with ``audit.record.new_record``) and
+``CANNOT_CARRY``: the record fields its format has no place for, as paths ("outcomes.time_frame"
+is every outcome's time frame, "arms" the whole list), so that completeness checks do not
+report what a curator cannot fill from that source (see ``audit.capabilities``).
 A file that cannot be read or understood raises ``SourceError`` naming the file and the reason.
 An importer is registered by its entry in ``audit.vocab.IMPORTERS``, which every list of
 sources derives from.
@@ -164,6 +167,14 @@ def importers() -> list[ModuleType]:
         for modules in IMPORTERS.values()
         for module in modules
     ]
+
+
+def cannot_carry(name: str) -> frozenset[str]:
+    """The record fields that no format of source ``name`` can carry: a source with two
+    formats (ctgov-classic: page and search export) carries what either of them carries. A
+    name no importer writes carries everything."""
+    declared = [frozenset(m.CANNOT_CARRY) for m in importers() if name == m.NAME]
+    return frozenset.intersection(*declared) if declared else frozenset()
 
 
 def by_name(name: str, path: Path, text: str) -> ModuleType:

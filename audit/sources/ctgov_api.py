@@ -28,6 +28,8 @@ from audit.sources import (
 )
 
 NAME = "ctgov-api"
+#: The API states no arm sizes and no number of arms.
+CANNOT_CARRY = frozenset({"arms.planned_size", "stated_arm_count"})
 
 
 def sniff(path: Path, head: str) -> bool:

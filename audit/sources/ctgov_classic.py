@@ -19,6 +19,8 @@ from audit.sources import SourceError
 from audit.sources import pagetext as pt
 
 NAME = "ctgov-classic"
+#: The page gives no number of arms and no participant flow.
+CANNOT_CARRY = frozenset({"stated_arm_count", "participant_flow"})
 
 _KIND = r"(?P<kind>Actual|Estimated|Anticipated|Expected)?\s*"
 _OFFICIAL_RE = re.compile(

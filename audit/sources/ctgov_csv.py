@@ -63,6 +63,31 @@ from audit.vocab import (
 )
 
 NAME = "ctgov-csv"
+#: See the module docstring: "Age" holds age groups, an outcome's time frame is in its text.
+CANNOT_CARRY = frozenset(
+    {
+        "official_title",
+        "status_verified",
+        "last_known_status",
+        "stated_arm_count",
+        "enrollment.type",
+        "start_date.type",
+        "primary_completion_date.type",
+        "completion_date.type",
+        "interventions.description",
+        "arms",
+        "people",
+        "sites.status",
+        "outcomes.time_frame",
+        "eligibility.min_age_years",
+        "eligibility.max_age_years",
+        "eligibility.healthy_volunteers",
+        "eligibility.inclusion",
+        "eligibility.exclusion",
+        "descriptions.detailed_description",
+        "participant_flow",
+    }
+)
 
 COLUMNS = (
     "NCT Number",

@@ -26,6 +26,14 @@ from xml.etree.ElementTree import Element
 from audit.sources import SourceError, ctgov_xml, ctrdata
 
 NAME = ctgov_xml.NAME
+
+# ctrdata's converter drops the ACTUAL/ESTIMATED types of dates and enrollment.
+CANNOT_CARRY = ctgov_xml.CANNOT_CARRY | {
+    "enrollment.type",
+    "start_date.type",
+    "primary_completion_date.type",
+    "completion_date.type",
+}
 CTRNAME = "CTGOV"
 
 _ATTRIBUTES = "@attributes"

@@ -35,6 +35,8 @@ from audit.vocab import (
 )
 
 NAME = "ctgov-xml"
+#: ``<arm_group>`` has no size.
+CANNOT_CARRY = frozenset({"arms.planned_size"})
 
 _UNSAFE = re.compile(r"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _BULLET = re.compile(r"^(?:[-*•·]|\d{1,3}[.)])\s+")

@@ -42,6 +42,18 @@ from audit.sources.ctrdata import block, day, line, obj, objs, unique
 from audit.vocab import SEXES, enum_key, to_enums, to_phases
 
 NAME = "ctis"
+
+CANNOT_CARRY = frozenset(
+    {
+        "status_verified",
+        "last_known_status",
+        "primary_completion_date",
+        "masking",
+        "allocation",
+        "eligibility.min_age_years",
+        "eligibility.max_age_years",
+    }
+)  # CTIS has no design fields, and ages only as age-range categories
 CTRNAME = "CTIS"
 
 #: CTIS's public status codes (``ctStatus``, ``ctPublicStatusCode``) and their words.

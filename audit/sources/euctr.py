@@ -49,6 +49,16 @@ from audit.sources.ctrdata import block, day, flag, items, line, obj, objs, uniq
 from audit.vocab import to_phases
 
 NAME = "euctr"
+
+CANNOT_CARRY = frozenset(
+    {
+        "status_verified",
+        "last_known_status",
+        "primary_completion_date",
+        "eligibility.min_age_years",
+        "eligibility.max_age_years",
+    }
+)  # EU CTR states ages only as age-range categories
 CTRNAME = "EUCTR"
 
 _EUDRACT = re.compile(r"(?:19|20)\d{2}-\d{6}-\d{2}")

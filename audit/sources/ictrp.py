@@ -95,6 +95,33 @@ from audit.vocab import (
 )
 
 NAME = "ictrp"
+#: Fields the export has no column for. Arm and intervention types and outcome time frames
+#: are kept where a registry writes them into the text ("Drug: …", "Timepoint: …", a group
+#: labelled "Experimental"), but most rows cannot have them.
+CANNOT_CARRY = frozenset(
+    {
+        "status_verified",
+        "last_known_status",
+        "stated_arm_count",
+        "start_date.type",
+        "primary_completion_date",
+        "completion_date",
+        "collaborators",
+        "arms.type",
+        "arms.description",
+        "interventions.type",
+        "interventions.description",
+        "sites.facility",
+        "sites.city",
+        "sites.state",
+        "sites.zip",
+        "sites.status",
+        "outcomes.time_frame",
+        "eligibility.healthy_volunteers",
+        "descriptions",
+        "participant_flow",
+    }
+)
 
 #: Columns this importer reads; a file without any of them is not an ICTRP export it can map.
 REQUIRED_COLUMNS = (

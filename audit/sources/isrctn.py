@@ -41,6 +41,18 @@ from audit.vocab import (
 )
 
 NAME = "isrctn"
+
+CANNOT_CARRY = frozenset(
+    {
+        "status_verified",
+        "last_known_status",
+        "primary_completion_date",
+        "start_date.type",
+        "completion_date.type",
+        "sponsor",
+        "people",
+    }
+)  # ctrdata's ISRCTN records give the sponsor and people as party ids only
 CTRNAME = "ISRCTN"
 
 _NOTHING = {

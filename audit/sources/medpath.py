@@ -40,6 +40,26 @@ from audit.record import arm, intervention, new_record, outcome, site
 from audit.sources import SourceError, whole_number
 
 NAME = "medpath"
+#: Sections a MedPath page does not have (dates, people, masking, site statuses).
+CANNOT_CARRY = frozenset(
+    {
+        "status_verified",
+        "last_known_status",
+        "masking",
+        "who_masked",
+        "primary_purpose",
+        "stated_arm_count",
+        "enrollment.type",
+        "start_date",
+        "primary_completion_date",
+        "completion_date",
+        "first_posted",
+        "last_update_posted",
+        "people",
+        "sites.status",
+        "participant_flow",
+    }
+)
 
 Note = Callable[[str, int | None], None]  # records the source line of a field
 

@@ -18,6 +18,23 @@ from audit.sources import SourceError, whole_number
 from audit.sources import pagetext as pt
 
 NAME = "veeva"
+#: Sections a Veeva page does not have (dates, sites, outcomes, verification).
+CANNOT_CARRY = frozenset(
+    {
+        "official_title",
+        "status_verified",
+        "last_known_status",
+        "start_date",
+        "primary_completion_date",
+        "completion_date",
+        "first_posted",
+        "last_update_posted",
+        "collaborators",
+        "sites",
+        "outcomes",
+        "participant_flow",
+    }
+)
 
 _HEADINGS = (
     "Status and phase",

@@ -5,6 +5,13 @@ expectation becomes one finding per offending row, naming its record file and tr
 expectation carries ``meta.rule`` (the finding's id, from the catalogue, or a new one documented
 in ``meta.notes``) and may carry ``meta.severity``
 (``error``, ``warning`` or ``info``; default ``warning``).
+
+Completeness expectations (``expect_column_values_to_not_be_null``) leave out the rows of
+sources whose format cannot carry the column's field (``audit.capabilities``): the runner
+validates them on the table without those rows (a batch of its own for each set of sources
+left out), so ``mostly`` counts the other rows, an expectation's own ``row_condition`` still
+applies, and no finding names a field its source cannot have. The suite files stay as curators
+wrote them; a finding's evidence names the sources left out.
 """
 
 from __future__ import annotations
@@ -12,16 +19,19 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from audit.capabilities import sources_without
 from audit.catalogue import Entry, unknown_id
 from audit.findings import Finding, finding
 from audit.tables import KEY_COLUMNS, Tables
 
 DEFAULT_SEVERITY = "warning"
+COMPLETENESS = frozenset({"expect_column_values_to_not_be_null"})
 
 
 class SuiteError(ValueError):
@@ -104,49 +114,79 @@ def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Findin
         frame = getattr(tables, table)
         if frame.empty:
             continue
-        try:
-            suite = context.suites.add(
-                ExpectationSuite(
-                    name=table,
-                    expectations=suite_json["expectations"],
-                    meta=suite_json.get("meta") or {},
-                )
-            )
-        except Exception as error:  # GX raises many types for a bad expectation config
-            raise SuiteError(f"expectations/{table}.json: {error}") from error
-        batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("all")
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=f"{table}-audit", data=batch, suite=suite)
-        )
+        asset = source.add_dataframe_asset(table)
         index_columns = [*KEY_COLUMNS, *(["item"] if "item" in frame.columns else [])]
-        outcome = definition.run(
-            batch_parameters={"dataframe": _columns_used(frame, suite_json, index_columns)},
-            result_format={
-                "result_format": "COMPLETE",
-                "unexpected_index_column_names": index_columns,
-            },
-        )
-        for result in outcome.results:
-            if not result.success:
-                results += _findings(
+        present = frame["source"].dropna().unique().tolist()
+        groups: dict[tuple[str, ...], list[Any]] = {}
+        for config in suite_json["expectations"]:
+            groups.setdefault(_left_out(table, config, present), []).append(config)
+        for number, (left_out, expectations) in enumerate(groups.items()):
+            rows = _columns_used(frame, expectations, index_columns)
+            if left_out:
+                rows = rows[~rows["source"].isin(left_out)].reset_index(drop=True)
+            if rows.empty:
+                continue
+            try:
+                suite = context.suites.add(
+                    ExpectationSuite(
+                        name=f"{table}-{number}",
+                        expectations=expectations,
+                        meta=suite_json.get("meta") or {},
+                    )
+                )
+            except Exception as error:  # GX raises many types for a bad expectation config
+                raise SuiteError(f"expectations/{table}.json: {error}") from error
+            batch = asset.add_batch_definition_whole_dataframe(f"rows-{number}")
+            definition = context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"{table}-audit-{number}", data=batch, suite=suite)
+            )
+            outcome = definition.run(
+                batch_parameters={"dataframe": rows},
+                result_format={
+                    "result_format": "COMPLETE",
+                    "unexpected_index_column_names": index_columns,
+                },
+            )
+            results += [
+                found
+                for result in outcome.results
+                if not result.success
+                for found in _findings(
                     table,
                     result.expectation_config.to_json_dict(),
                     result.result,
                     result.exception_info,
+                    left_out,
                 )
+            ]
     return results
 
 
+def _left_out(table: str, config: Any, sources: list[str]) -> tuple[str, ...]:
+    """The sources whose rows a completeness expectation leaves out: those among ``sources``
+    that cannot carry its column; none for any other expectation."""
+    if not isinstance(config, dict) or config.get("type") not in COMPLETENESS:
+        return ()
+    kwargs = config.get("kwargs")
+    column = kwargs.get("column") if isinstance(kwargs, dict) else None
+    return tuple(sources_without(table, column, sources)) if isinstance(column, str) else ()
+
+
 def _columns_used(
-    frame: pd.DataFrame, suite: dict[str, Any], index_columns: list[str]
+    frame: pd.DataFrame, expectations: list[Any], index_columns: list[str]
 ) -> pd.DataFrame:
-    """The frame with only the columns the suite names (GX copies and scans what it is given;
-    a column the frame lacks stays named, so GX reports it)."""
+    """The frame with only the columns the suite names, in its kwargs or in a pandas
+    ``row_condition`` (GX copies and scans what it is given; a column the frame lacks stays
+    named, so GX reports it)."""
     named = set(index_columns)
-    for config in suite["expectations"]:
+    for config in expectations:
         kwargs = config.get("kwargs") if isinstance(config, dict) else None
-        if not isinstance(kwargs, dict) or "row_condition" in kwargs:
+        if not isinstance(kwargs, dict):
             return frame.reset_index(drop=True)
+        condition = kwargs.get("row_condition")
+        if condition is not None and not isinstance(condition, str):
+            return frame.reset_index(drop=True)
+        named.update(set(re.findall(r"[A-Za-z_]\w*", condition or "")) & set(frame.columns))
         for key, value in kwargs.items():
             if key.startswith("column") and isinstance(value, str):
                 named.add(value)
@@ -158,11 +198,16 @@ def _columns_used(
 
 
 def _findings(
-    table: str, config: dict[str, Any], result: dict[str, Any], exception: dict[str, Any] | None
+    table: str,
+    config: dict[str, Any],
+    result: dict[str, Any],
+    exception: dict[str, Any] | None,
+    sources_left_out: tuple[str, ...] = (),
 ) -> list[Finding]:
     rule = _rule_id(table, config)
     meta = config.get("meta") or {}
     severity = meta.get("severity", DEFAULT_SEVERITY)
+    left_out = {"sources_left_out": list(sources_left_out)} if sources_left_out else {}
     kwargs = {k: v for k, v in (config.get("kwargs") or {}).items() if k != "batch_id"}
     column = kwargs.get("column") or ",".join(kwargs.get("column_list") or [])
     rows = result.get("unexpected_index_list") or []
@@ -176,7 +221,7 @@ def _findings(
                 f"expectation {config['type']} on {table}.{column} could not run: "
                 f"{exception.get('exception_message')}",
                 field=f"{table}.{column}",
-                evidence={"expectation": config["type"], "kwargs": kwargs},
+                evidence={"expectation": config["type"], "kwargs": kwargs, **left_out},
             )
         ]
     if not rows:
@@ -191,6 +236,7 @@ def _findings(
                     "expectation": config["type"],
                     "kwargs": kwargs,
                     "observed": result.get("observed_value"),
+                    **left_out,
                 },
             )
         ]
@@ -217,7 +263,12 @@ def _findings(
                 record_files=[row.get("record_file")],
                 sources=[row.get("source")] if isinstance(row.get("source"), str) else [],
                 field=f"{table}[{row['item']}].{column}" if "item" in row else f"{table}.{column}",
-                evidence={"value": value, "expectation": config["type"], "kwargs": kwargs},
+                evidence={
+                    "value": value,
+                    "expectation": config["type"],
+                    "kwargs": kwargs,
+                    **left_out,
+                },
                 # A uniqueness failure is about one of several files: the file is its identity.
                 key=f"{row.get('record_file') if not trial or 'unique' in config['type'] else ''}"
                 f"|{_show(value)}",

@@ -5,8 +5,10 @@ columns (date and age order, NCT ids of ClinicalTrials.gov records) are written 
 
 Each model is validated lazily, and every failure case becomes one finding that names the
 record file, the field and the value. Rule ids say what kind of contract was broken:
-``schema-required``, ``schema-enum``, ``schema-format``, ``schema-range``, ``schema-dtype``,
-``schema-date-order``, ``schema-age-order`` and ``schema-ctgov-id``.
+``schema-required``, ``schema-enum``, ``schema-format``, ``schema-email``, ``schema-range``,
+``schema-dtype``, ``schema-date-order``, ``schema-age-order`` and ``schema-ctgov-id``. Each is
+reported at its catalogue severity: ``error``, except ``schema-email`` (``warning``: a
+registry's own malformed address, which a curator cannot correct).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
+from audit.catalogue import declared
 from audit.fields import ITEM_TABLES, STUDY_COLUMNS, Column
 from audit.findings import Finding, finding, jsonable
 from audit.registries import NCT_ID
@@ -134,6 +137,7 @@ _EXPLANATION = {
     "schema-required": "is required but missing",
     "schema-enum": "is not an allowed value",
     "schema-format": "does not have the expected format",
+    "schema-email": "is not one email address",
     "schema-range": "is out of range (must not be negative)",
     "schema-dtype": "has the wrong type",
     "schema-date-order": "are out of order (start <= primary completion <= completion)",
@@ -152,10 +156,12 @@ def _explanation(rule: str, check: str) -> str:
     return _EXPLANATION.get(rule, f"fails {check}")
 
 
-def _rule_for(check: str) -> str:
+def _rule_for(check: str, column: str) -> str:
     name = check.split("(", 1)[0]
     if name.startswith("dtype"):
         return "schema-dtype"
+    if name == "str_matches" and column == "email":
+        return "schema-email"
     return _RULE_BY_CHECK.get(name, "schema-check")
 
 
@@ -171,15 +177,16 @@ def validate_table(name: str, frame: pd.DataFrame) -> list[Finding]:
             cases = errors.failure_cases
     results = []
     seen: set[tuple] = set()
+    severities = {rule_id: entry.severity for rule_id, entry in declared().items()}
     for case in cases.itertuples(index=False):
-        rule = _rule_for(str(case.check))
+        rule = _rule_for(str(case.check), str(case.column))
         index = case.index
         if index is None or pd.isna(index) or index not in frame.index:
             results.append(
                 finding(
                     rule,
                     "schema",
-                    "error",
+                    severities[rule],
                     f"table {name}: {case.check} failed for column {case.column}",
                     field=f"{name}.{case.column}",
                     key=str(case.check),
@@ -203,7 +210,7 @@ def validate_table(name: str, frame: pd.DataFrame) -> list[Finding]:
             finding(
                 rule,
                 "schema",
-                "error",
+                severities[rule],
                 f"{row['record_file']}: {field_name} {_explanation(rule, str(case.check))}"
                 + (
                     f": {value!r}"
