@@ -9,6 +9,7 @@ import pytest
 from conftest import ROOT, valid_record, write_records
 
 from audit.engine import run_audit, write_findings
+from audit.findings import SEVERITIES
 from audit.report import write_reports
 
 AS_OF = date(2026, 11, 22)
@@ -399,9 +400,12 @@ def test_overview_counts_open_the_filtered_table(page, report):
 def test_trial_list_orders_by_findings_and_says_what_it_shows(page, report):
     path, result = report
     open_report(page, path, "#trials")
-    errors = {t for f in result.findings if f.severity == "error" for t in f.trial_ids}
+    worst = min(SEVERITIES.index(f.severity) for f in result.findings)
+    gravest = {
+        t for f in result.findings if SEVERITIES.index(f.severity) == worst for t in f.trial_ids
+    }
     first = page.locator("#trial-list li a.trial").first.inner_text()
-    assert first in errors
+    assert first in gravest
     trials = result.tables.studies["trial_id"].nunique()
     assert page.inner_text("#trial-count") == f"{trials} trials"
     assert page.locator("#trial-list li .title").first.inner_text()
@@ -417,12 +421,13 @@ def test_gate_banner_lists_blocking_findings_first(page, tmp_path, seed_records)
 
     folder = write_records(tmp_path / "records", dict(seed_records))
     _, result = build_report(folder, {}, tmp_path / "run")
-    blocking = next(f for f in result.findings if f.severity == "error")
+    blocking = next(f for f in result.findings if f.severity == "warning")
     base = json.loads((tmp_path / "run" / "findings.json").read_text())
     base["findings"] = [f for f in base["findings"] if f["fingerprint"] != blocking.fingerprint]
     (tmp_path / "base.json").write_text(json.dumps(base))
     out = tmp_path / "gate"
     arguments = ["gate", "--baseline", str(tmp_path / "base.json"), "--records", str(folder)]
+    arguments += ["--fail-on", "warning"]  # the seeds have no error finding
     assert main([*arguments, "--out", str(out), "--as-of", AS_OF.isoformat()]) == 1
     open_report(page, out / "index.html")
     links = page.locator("#verdict .blocking a")

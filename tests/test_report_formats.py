@@ -458,7 +458,9 @@ def test_audit_run_writes_every_format(records, tmp_path, capsys):
     ET.fromstring((out / "junit.xml").read_text(encoding="utf-8"))
     assert "Audit incomplete" in (out / "summary.md").read_text(encoding="utf-8")
     assert f"`{out / 'index.html'}`" in (out / "summary.md").read_text(encoding="utf-8")
-    assert "audit: 2 records, 4 findings (3 errors, 1 warning, 0 info)" in capsys.readouterr().out
+    # errors: the NCT id format, the negative enrollment, the broken file; warnings: the email,
+    # enrollment vs arms, and a COMPLETED trial whose enrollment is still ESTIMATED
+    assert "audit: 2 records, 6 findings (3 errors, 3 warnings, 0 info)" in capsys.readouterr().out
 
 
 def test_summary_names_the_report_relative_to_the_working_directory(result, tmp_path, monkeypatch):

@@ -143,8 +143,9 @@ def record(path: Path, value: Any, where: str) -> dict:
         )
         raise SourceError(path, f"{where}: {reason}")
     made = _importer(register).record(path, value, where)
-    if made["captured"] is None:
-        made["captured"] = captured(value)
+    # The day ctrdata loaded the record is when this copy was made; a date the register's own
+    # document carries (a CTGOV record's download date) is older.
+    made["captured"] = captured(value) or made["captured"]
     return made
 
 
