@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -39,7 +40,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from audit.tables import Tables
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "tests" / "evaluation"
@@ -224,10 +228,8 @@ def _groups(pairs: Iterable[Pair]) -> dict[str, int]:
 
 
 @cache
-def _corpus(data: Path, files: tuple[str, ...]) -> tuple[set[str], list[list[str]]]:
-    """The canonical ids of a corpus and the ids each duplicate-registration finding joins."""
-    from audit.rules import all_rules, run_rules
-    from audit.rules.duplicate_registration import canonical_id
+def _tables(data: Path, files: tuple[str, ...]) -> Tables:
+    """The tables of some of the real data's files, record files named ``file#position``."""
     from audit.sources import import_file
     from audit.tables import build_tables
 
@@ -235,7 +237,16 @@ def _corpus(data: Path, files: tuple[str, ...]) -> tuple[set[str], list[list[str
     for name in files:
         path = data / name
         records += [(f"{path.name}#{i}", r) for i, r in enumerate(import_file(path))]
-    tables = build_tables(records)
+    return build_tables(records)
+
+
+@cache
+def _corpus(data: Path, files: tuple[str, ...]) -> tuple[set[str], list[list[str]]]:
+    """The canonical ids of a corpus and the ids each duplicate-registration finding joins."""
+    from audit.rules import all_rules, run_rules
+    from audit.rules.duplicate_registration import canonical_id
+
+    tables = _tables(data, files)
     ids = {canonical_id(t) for t in tables.studies["trial_id"].dropna()} - {None}
     findings = run_rules(tables, AS_OF, [all_rules()["duplicate-registration"]])
     return ids, [list(f.evidence["ids"]) for f in findings]
@@ -264,6 +275,54 @@ def direcct(data: Path, labels: Path = LABELS / "duplicate_registration_pairs.cs
         added.append(Added(name, judge(new, judged)))
         counts[name] = len(findings)
     return DirecctFigures(tuple(recall), tuple(added), counts)
+
+
+def weight_estimates(data: Path) -> dict[str, dict[str, tuple[float, float, float]]]:
+    """duplicate-registration's field weights re-estimated on the ICTRP and classic exports:
+    for each field and level, m (its share among the pairs the records declare), u (its share
+    among the candidate pairs blocking gives) and log2(m/u), both shares smoothed by half a
+    pair so that empty levels stay finite. ``WEIGHTS`` holds these, rounded."""
+    from audit.rules import duplicate_registration as rule
+
+    tables = _tables(data, CORPORA["ICTRP + classic"])
+    rows = rule._records(tables)
+    known = set(rows["canonical"])
+    declared = [p for p in rule._declared(rule._named_ids(tables, rows)) if set(p) <= known]
+    candidates = sorted(rule._candidate_pairs(rows))
+    trials = rule._trials(tables, rows, {c for p in (*declared, *candidates) for c in p})
+    shares = {
+        kind: _level_counts(pairs, trials) for kind, pairs in (("m", declared), ("u", candidates))
+    }
+    estimates: dict[str, dict[str, tuple[float, float, float]]] = {}
+    for field, levels in rule.WEIGHTS.items():
+        for level in levels:
+            m = (shares["m"][0][field, level] + 0.5) / (shares["m"][1] + 1)
+            u = (shares["u"][0][field, level] + 0.5) / (shares["u"][1] + 1)
+            estimates.setdefault(field, {})[level] = (m, u, math.log2(m / u))
+    return estimates
+
+
+def _level_counts(pairs: list[Pair], trials: dict) -> tuple[Counter[tuple[str, str]], int]:
+    from audit.rules.duplicate_registration import compare
+
+    counts: Counter[tuple[str, str]] = Counter()
+    for a, b in pairs:
+        counts.update((x.field, x.level) for x in compare(trials[a], trials[b]).agreements)
+    return counts, len(pairs)
+
+
+def print_weights(
+    estimates: dict[str, dict[str, tuple[float, float, float]]], out=sys.stdout
+) -> None:
+    from audit.rules.duplicate_registration import WEIGHTS
+
+    for field, levels in estimates.items():
+        for level, (m, u, ratio) in levels.items():
+            used = WEIGHTS[field][level]
+            print(
+                f"{field:14} {level:18} m {m:.3f}  u {u:.4f}  log2 {ratio:5.1f}  used {used:g}",
+                file=out,
+            )
 
 
 # --- every measure, the ratchet and the command --------------------------------------------
@@ -302,9 +361,15 @@ def main(argv: list[str] | None = None) -> int:
         "--check", type=Path, help="exit 1 when a figure falls below this file's (the ratchet)"
     )
     parser.add_argument("--write", type=Path, help="record the measured figures in this file")
+    parser.add_argument(
+        "--weights", action="store_true", help="re-estimate duplicate-registration's weights"
+    )
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"{args.data} is not a folder (the real data, read in place)")
+    if args.weights:
+        print_weights(weight_estimates(args.data))
+        return 0
     measured = measure(args.data, args.measure)
     print_figures(measured)
     if args.write:
