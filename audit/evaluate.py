@@ -1,6 +1,7 @@
 """How right the rules are on real data, measured against references this project did not make.
 
     python -m audit.evaluate [--data ../shared/data] [--check tests/evaluation/figures.json]
+    python -m audit.evaluate --weights     # re-estimate duplicate-registration's weights
 
 Each measure is a function of the data folder that returns a small dataclass of figures
 (``Figures``: named values, and the lines that print them); ``MEASURES`` lists them by name.
@@ -40,9 +41,12 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+from audit.record import atomic_write
 
 if TYPE_CHECKING:
+    from audit.rules.duplicate_registration import Trial
     from audit.tables import Tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,6 +64,8 @@ CORPORA = {"ICTRP": (ICTRP,), "ICTRP + classic": (ICTRP, CLASSIC)}
 AS_OF = date(2020, 7, 10)
 
 Pair = tuple[str, str]
+#: field -> level -> (m, u, log2(m/u))
+Estimates = dict[str, dict[str, tuple[float, float, float]]]
 
 
 class Figures(Protocol):
@@ -277,7 +283,7 @@ def direcct(data: Path, labels: Path = LABELS / "duplicate_registration_pairs.cs
     return DirecctFigures(tuple(recall), tuple(added), counts)
 
 
-def weight_estimates(data: Path) -> dict[str, dict[str, tuple[float, float, float]]]:
+def weight_estimates(data: Path) -> Estimates:
     """duplicate-registration's field weights re-estimated on the ICTRP and classic exports:
     for each field and level, m (its share among the pairs the records declare), u (its share
     among the candidate pairs blocking gives) and log2(m/u), both shares smoothed by half a
@@ -293,7 +299,7 @@ def weight_estimates(data: Path) -> dict[str, dict[str, tuple[float, float, floa
     shares = {
         kind: _level_counts(pairs, trials) for kind, pairs in (("m", declared), ("u", candidates))
     }
-    estimates: dict[str, dict[str, tuple[float, float, float]]] = {}
+    estimates: Estimates = {}
     for field, levels in rule.WEIGHTS.items():
         for level in levels:
             m = (shares["m"][0][field, level] + 0.5) / (shares["m"][1] + 1)
@@ -302,7 +308,9 @@ def weight_estimates(data: Path) -> dict[str, dict[str, tuple[float, float, floa
     return estimates
 
 
-def _level_counts(pairs: list[Pair], trials: dict) -> tuple[Counter[tuple[str, str]], int]:
+def _level_counts(
+    pairs: list[Pair], trials: dict[str, Trial]
+) -> tuple[Counter[tuple[str, str]], int]:
     from audit.rules.duplicate_registration import compare
 
     counts: Counter[tuple[str, str]] = Counter()
@@ -311,9 +319,7 @@ def _level_counts(pairs: list[Pair], trials: dict) -> tuple[Counter[tuple[str, s
     return counts, len(pairs)
 
 
-def print_weights(
-    estimates: dict[str, dict[str, tuple[float, float, float]]], out=sys.stdout
-) -> None:
+def print_weights(estimates: Estimates, out: TextIO = sys.stdout) -> None:
     from audit.rules.duplicate_registration import WEIGHTS
 
     for field, levels in estimates.items():
@@ -346,7 +352,7 @@ def fallen(measured: dict[str, Figures], recorded: dict[str, dict[str, float]]) 
     return drops
 
 
-def print_figures(measured: dict[str, Figures], out=sys.stdout) -> None:
+def print_figures(measured: dict[str, Figures], out: TextIO = sys.stdout) -> None:
     for name, figures in measured.items():
         print(name, file=out)
         for line in figures.lines():
@@ -374,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     print_figures(measured)
     if args.write:
         values = {name: figures.values() for name, figures in measured.items()}
-        args.write.write_text(json.dumps(values, indent=2, sort_keys=True) + "\n")
+        atomic_write(args.write, json.dumps(values, indent=2, sort_keys=True) + "\n")
     if args.check:
         drops = fallen(measured, json.loads(args.check.read_text()))
         for drop in drops:
