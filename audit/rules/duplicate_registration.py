@@ -8,21 +8,22 @@ one trial, linked in one of two ways.
   EUCTR2020-001246-18, an EudraCT number "2020-001246-18" ...): org study ids such as "1",
   "Pilot" or "001" are shared by unrelated trials and never link.
 * Found, by record linkage: the two trials' records are compared field by field, and each
-  field adds or takes away a weight (its log-likelihood ratio, Fellegi-Sunter style; the
-  ``WEIGHTS`` table): titles (any brief or official title of one against any of the other:
-  the same words, else how alike their words are), an acronym both titles mark ("the
-  COVID STEROID trial", "- SOLIDARITY"), sponsors (spelling, acronyms, one name inside the
-  other or a collaborator of the other allowed), people (officials and contacts, names
-  without titles, degrees or word order), planned enrollment, start dates, site countries
-  and intervention names. The pair is linked when its titles are at least 65% alike (or share
-  an acronym) and the weights reach ``THRESHOLD``; the finding's evidence gives every
-  field's level, similarity and weight, and the message the agreeing ones. Titles in two
-  registries that have the same words and mark the same trial name (not a product's) link
-  whatever else differs: a national arm copies its international protocol's title. Within
-  one registry a double registration copies its text, so there both the brief and the
-  official titles must have the same words and labels count ("... (US Trial)" is another
-  trial), and two trials listing sites in different countries, planning enrollments more
-  than twice apart or starting more than 6 months apart are two trials of one title.
+  field adds or takes away a weight (its log-likelihood ratio, Fellegi-Sunter style, set as
+  the README's "Evaluation" says): titles (any brief or official title of one against any
+  of the other: the same words, else how alike their words are), an acronym both titles
+  mark ("the COVID STEROID trial", "- SOLIDARITY"), sponsors (spelling, acronyms, one name
+  inside the other or a collaborator of the other allowed), people (officials and contacts,
+  names without titles, degrees or word order), planned enrollment, start dates, site
+  countries and intervention names. The pair is linked when its titles are at least 65%
+  alike (or share an acronym) and the weights add up to 7 or more; the finding's evidence
+  gives every field's level, similarity and weight, and the message the agreeing ones.
+  Titles in two registries that have the same words and mark the same trial name (not a
+  product's) link whatever else differs: a national arm copies its international
+  protocol's title. Within one registry a double registration copies its text, so there both
+  the brief and the official titles must have the same words and labels count ("... (US
+  Trial)" is another trial), and two trials listing sites in different countries, planning
+  enrollments more than twice apart or starting more than 6 months apart are two trials of
+  one title.
 
 Ids linked directly or through others are one trial, reported in one finding that lists
 every link: a national arm of an international trial (the Indian, Lebanese and EU
@@ -57,12 +58,14 @@ are different trials (e.g. two parts of a programme with one title), waive the f
 that reason.
 
 Example: "EUCTR2020-001395-15 and NCT04348305: look like one trial in ClinicalTrials.gov and
-EU CTR, and neither record names the other (score 16.5: titles 90% alike, acronym STEROID,
+EU CTR, and neither record names the other (score 14: titles 90% alike, acronym STEROID,
 enrollment 1000 in both, starts 11 days apart, countries Denmark, interventions chloride,
 hydrocortisone, sodium)" in the ICTRP export of 2020-07-07: "Low dose hydrocortisone in
 patients with COVID-19 and severe hypoxia – the COVID STEROID trial", sponsored by the
 "Deparment of Intensive Care, Rigshospitalet" in EU CTR and by the "Scandinavian Critical Care
-Trials Group" in ClinicalTrials.gov (other sponsors: -3.5).
+Trials Group" in ClinicalTrials.gov (other sponsors weigh -3). In the same export WHO's
+SOLIDARITY is one finding: its ISRCTN, CTRI and LBCTR registrations and the German and Czech
+EU CTR arms.
 """
 
 from __future__ import annotations
