@@ -47,6 +47,16 @@ def realdata(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def evaluate(session: nox.Session) -> None:
+    """How right the rules are on ../shared/data, measured against references this project did
+    not make (duplicate-registration against DIRECCT's cross-registrations); fails when a
+    figure falls below tests/evaluation/figures.json."""
+    _install(session)
+    check = ["--check", "tests/evaluation/figures.json"]
+    session.run("python", "-m", "audit.evaluate", "--data", "../shared/data", *check)
+
+
+@nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff over the package, the tests and this file; zizmor over the workflows and the
     reusable action (pinned actions, least privilege, no template injection)."""

@@ -46,6 +46,7 @@ LAYER_OF = {
     "audit.cli": "entry",
     "audit.bench": "entry",
     "audit.synth": "entry",
+    "audit.evaluate": "entry",
     "audit.__main__": "entry",
 }
 # Layer -> the layers it may import (its own included).
