@@ -139,6 +139,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         return _incomplete(args.out, "run", str(error))
     result = run_audit(args.records, config, args.as_of, args.cache)
+    if args.cache is not None:
+        from audit.gate import remember_base
+
+        print(remember_base(result, args.cache, config))
     # write_reports renders every report before it replaces any, and findings.json comes last:
     # a failure while rendering leaves the previous run's files as they were.
     write_reports(result, args.out, link_base=args.link_base)
@@ -182,7 +186,10 @@ def cmd_gate(args: argparse.Namespace) -> int:
     from audit.report import write_reports
 
     try:
-        config = _config(args)
+        # With --cache the first line says how the base was had, so the config comes after.
+        config = find_config(args.records, args.expectations)
+        if args.cache is None:
+            print(config.describe())
         result, verdict = run_gate(
             args.records,
             config,
@@ -190,9 +197,13 @@ def cmd_gate(args: argparse.Namespace) -> int:
             base_ref=args.base,
             baseline=args.baseline,
             threshold=args.fail_on,
+            cache=args.cache,
         )
     except (BaseUnavailable, ConfigError) as error:
         return _incomplete(args.out, "gate", str(error))
+    if args.cache is not None:
+        print(f"gate: {verdict.mode}")
+        print(config.describe())
     write_reports(
         result, args.out, verdict.to_json(), verdict.new_fingerprints, link_base=args.link_base
     )
@@ -395,6 +406,14 @@ def parser() -> argparse.ArgumentParser:
     base.add_argument("--base", metavar="REF", help="git ref to compare with (e.g. origin/main)")
     base.add_argument("--baseline", type=Path, metavar="FILE", help="a base findings.json")
     _audit_options(gate)
+    gate.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="the cache main's `audit run --cache DIR` left: when it is the base's audit, only "
+        "what the change can affect is checked; otherwise the gate runs in full and says so "
+        "on its first line (default: no cache, always in full)",
+    )
     gate.add_argument(
         "--fail-on",
         choices=("error", "warning", "info"),

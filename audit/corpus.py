@@ -352,6 +352,72 @@ def load_corpus(root: Path, cache_folder: Path | None = None, *, wait: bool = Tr
     )
 
 
+class CacheMismatch(RuntimeError):
+    """The table cache does not hold the state a caller expects (another state, or none)."""
+
+
+def _scanned(root: Path, name: str) -> bool | None:
+    """Whether ``scan_records`` would list ``name`` (a path relative to ``root``, from git):
+    a ``*.json`` file or a symbolic link; None when its folders are not plain folders the
+    scan walks (a hidden folder, a linked one, one named ``*.json``): then only a scan says."""
+    parts = name.split("/")
+    if any(part.startswith(".") for part in parts):
+        return False
+    folder = root
+    for part in parts[:-1]:
+        folder = folder / part
+        if part.lower().endswith(".json") or folder.is_symlink():
+            return None
+    path = root / name
+    if path.is_symlink():
+        return True
+    return path.is_file() and parts[-1].lower().endswith(".json")
+
+
+def _scan_order(names: list[str]) -> list[str]:
+    """Names sorted as ``scan_records`` sorts them."""
+    nested = any("/" in name for name in names)
+    return sorted(names, key=(lambda name: name.split("/")) if nested else None)
+
+
+def load_changes(root: Path, cache_folder: Path, changed: set[str], state: str) -> Corpus:
+    """The tables of ``root`` from the table cache, which must hold the state ``state``, and
+    the files ``changed`` since (paths relative to ``root``, e.g. from ``git diff``; present
+    files are parsed again, absent ones are gone). Unlike ``load_corpus`` no file but the
+    changed ones is listed, stat-ed or read; the cache is not written. Raises
+    ``CacheMismatch`` when the cache is not that state or a changed path needs a scan."""
+    cache = TableCache(cache_folder, root)
+    if not cache.generation or cache.generation != state:
+        raise CacheMismatch(
+            f"the table cache in {cache_folder} is not the state main's audit left"
+            if cache.generation
+            else f"no usable table cache in {cache_folder} (other code, root or schema)"
+        )
+    cached = cache.files["name"].tolist()
+    kinds = {name: _scanned(root, name) for name in changed}
+    unsure = sorted(name for name, kind in kinds.items() if kind is None)
+    if unsure:
+        raise CacheMismatch(f"{unsure[0]} lies under a folder only a full scan reads")
+    present = _scan_order([name for name, kind in kinds.items() if kind])
+    parsed = _parse_all(root, present, False)
+    gone = set(cached) & set(changed)
+    changes = gone | set(present)
+    reused = [name for name in cached if name not in changes]
+    files = _scan_order(reused + parsed.readable)
+    old, previous = cache.cached_rows(changes)
+    order = pd.Index(files)
+    fresh = {name: _in_file_order(old[name], parsed.frames[name], order) for name in TABLE_NAMES}
+    return Corpus(
+        Tables(**fresh),
+        files,
+        cache.findings_of(reused) + parsed.findings,
+        parsed.unreadable,
+        len(reused),
+        Change(changes, previous, state),
+        state,
+    )
+
+
 SPLICE_AT_MOST = 1000  # changed files; more are merged by sorting every row
 
 

@@ -21,7 +21,7 @@ import orjson
 from audit import __version__
 from audit.catalogue import Entry, declared
 from audit.config import Config
-from audit.corpus import load_corpus
+from audit.corpus import load_changes, load_corpus
 from audit.findings import Finding, finding, sorted_findings
 from audit.incremental import Incremental
 from audit.load import RecordError, parse_record
@@ -53,6 +53,7 @@ class AuditResult:
     # With a cache: per check, the record files it re-checked (None: all of them).
     rechecked: dict[str, int | None] = field(default_factory=dict)
     check_seconds: dict[str, float] = field(default_factory=dict)  # per check (pandera, rule)
+    cache_state: str = ""  # with a cache: the id of the cached state it left (or read)
 
     @property
     def complete(self) -> bool:
@@ -103,15 +104,26 @@ def _timed(timings: dict[str, float], stage: str, step: Callable[[], Any]) -> An
 
 
 def run_audit(
-    records_dir: Path, config: Config | Path, as_of: date, cache: Path | None = None
+    records_dir: Path,
+    config: Config | Path,
+    as_of: date,
+    cache: Path | None = None,
+    *,
+    changes: tuple[set[str], str] | None = None,
 ) -> AuditResult:
     """Audit ``records_dir`` with the suites, policy and waivers of ``config`` (a folder is
-    taken as given); ``cache`` is a folder for the incremental table cache."""
+    taken as given); ``cache`` is a folder for the incremental table cache. With ``changes``
+    (the record files changed since the cached state, and that state's id), nothing else is
+    listed or read and the cache is only read (``CacheMismatch`` if it is not that state)."""
     if isinstance(config, Path):
         config = Config(config, "given")
     timings: dict[str, float] = {}
     problems: list[str] = []
-    loaded = _timed(timings, "load", lambda: load_corpus(records_dir, cache, wait=False))
+    if changes is not None and cache is not None:
+        changed, state = changes
+        loaded = _timed(timings, "load", lambda: load_changes(records_dir, cache, changed, state))
+    else:
+        loaded = _timed(timings, "load", lambda: load_corpus(records_dir, cache, wait=False))
     if len(loaded.files) >= MIN_ITEMS:
         timings["announce"] = 1
     problems += [
@@ -120,7 +132,7 @@ def run_audit(
         if f.rule == "record-unreadable"
     ]
     tables = loaded.tables
-    checks = Incremental(cache, loaded)
+    checks = Incremental(cache, loaded, readonly=changes is not None)
     findings = list(loaded.findings)
     findings += _timed(
         timings,
@@ -168,6 +180,7 @@ def run_audit(
         waived.unmatched,
         checks.rechecked,
         checks.seconds,
+        loaded.generation,
     )
 
 

@@ -4,6 +4,15 @@ Head and base are audited with the same ``--as-of``; findings are matched by fin
 new, fixed and unchanged. The gate fails (exit 1) when a new, unwaived finding at or above the
 threshold appears or a waiver has expired, and cannot decide (exit 2) when the head audit is
 incomplete or the base cannot be read. It never passes on a failure of its own.
+
+With ``--cache`` the gate starts from main's audit instead of auditing twice. ``audit run
+--cache DIR`` on a clean git working tree leaves in ``DIR/gate-base.json`` what it audited
+(the git tree ids of ``records/`` and ``expectations/``, the code's id, ``--as-of``, the
+state of the table cache) and its findings. When those match the base, the base's findings
+are those; the head is the cached tables plus the record files ``git diff BASE`` and the
+untracked files name (nothing else is listed or stat-ed), its checks re-run only where those
+files reach (``audit.incremental``), and policy and waivers are applied afresh. Anything that
+does not match runs the gate in full, and the verdict's ``mode`` says which and why.
 """
 
 from __future__ import annotations
@@ -19,9 +28,13 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from audit.config import Config
+from audit.corpus import CacheMismatch, code_id
 from audit.engine import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE, AuditResult, run_audit
 from audit.findings import SEVERITIES, Finding, plural
+from audit.record import atomic_write
 
 
 class BaseUnavailable(RuntimeError):
@@ -40,6 +53,7 @@ class Verdict:
     threshold: str = "error"
     blocking: list[Finding] = field(default_factory=list)
     fixed_findings: list[dict[str, Any]] = field(default_factory=list)
+    mode: str = "full"  # "cached: …" or "full: …" with --cache: how the base was had
 
     @property
     def new_fingerprints(self) -> set[str]:
@@ -60,6 +74,7 @@ class Verdict:
             "fixed": sorted(self.fixed),
             "fixed_findings": self.fixed_findings,
             "unchanged": self.unchanged,
+            "mode": self.mode,
         }
 
 
@@ -166,10 +181,46 @@ def run_gate(
     base_ref: str | None = None,
     baseline: Path | None = None,
     threshold: str = "error",
+    cache: Path | None = None,
 ) -> tuple[AuditResult, Verdict]:
     """Audit the head, then the base: ``baseline``'s findings, or ``records`` and the
     configuration as they are at ``base_ref`` (a configuration from outside the repository,
-    such as the package's defaults, is the same for both)."""
+    such as the package's defaults, is the same for both). With ``cache`` (and ``base_ref``)
+    the base's findings and the head's unchanged part come from main's cache when it is the
+    base's (see the module's doc); the verdict's ``mode`` says whether it was."""
+    if cache is not None and base_ref is not None:
+        try:
+            plan = cached_base(records, config, as_of, base_ref, cache)
+            head = run_audit(records, config, as_of, cache, changes=(plan.changes, plan.state))
+        except CacheUnusable as error:
+            mode = f"full: {error}"
+        except CacheMismatch as error:
+            mode = f"full: {error}"
+        else:
+            verdict = decide(head, plan.findings, threshold)
+            verdict.mode = (
+                f"cached: base {plan.commit[:12]} from main's audit cache in {cache}; "
+                f"{plural(len(plan.changes), 'changed record file')} re-checked with what "
+                "they reach"
+            )
+            return head, verdict
+    elif cache is not None:
+        mode = "full: --baseline given, the cache is not used"
+    else:
+        mode = "full"
+    head, verdict = _full_gate(records, config, as_of, base_ref, baseline, threshold)
+    verdict.mode = mode
+    return head, verdict
+
+
+def _full_gate(
+    records: Path,
+    config: Config,
+    as_of: date,
+    base_ref: str | None,
+    baseline: Path | None,
+    threshold: str,
+) -> tuple[AuditResult, Verdict]:
     head = run_audit(records, config, as_of)
     if baseline is not None:
         base = baseline_findings(baseline)
@@ -192,3 +243,150 @@ def repository_of(path: Path) -> Path:
     """The top of the git work tree holding ``path`` (the working directory's if it is gone)."""
     start = path if path.is_dir() else Path.cwd()
     return Path(_git(start, "rev-parse", "--show-toplevel").decode().strip())
+
+
+# --- main's audit cache as the gate's base --------------------------------------------------
+
+BASE_STATE = "gate-base.json"  # in the cache folder, beside the tables and checks.json
+BASE_FORMAT = 1
+
+
+class CacheUnusable(RuntimeError):
+    """Main's cache does not describe the base: the gate runs in full (the message says why)."""
+
+
+@dataclass
+class CachedBase:
+    commit: str
+    state: str  # the table cache's state id
+    changes: set[str]  # record files (relative to the records folder) changed since the base
+    findings: dict[str, dict[str, Any]]  # the base's findings by fingerprint
+
+
+def _tree(top: Path, commit: str, relative: str) -> str | None:
+    """The git tree id of a folder at a commit (None when it has none)."""
+    run = subprocess.run(
+        ["git", "-C", str(top), "rev-parse", "--verify", "--quiet", f"{commit}:{relative}"],
+        capture_output=True,
+        check=False,
+    )
+    return run.stdout.decode().strip() or None if run.returncode == 0 else None
+
+
+def _relative(path: Path, top: Path) -> str | None:
+    try:
+        relative = path.resolve().relative_to(top.resolve()).as_posix()
+    except ValueError:
+        return None
+    return "" if relative == "." else relative
+
+
+def _folders(records: Path, config: Config) -> tuple[Path, str, str | None]:
+    """The repository's top, and the records and expectations folders relative to it (None:
+    the expectations are not in the repository, e.g. the package's defaults)."""
+    top = repository_of(records)
+    relative = _relative(records, top)
+    if relative is None:
+        raise CacheUnusable(f"{records} is not inside the git repository {top}")
+    return top, relative, _relative(config.expectations, top)
+
+
+def remember_base(result: AuditResult, cache: Path, config: Config) -> str:
+    """After ``audit run --cache``: keep in the cache what the merge gate needs to start from
+    this audit (see the module's doc), when its records and expectations are exactly a
+    commit's; else remove any earlier such state. Says which, for the console."""
+    path = cache / BASE_STATE
+    path.unlink(missing_ok=True)
+    records = result.records_dir
+    if records is None or not result.cache_state:
+        return "gate base: not kept (no table cache state)"
+    if not result.complete:
+        return "gate base: not kept (the audit is incomplete)"
+    try:
+        top, relative, expectations = _folders(records, config)
+        paths = [relative or ".", *([expectations or "."] if expectations is not None else [])]
+        dirty = _git(
+            top, "status", "--porcelain", "-z", "--untracked-files=all", "--ignored", "--", *paths
+        )
+        if dirty.strip(b"\0"):
+            return "gate base: not kept (records or expectations differ from the commit)"
+        commit = _git(top, "rev-parse", "--verify", "HEAD^{commit}").decode().strip()
+    except (BaseUnavailable, CacheUnusable) as error:
+        return f"gate base: not kept ({error})"
+    tree = _tree(top, commit, relative)
+    expectations_tree = _tree(top, commit, expectations) if expectations is not None else None
+    if tree is None or (expectations is not None and expectations_tree is None):
+        return "gate base: not kept (records or expectations are not committed)"
+    state = {
+        "format": BASE_FORMAT,
+        "code": code_id(),
+        "state": result.cache_state,
+        "as_of": result.as_of.isoformat(),
+        "commit": commit,
+        "records": {"path": relative, "tree": tree},
+        "expectations": {
+            "path": expectations,
+            "tree": expectations_tree,
+            "sha256": config.digest(),
+        },
+        "findings": [f.to_json() for f in result.findings],
+    }
+    atomic_write(path, orjson.dumps(state).decode())
+    return f"gate base: kept for commit {commit[:12]} in {path}"
+
+
+def cached_base(
+    records: Path, config: Config, as_of: date, base_ref: str, cache: Path
+) -> CachedBase:
+    """Main's cached audit as the base ``base_ref``, and the record files changed since, or
+    ``CacheUnusable`` saying why not (``BaseUnavailable`` when the ref is no commit)."""
+    path = cache / BASE_STATE
+    try:
+        state = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise CacheUnusable(f"no audit of main in the cache ({path} is missing)") from None
+    except (OSError, orjson.JSONDecodeError) as error:
+        raise CacheUnusable(f"{path} cannot be read ({error})") from None
+    if not isinstance(state, dict) or state.get("format") != BASE_FORMAT:
+        raise CacheUnusable(f"{path} is of another format")
+    if state.get("code") != code_id():
+        raise CacheUnusable("the cache was written by another version of the tool")
+    if state.get("as_of") != as_of.isoformat():
+        raise CacheUnusable(
+            f"the cache was audited as of {state.get('as_of')}, the gate runs as of {as_of}"
+        )
+    top, relative, expectations = _folders(records, config)
+    commit = _commit(top, base_ref)
+    if state["records"]["path"] != relative:
+        raise CacheUnusable(f"the cache audited another records folder ({state['records']})")
+    if _tree(top, commit, relative) != state["records"]["tree"]:
+        raise CacheUnusable(f"the cache's records are not those of the base {base_ref}")
+    saved = state["expectations"]
+    if saved["path"] != expectations:
+        raise CacheUnusable("the cache was audited with another expectations folder")
+    if expectations is None:
+        if saved["sha256"] != config.digest():
+            raise CacheUnusable("the cache was audited with other expectations")
+    elif _tree(top, commit, expectations) != saved["tree"]:
+        raise CacheUnusable(f"the cache's expectations are not those of the base {base_ref}")
+    pathspec = relative or "."
+    names = _git(top, "diff", "--name-only", "--no-renames", "-z", commit, "--", pathspec)
+    names += _git(top, "ls-files", "--others", "-z", "--", pathspec)
+    prefix = f"{relative}/" if relative else ""
+    changes = {
+        name.removeprefix(prefix)
+        for name in names.decode("utf-8", errors="surrogateescape").split("\0")
+        if name
+    }
+    findings = {str(f["fingerprint"]): f for f in state["findings"]}
+    return CachedBase(commit, str(state["state"]), changes, findings)
+
+
+def _commit(top: Path, ref: str) -> str:
+    try:
+        return _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
+    except BaseUnavailable:
+        raise BaseUnavailable(
+            f"the base {ref!r} is not a commit of the git repository {top} "
+            "(a branch, tag or commit; in CI, fetch it first, e.g. checkout with full history)"
+        ) from None

@@ -43,9 +43,12 @@ Check = Callable[[Tables], list[Finding]]
 class Incremental:
     """The cached findings of every check, and what a warm run must re-check."""
 
-    def __init__(self, folder: Path | None, corpus: Corpus):
+    def __init__(self, folder: Path | None, corpus: Corpus, *, readonly: bool = False):
         self.folder = folder
         self.corpus = corpus
+        # Read-only (the merge gate over main's cache): cached findings and keys are used,
+        # nothing is written, so the cache stays main's.
+        self.readonly = readonly
         self.saved: dict[str, Any] = {}
         self.kept: dict[str, Any] = {}
         self._subset: tuple[frozenset[str], Tables] | None = None
@@ -107,7 +110,7 @@ class Incremental:
         if not usable:
             self.rechecked[name] = None
             found = check(tables)
-            if affected is not None and self.folder is not None:
+            if affected is not None and self.folder is not None and not self.readonly:
                 affected()  # keys blocks for the next run
         elif (files := affected()) is None:  # the change reaches most records
             self.rechecked[name] = None
@@ -170,7 +173,7 @@ class Incremental:
         return reached if len(reached) <= len(self.corpus.files) // 2 else None
 
     def _save_blocks(self, name: str, keys: pd.DataFrame) -> None:
-        if self.folder is None or not self.corpus.generation:
+        if self.folder is None or not self.corpus.generation or self.readonly:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"blocks-{name}-{self.corpus.generation}.parquet"
@@ -187,7 +190,7 @@ class Incremental:
     def save(self) -> None:
         """Keep this run's findings for the tables' current state."""
         self.corpus.saved()
-        if self.folder is None or not self.corpus.generation:
+        if self.folder is None or not self.corpus.generation or self.readonly:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         state = {"code": code_id(), "generation": self.corpus.generation, "checks": self.kept}
