@@ -233,6 +233,115 @@ def incremental(corpus: Path, changes: int = 10) -> dict[str, Any]:
     }
 
 
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def gate_repository(corpus: Path) -> Path:
+    """The corpus's records and this project's expectations committed on ``main`` of a git
+    repository beside the corpus (made once, reused)."""
+    import shutil
+
+    repo = corpus.with_name(corpus.name + "-git")
+    if (repo / ".git").exists() and not _git(repo, "status", "--porcelain"):
+        _git(repo, "checkout", "-q", "main")
+        return repo
+    shutil.rmtree(repo, ignore_errors=True)
+    repo.mkdir(parents=True)
+    started = time.perf_counter()
+    shutil.copytree(corpus / "records", repo / "records")
+    shutil.copytree(Path("expectations"), repo / "expectations")
+    (repo / ".gitignore").write_text(".audit-cache/\nreports*/\n")
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.email", "bench@example.org")
+    _git(repo, "config", "user.name", "bench")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "main")
+    print(f"committed the corpus to {repo} in {time.perf_counter() - started:.0f} s", flush=True)
+    return repo
+
+
+def _timed_command(repo: Path, *args: str) -> tuple[int, float, str]:
+    """``audit ARGS`` in a fresh process in ``repo``: exit code, wall seconds, stdout."""
+    started = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "audit", *args], cwd=repo, capture_output=True, text=True
+    )
+    seconds = round(time.perf_counter() - started, 2)
+    if run.returncode not in (0, 1):
+        print(run.stdout, run.stderr, file=sys.stderr)
+    return run.returncode, seconds, run.stdout
+
+
+def gate(corpus: Path, changes: int = 10, full: bool = False) -> dict[str, Any]:
+    """The merge gate on a pull request: the corpus in a git repository, main's ``audit run
+    --cache`` once, then a branch editing ``changes`` records, one of them with a new error
+    (a negative enrollment), gated with main's cache; a cold ``audit run`` (no cache) of the
+    same head in the same run for comparison, and with ``full`` a full gate whose verdict
+    must equal the cached one's. Each command is a fresh process, as in CI."""
+    as_of = json.loads((corpus / "ground_truth.json").read_text())["as_of"]
+    repo = gate_repository(corpus)
+    cache = ".audit-cache/tables"
+    common = ["--as-of", as_of]
+    code, main_seconds, out = _timed_command(
+        repo, "run", *common, "--out", "reports-main", "--cache", cache
+    )
+    assert "gate base: kept" in out, out
+    files = sorted((repo / "records").iterdir())
+    chosen = files[:: max(1, len(files) // changes)][:changes]
+    planted = chosen[len(chosen) // 2]
+    _git(repo, "checkout", "-q", "-B", "pull-request", "main")
+    try:
+        for path in chosen:
+            record = json.loads(path.read_text())
+            if path == planted:
+                record["enrollment"]["count"] = -1  # the one new error
+            else:
+                record["official_title"] = f"{record.get('official_title') or ''} (revised)"
+            path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+        _git(repo, "commit", "-q", "-am", f"edit {len(chosen)} records")
+        gate_args = ["gate", "--base", "main", *common]
+        code, gate_seconds, out = _timed_command(
+            repo, *gate_args, "--out", "reports-gate", "--cache", cache
+        )
+        verdict = json.loads((repo / "reports-gate" / "gate.json").read_text())
+        _, cold_seconds, _ = _timed_command(repo, "run", *common, "--out", "reports-cold")
+        result = {
+            "records": len(files),
+            "changed": len(chosen),
+            "main_audit_with_cache_seconds": main_seconds,
+            "gate_seconds": gate_seconds,
+            "cold_audit_seconds": cold_seconds,
+            "gate_share_of_cold": round(gate_seconds / cold_seconds, 3),
+            "gate_first_line": out.splitlines()[0],
+            "gate_exit": code,
+            "gate_summary": verdict["summary"],
+            "blocking": [
+                {k: b[k] for k in ("rule", "record_files", "fingerprint")}
+                for b in verdict["blocking"]
+            ],
+            "only_the_planted_error_blocks": code == 1
+            and [(b["rule"], b["record_files"]) for b in verdict["blocking"]]
+            == [("schema-range", [planted.name])],
+        }
+        if full:
+            code, seconds, _ = _timed_command(repo, *gate_args, "--out", "reports-full")
+            full_verdict = json.loads((repo / "reports-full" / "gate.json").read_text())
+            mode = verdict.pop("mode"), full_verdict.pop("mode")
+            result |= {
+                "full_gate_seconds": seconds,
+                "full_gate_equal": verdict == full_verdict and code == result["gate_exit"],
+                "modes": mode,
+            }
+    finally:
+        _git(repo, "reset", "-q", "--hard")
+        _git(repo, "checkout", "-q", "main")
+        _git(repo, "branch", "-q", "-D", "pull-request")
+    return result
+
+
 def corpus_for(trials: int, seed: int) -> Path:
     from audit.synth import write_corpus
 
@@ -261,6 +370,18 @@ def main(argv: list[str] | None = None) -> int:
         metavar="TRIALS",
         help="also measure a warm cached run after 10 edits at this scale",
     )
+    parser.add_argument(
+        "--gate",
+        type=int,
+        metavar="TRIALS",
+        help="also measure the merge gate with main's cache on a 10-record pull request at "
+        "this scale, against a cold audit in the same run",
+    )
+    parser.add_argument(
+        "--gate-full",
+        action="store_true",
+        help="with --gate, also run the full gate and check the verdicts are equal",
+    )
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--audit-once", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--as-of", type=date.fromisoformat, help=argparse.SUPPRESS)
@@ -277,6 +398,13 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps(result, indent=2) + "\n"
         )
         return 0 if result["findings_identical_to_cold"] else 1
+    if args.gate:
+        result = gate(corpus_for(args.gate, args.seed), full=args.gate_full)
+        print(json.dumps(result))
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"gate-{args.gate}.json").write_text(json.dumps(result, indent=2) + "\n")
+        good = result["only_the_planted_error_blocks"] and result.get("full_gate_equal", True)
+        return 0 if good else 1
     if args.one:
         print(json.dumps(run_one(args.one, args.out / args.one.name)))
         return 0

@@ -154,7 +154,9 @@ def _suite(repo: Path) -> None:
 
 def _policy(repo: Path) -> None:
     (repo / "expectations" / "rules.yaml").write_text(
-        "rules:\n  stale-unknown-status: {severity: error}\n  placeholder-contact: {enabled: false}\n"
+        "rules:\n"
+        "  stale-unknown-status: {severity: error}\n"
+        "  placeholder-contact: {enabled: false}\n"
     )
 
 
@@ -238,7 +240,8 @@ def test_a_cache_of_another_commit_runs_in_full_and_says_so(repo, capsys):
     _edit(repo)
     commit(repo, "edit")
     # The base is now the change itself: main's cache holds another tree.
-    code = main(["gate", "--base", "HEAD", "--as-of", AS_OF, "--out", "reports-x", "--cache", CACHE])
+    args = ["--as-of", AS_OF, "--out", "reports-x", "--cache", CACHE]
+    code = main(["gate", "--base", "HEAD", *args])
     first = capsys.readouterr().out.splitlines()[0]
     assert code == 0
     assert first == "gate: full: the cache's records are not those of the base HEAD"
