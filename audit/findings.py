@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from dataclasses import field as default
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
@@ -46,7 +47,7 @@ class Finding:
         if self.waived is not None:
             set_field(self, "waived", jsonable(self.waived))
 
-    @property
+    @cached_property  # computed once: reports and the gate ask for it many times
     def fingerprint(self) -> str:
         identity = [
             self.rule,
@@ -59,7 +60,9 @@ class Finding:
         return digest.hexdigest()[:20]
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Fields in declaration order, without a deep copy: evidence and waived hold only
+        # JSON values already (``__post_init__``), and nothing changes a finding's JSON.
+        data = {name: self.__dict__[name] for name in FIELDS}
         data["trial_ids"] = list(self.trial_ids)
         data["record_files"] = list(self.record_files)
         data["sources"] = list(self.sources)
@@ -82,9 +85,12 @@ class Finding:
         )
 
 
+FIELDS = tuple(f.name for f in fields(Finding))
+
+
 def as_dict(item: Finding) -> dict[str, Any]:
     """A finding's fields as a dict (for caches; ``from_dict`` reverses it)."""
-    return dict(item.__dict__)
+    return {name: item.__dict__[name] for name in FIELDS}
 
 
 def from_dict(fields: dict[str, Any]) -> Finding:
