@@ -177,6 +177,21 @@ def _waiver(repo: Path) -> None:
     )
 
 
+def _folders_and_other_files(repo: Path) -> None:
+    """A record in a subfolder (the scan then sorts by path parts), a hidden file and a
+    non-JSON file (neither is a record), and a symbolic link (reported, never followed)."""
+    source = records(repo)[12]
+    (repo / "records" / "sub").mkdir()
+    shutil.copy(source, repo / "records" / "sub" / "NCT99999996.ctgov-api.json")
+    edit(
+        repo / "records" / "sub" / "NCT99999996.ctgov-api.json",
+        lambda r: r.update(trial_id="NCT99999996", nct_id="NCT99999996"),
+    )
+    (repo / "records" / ".partial.json").write_text("{")
+    (repo / "records" / "notes.txt").write_text("not a record")
+    (repo / "records" / "linked.json").symlink_to(source.name)
+
+
 CHANGES = {
     "edit": _edit,
     "addition": _addition,
@@ -187,6 +202,7 @@ CHANGES = {
     "suite": _suite,
     "policy": _policy,
     "waiver": _waiver,
+    "folders and other files": _folders_and_other_files,
 }
 
 
@@ -200,6 +216,8 @@ def test_cached_gate_equals_full_gate(repo, capsys, change):
         assert cached["code"] == 1 and cached["verdict"]["blocking"]
     if change == "deletion":
         assert cached["verdict"]["fixed"]
+    if change == "folders and other files":
+        assert cached["code"] == 2  # the symbolic link: the gate cannot decide
 
 
 def test_uncommitted_and_untracked_changes_count(repo, capsys):
