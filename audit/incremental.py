@@ -17,7 +17,8 @@ records only:
 A check whose cached findings cannot be trusted (another tool version, another ``--as-of``,
 a state the tables no longer have, a finding that names no record file) runs in full. The
 findings equal a cold run's (``tests/test_incremental.py``; ``python -m audit.bench
---incremental N`` checks it at scale).
+--incremental N`` checks it at scale). The merge gate uses the same machinery read-only, with
+the change set from git instead of a scan (``audit.gate``, ``audit.corpus.load_changes``).
 """
 
 from __future__ import annotations
