@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from audit.findings import Finding
+from audit.record import atomic_write
 
 SEED = "trial-audit sample 1"
 SIZE = 30
@@ -83,7 +84,7 @@ def normalized(data: Path, corpus: str, work: Path) -> Path:
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode not in (0, 1):
             raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr}")
-        (folder / "done").write_text("")
+        atomic_write(folder / "done", "")
     return records
 
 
