@@ -229,10 +229,10 @@ INSTITUTION_WORDS = word_set(
     "cliniques zentrum university universite universitat universidad universita "
     "universiteit universitatsklinikum college school faculty institute institut "
     "instituto istituto center centre centro clinic clinics unit department dept "
-    "departement departamento division direction section foundation fondation fundacion "
-    "fondazione stiftung group groupe association society network consortium registry "
-    "register studienregister office services service team committee agency ministry desk "
-    "helpline hotline helpdesk mailbox"
+    "departement departamento dipartimento banc division direction section foundation "
+    "fondation fundacion fondazione stiftung group groupe association society network "
+    "consortium registry register studienregister office services service team committee "
+    "agency ministry desk helpline hotline helpdesk mailbox"
 )
 # Words of department and job titles: the entry names no person unless two name words remain.
 DESCRIPTOR_WORDS = word_set(
@@ -282,6 +282,12 @@ def _glued_organization(word: str) -> bool:
     if "".join(parts) != word or len(parts) < 2:
         return False
     return len(parts) >= 3 or fold(parts[-1]) in INSTITUTION_WORDS
+
+
+def _acronym(word: str) -> bool:
+    """Four or more capitals without a vowel: an institution's initials ("CKDRC")."""
+    plain = fold(word)
+    return len(word) >= 4 and word.isalpha() and word.isupper() and not re.search("[aeiouy]", plain)
 
 
 def _org_abbreviation(word: str, *, last: bool) -> bool:
@@ -356,6 +362,7 @@ def _word_kinds(text: str) -> dict[str, list[str]]:
             or word == "&"
             or _org_abbreviation(word, last=index == len(words) - 1)
             or _glued_organization(word)
+            or _acronym(word)
         ):
             found["institution"].append(word)
             continue
