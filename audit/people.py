@@ -15,6 +15,10 @@ An entry that names no person (``no_person``, placeholder-contact's judgement: a
 a role, "TBD") is nobody and links nobody. An entry without a name joins the person of its email
 address (``everyone``); it has no spelling.
 
+Two names with no word in common and no two words alike (``may_be_one_person``) are clearly
+different people: ``addresses_of_others`` finds an address given for such people when it spells
+one's name (the shared-email rule).
+
 How a person's name is written, and misspelled, is ``audit.spellings``'s part.
 """
 
