@@ -83,6 +83,11 @@ def years(texts: pd.Series) -> pd.Series:
     return _per_text(texts, lambda text: (day := to_date(text)) and day.year)
 
 
+#: A copy captured longer ago than this may be behind its registry (ClinicalTrials.gov's own
+#: period for an unconfirmed status to go stale).
+OLD_COPY_MONTHS = 24
+
+
 def months_before(day: date, months: int) -> date:
     """The same day ``months`` months earlier (the month's last day when it is shorter)."""
     year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
