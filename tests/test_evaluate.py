@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from audit.engine import full_catalogue
 from audit.evaluate import (
     LABELS,
     RECORDED,
+    SAMPLE_KEYS,
+    SAMPLE_LABELS,
     Judged,
     direcct_reference,
     fallen,
@@ -22,7 +25,7 @@ from audit.evaluate import (
 )
 from audit.findings import Finding
 from audit.rules.duplicate_registration import WEIGHTS, canonical_id
-from audit.sample import draw
+from audit.sample import CORPORA, draw
 
 PAIRS = LABELS / "duplicate_registration_pairs.csv"
 
@@ -160,3 +163,23 @@ def test_the_sample_is_drawn_per_bucket_in_an_order_no_rule_chooses() -> None:
     assert [d.finding.trial_ids for d in drawn["r", "warning"].drawn] != [
         f.trial_ids for _, f in found[:10]
     ]
+
+
+SAMPLE_HEADER = ["corpus", "fingerprint", "trial", "severity", "verdict", "reason"]
+
+
+def test_the_sample_labels_are_well_formed() -> None:
+    """One file per finding id of the catalogue, rows naming a sampled corpus and severity."""
+    known = full_catalogue()
+    files = sorted(SAMPLE_LABELS.glob("*.csv"))
+    assert files
+    for path in files:
+        assert path.stem in known, path
+        read_labels(path, SAMPLE_KEYS)  # verdicts, reasons, no key judged twice
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        assert rows[0] == SAMPLE_HEADER, path
+        for row in rows[1:]:
+            corpus, fingerprint, _, severity = row[:4]
+            assert corpus in CORPORA and len(fingerprint) == 20, (path, row)
+            assert severity in ("error", "warning", "info"), (path, row)
