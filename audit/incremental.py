@@ -8,6 +8,10 @@ records only:
 
 * pandera models and ``record`` rules judge one record at a time: the changed files;
 * ``trial`` rules: every record of a trial id a changed file names, before or after the change;
+* ``corpus`` rules with a ``Focus`` (contact-name-mismatch): the groups of linked entries (its
+  persons) that a changed file's entries belong to, before or after the change, whole; the
+  check runs on their records, and of its findings only those about these groups replace the
+  cached ones (``Scope``);
 * ``corpus`` rules with blocking keys: every record reached from a changed file's keys (old
   and new) through records sharing keys; the keys are cached per file (for one state of the
   tables), so only changed records are keyed again;
