@@ -3,7 +3,8 @@ and thresholds the time-based rules (stale-*) share.
 
 A record is judged at the day its copy was captured, when the source says (``captured``) and
 that day is before the audit date: what was stale then is stale in the registry. What went
-stale only between the capture and the audit date says that our copy is old.
+stale only between the capture and the audit date says only that our copy is old, and is
+not reported record by record.
 """
 
 from __future__ import annotations
@@ -22,8 +23,6 @@ GRACE_MONTHS = 12
 PLACEHOLDER_YEAR = 2099
 PLACEHOLDER_HORIZON_YEARS = 30
 PLACEHOLDER_DAYS = ("1900-01-01", "1970-01-01")
-# The finding key of what went stale only after the capture: our copy is old, re-capture it.
-RECAPTURE = "recapture"
 # The studies columns the stale-* rules read (selected first: filtering is then cheap).
 COLUMNS = (
     "record_file",
@@ -82,6 +81,11 @@ def day_numbers(texts: pd.Series, *, end: bool = False) -> pd.Series:
 def years(texts: pd.Series) -> pd.Series:
     """The year of each date text; NA where the text is no date."""
     return _per_text(texts, lambda text: (day := to_date(text)) and day.year)
+
+
+#: A copy captured longer ago than this may be behind its registry (ClinicalTrials.gov's own
+#: period for an unconfirmed status to go stale).
+OLD_COPY_MONTHS = 24
 
 
 def months_before(day: date, months: int) -> date:
@@ -149,11 +153,6 @@ def captured_on(text: str | None, as_of: date) -> str | None:
     return text if day and day < as_of else None
 
 
-def captured_before(studies: pd.DataFrame, as_of: date) -> pd.Series:
-    """Which records were captured before ``as_of`` (their copy may have aged since)."""
-    return flag(day_numbers(studies["captured"]) < as_of.toordinal())
-
-
 def shifted(days: pd.Series, months: int) -> pd.Series:
     """Day numbers ``months`` months earlier (``months_before`` once per distinct day)."""
     codes, distinct = pd.factorize(days)
@@ -161,24 +160,19 @@ def shifted(days: pd.Series, months: int) -> pd.Series:
     return pd.Series(np.array(earlier, dtype="int64")[codes], index=days.index)
 
 
-def estimates(studies: pd.DataFrame, field: str, *, since_capture: bool = False) -> pd.Series:
-    """Which dates of ``field`` are ESTIMATED; with ``since_capture``, also those without a
-    type that lie after the capture date (nothing after a capture can have happened yet)."""
-    estimated = flag(studies[f"{field}_type"] == "ESTIMATED")
-    if not since_capture:
-        return estimated
-    after = flag(day_numbers(studies[field]) > day_numbers(studies["captured"]))
-    return estimated | (studies[f"{field}_type"].isna() & after)
+def estimates(studies: pd.DataFrame, field: str) -> pd.Series:
+    """Which dates of ``field`` are ESTIMATED."""
+    return flag(studies[f"{field}_type"] == "ESTIMATED")
 
 
 def passed_estimates(
-    studies: pd.DataFrame, as_of: date, at: pd.Series | None = None, *, since_capture: bool = False
+    studies: pd.DataFrame, as_of: date, at: pd.Series | None = None
 ) -> dict[str, pd.Series]:
     """Per date field: is it an estimate (see ``estimates``), not a placeholder, whose period
     ended more than ``GRACE_MONTHS`` before the day ``at`` (per record; default ``as_of``)?"""
     cutoff = shifted(on_day(studies, as_of) if at is None else at, GRACE_MONTHS)
     return {
-        field: estimates(studies, field, since_capture=since_capture)
+        field: estimates(studies, field)
         & flag(day_numbers(studies[field], end=True) < cutoff)
         & ~placeholders(studies, field, as_of)
         for field in DATE_FIELDS

@@ -331,9 +331,96 @@ def print_weights(estimates: Estimates, out: TextIO = sys.stdout) -> None:
             )
 
 
+# --- the labelled sample of real findings -------------------------------------------------
+
+SAMPLE_LABELS = LABELS / "findings"
+SAMPLE_KEYS = ("corpus", "fingerprint")
+#: Where the sample's corpora are normalized (kept between runs).
+WORK = Path(".audit-cache/evaluate")
+
+
+def sample_labels(folder: Path = SAMPLE_LABELS) -> dict[tuple[str, ...], Label]:
+    """The judged findings: one file per finding id, ``<id>.csv`` (corpus, fingerprint,
+    trial, severity, verdict, reason)."""
+    labels: dict[tuple[str, ...], Label] = {}
+    for path in sorted(folder.glob("*.csv")):
+        labels |= read_labels(path, SAMPLE_KEYS)
+    return labels
+
+
+@dataclass(frozen=True)
+class BucketFigures:
+    bucket: tuple[str, str]
+    total: int
+    judged: Judged
+
+
+@dataclass(frozen=True)
+class SampleFigures:
+    buckets: tuple[BucketFigures, ...]
+
+    def values(self) -> dict[str, float]:
+        return {
+            f"precision, {b.bucket[0]} {b.bucket[1]}": round(b.judged.precision, 4)
+            for b in self.buckets
+            if b.judged.precision is not None
+        }
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"{rule} {severity} ({total} found): {judged.summary()}"
+            for (rule, severity), total, judged in (
+                (b.bucket, b.total, b.judged) for b in self.buckets
+            )
+        ]
+        unjudged = sum(len(b.judged.unjudged) for b in self.buckets)
+        if unjudged:
+            lines.append(f"{unjudged} drawn findings unjudged: python -m audit.evaluate --show ID")
+        return lines
+
+
+def labelled_sample(data: Path, work: Path = WORK) -> Figures:
+    """Precision per finding id and severity on ``SIZE`` findings of each drawn from the real
+    corpora with a fixed seed (``audit.sample``), judged in ``tests/evaluation/findings/``."""
+    from audit.sample import draw, population
+
+    labels = sample_labels()
+    buckets = tuple(
+        BucketFigures(bucket, sample.total, judge((d.key for d in sample.drawn), labels))
+        for bucket, sample in draw(population(data.resolve(), work.resolve())).items()
+    )
+    return SampleFigures(buckets)
+
+
+def show(data: Path, finding_id: str, work: Path = WORK, out: TextIO = sys.stdout) -> None:
+    """The drawn findings of one id that no label judges, as label rows to complete, each
+    followed by its message, evidence and record files."""
+    from audit.sample import draw, normalized, population
+
+    labels = sample_labels()
+    writer = csv.writer(out)
+    for (rule, severity), sample in draw(population(data.resolve(), work.resolve())).items():
+        if rule != finding_id:
+            continue
+        for item in sample.drawn:
+            if item.key in labels:
+                continue
+            finding = item.finding
+            trial = " ".join(finding.trial_ids)
+            writer.writerow([*item.key, trial, severity, "", ""])
+            records = normalized(data.resolve(), item.corpus, work.resolve())
+            print(f"#   {finding.message}", file=out)
+            print(f"#   evidence: {json.dumps(finding.evidence, ensure_ascii=False)}", file=out)
+            for file in finding.record_files:
+                print(f"#   record: {records / file}", file=out)
+
+
 # --- every measure, the ratchet and the command --------------------------------------------
 
-MEASURES: dict[str, Callable[[Path], Figures]] = {"duplicate-registration/direcct": direcct}
+MEASURES: dict[str, Callable[[Path], Figures]] = {
+    "duplicate-registration/direcct": direcct,
+    "findings/sample": labelled_sample,
+}
 
 
 def measure(data: Path, names: Iterable[str] | None = None) -> dict[str, Figures]:
@@ -370,9 +457,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--weights", action="store_true", help="re-estimate duplicate-registration's weights"
     )
+    parser.add_argument(
+        "--show", metavar="ID", help="print the drawn, unjudged findings of one id to judge"
+    )
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"{args.data} is not a folder (the real data, read in place)")
+    if args.show:
+        show(args.data, args.show)
+        return 0
     if args.weights:
         print_weights(weight_estimates(args.data))
         return 0

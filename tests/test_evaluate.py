@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from audit.engine import full_catalogue
 from audit.evaluate import (
     LABELS,
     RECORDED,
+    SAMPLE_KEYS,
+    SAMPLE_LABELS,
     Judged,
     direcct_reference,
     fallen,
@@ -20,7 +23,9 @@ from audit.evaluate import (
     read_labels,
     weight_estimates,
 )
+from audit.findings import Finding
 from audit.rules.duplicate_registration import WEIGHTS, canonical_id
+from audit.sample import CORPORA, draw
 
 PAIRS = LABELS / "duplicate_registration_pairs.csv"
 
@@ -138,3 +143,43 @@ def test_the_weights_are_the_estimates_rounded(data: Path) -> None:
         for level, used in levels.items():
             if (field, level) not in PRIORS:
                 assert abs(used - estimates[field][level][2]) <= 0.75, (field, level)
+
+
+def _finding(rule: str, severity: str, trial: str) -> Finding:
+    return Finding(rule, "rule", severity, f"{trial} is wrong", trial_ids=(trial,), key=trial)
+
+
+def test_the_sample_is_drawn_per_bucket_in_an_order_no_rule_chooses() -> None:
+    found = [("a", _finding("r", "warning", f"NCT{i:08d}")) for i in range(100)]
+    found += [("b", _finding("r", "info", "NCT1")), ("a", _finding("s", "warning", "NCT2"))]
+    drawn = draw(found, size=10)
+    assert sorted(drawn) == [("r", "info"), ("r", "warning"), ("s", "warning")]
+    assert drawn["r", "warning"].total == 100 and len(drawn["r", "warning"].drawn) == 10
+    # a finding keeps its place when others go: dropping undrawn ones changes nothing
+    kept = {d.key for d in drawn["r", "warning"].drawn}
+    fewer = [(c, f) for c, f in found if (c, f.fingerprint) in kept or f.rule == "s"]
+    assert {d.key for d in draw(fewer, size=10)["r", "warning"].drawn} == kept
+    # and the order is not the order of the findings
+    assert [d.finding.trial_ids for d in drawn["r", "warning"].drawn] != [
+        f.trial_ids for _, f in found[:10]
+    ]
+
+
+SAMPLE_HEADER = ["corpus", "fingerprint", "trial", "severity", "verdict", "reason"]
+
+
+def test_the_sample_labels_are_well_formed() -> None:
+    """One file per finding id of the catalogue, rows naming a sampled corpus and severity."""
+    known = full_catalogue()
+    files = sorted(SAMPLE_LABELS.glob("*.csv"))
+    assert files
+    for path in files:
+        assert path.stem in known, path
+        read_labels(path, SAMPLE_KEYS)  # verdicts, reasons, no key judged twice
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+        assert rows[0] == SAMPLE_HEADER, path
+        for row in rows[1:]:
+            corpus, fingerprint, _, severity = row[:4]
+            assert corpus in CORPORA and len(fingerprint) == 20, (path, row)
+            assert severity in ("error", "warning", "info"), (path, row)

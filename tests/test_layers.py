@@ -48,6 +48,7 @@ LAYER_OF = {
     "audit.bench": "entry",
     "audit.synth": "entry",
     "audit.evaluate": "entry",
+    "audit.sample": "entry",
     "audit.__main__": "entry",
 }
 # Layer -> the layers it may import (its own included).

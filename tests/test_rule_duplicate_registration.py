@@ -459,6 +459,41 @@ def test_seed_pair_of_one_team_is_not_a_duplicate() -> None:
     assert run(diabetes, nephropathy) == []
 
 
+def _programme_part(trial_id: str, protocol: str, count: int, dose: str) -> dict:
+    # Modelled on AllPublicXML's NCT00000757 and NCT00000956: two phase I protocols of one
+    # HIV vaccine programme, registered under the programme's title with their own numbers.
+    title = "A Phase I Multicenter Trial of the Safety and Immunogenicity of Vaccine gp99"
+    return trial(
+        trial_id,
+        "ctgov-xml",
+        title=title,
+        official_title=title,
+        sponsor="National Institute of Allergy and Infectious Diseases (NIAID)",
+        secondary_ids=[protocol, f"1054{count % 10}"],
+        enrollment={"count": count, "type": None},
+        people=[person("Smith J", "OVERALL_OFFICIAL"), person("Jones ML", "OVERALL_OFFICIAL")],
+        sites=in_("United States"),
+        interventions=drugs(f"gp99 Vaccine {dose}"),
+    )
+
+
+@pytest.mark.parametrize(("first", "second"), [("AVEG 003A", "AVEG 003B"), ("048A", "048B")])
+def test_parts_of_one_programme_with_their_own_protocol_numbers_stay_two(
+    first: str, second: str
+) -> None:
+    # One title, sponsor, team and product, but protocol numbers of one series: two parts.
+    one = _programme_part("NCT00000701", first, 30, "160 mcg")
+    other = _programme_part("NCT00000902", second, 25, "640 mcg")
+    assert run(one, other) == []
+
+
+def test_one_protocol_registered_twice_still_links_within_a_registry() -> None:
+    # The same protocol number on both sides (or none of a series) is no sign of two parts.
+    one = _programme_part("NCT00000701", "AVEG 003A", 30, "160 mcg")
+    again = _programme_part("NCT00000902", "AVEG 003A", 30, "160 mcg")
+    assert joined(run(one, again)) == [["NCT00000701", "NCT00000902"]]
+
+
 def test_short_titles_do_not_link() -> None:
     assert (
         run(

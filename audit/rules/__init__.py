@@ -36,6 +36,7 @@ RULE_MODULES = (
     "arm_intervention_mismatch",
     "placebo_arm_product",
     "duplicate_registration",
+    "old_capture",
 )
 
 

@@ -22,8 +22,8 @@ one trial, linked in one of two ways.
   protocol's title. Within one registry a double registration copies its text, so there both
   the brief and the official titles must have the same words and labels count ("... (US
   Trial)" is another trial), and two trials listing sites in different countries, planning
-  enrollments more than twice apart or starting more than 6 months apart are two trials of
-  one title.
+  enrollments more than twice apart, starting more than 6 months apart or giving protocol
+  numbers of one series and none in common ("048A" and "048B") are two trials of one title.
 
 Ids linked directly or through others are one trial, reported in one finding that lists
 every link: a national arm of an international trial (the Indian, Lebanese and EU
@@ -42,7 +42,8 @@ pair must share a fifth of its distinctive title words.
 Not duplicates: records of one trial id from different sources (see source-conflict); two
 trials of one sponsor and team on related questions ("... in Type 2 Diabetes Mellitus" /
 "... in Type 2 Diabetic Nephropathy"); two trials of one drug by other sponsors; sister
-trials of one sponsor that differ in population or product.
+trials of one sponsor that differ in population or product; parts of one programme
+registered under its title with their own protocol numbers (AVEG 003A and AVEG 003B).
 
 Severity: warning when two ids are in one registry (a double registration), or when a link
 was found that no record names; info when every link is declared and the ids are in
@@ -320,6 +321,7 @@ class Trial:
     enrollments: set[int] = field(default_factory=set)
     starts: set[date] = field(default_factory=set)
     interventions: set[str] = field(default_factory=set)  # distinctive words of the names
+    protocol_ids: set[str] = field(default_factory=set)  # secondary ids in no registry's format
 
     @property
     def every_title(self) -> set[str]:
@@ -398,7 +400,38 @@ def _trials(tables: Tables, records: pd.DataFrame, wanted: set[str]) -> dict[str
         owner[file].countries.add(" ".join(w for w in title_words(country) if w != "the"))
     for file, name in _items(tables.interventions, "name", owner):
         owner[file].interventions |= _intervention_words(name)
+    secondary = tables.identifiers[tables.identifiers["kind"] == "secondary"]
+    for file, identifier in _items(secondary, "identifier", owner):
+        if canonical_id(identifier) is None and (key := _protocol_key(identifier)):
+            owner[file].protocol_ids.add(key)
     return trials
+
+
+def _protocol_key(identifier: str) -> str:
+    """A sponsor's protocol number compared without case, spaces or punctuation."""
+    return "".join(ch for ch in identifier.upper() if ch.isalnum())
+
+
+#: A protocol number of a series: a stem with a digit, then one or two letters ("048A", "AVEG
+#: 003B", "012L").
+_SERIES = re.compile(r"(.*\d)([A-Z]{1,2})")
+
+
+def _sister_protocols(a: Trial, b: Trial) -> tuple[str, str] | None:
+    """Two protocol numbers of one series, one on each side and none shared: "048A" and
+    "048B" are two protocols of one programme (AIDS trials of the 1990s registered each part
+    under the programme's title), not one trial registered twice."""
+    if a.protocol_ids & b.protocol_ids:
+        return None
+    stems = {}
+    for key in a.protocol_ids:
+        if found := _SERIES.fullmatch(key):
+            stems[found.group(1)] = key
+    for key in sorted(b.protocol_ids):
+        found = _SERIES.fullmatch(key)
+        if found and found.group(1) in stems:
+            return stems[found.group(1)], key
+    return None
 
 
 def _items(table: pd.DataFrame, column: str, owner: dict[str, Trial]) -> Iterator[tuple]:
@@ -892,7 +925,8 @@ def _same_registry_titles(a: Trial, b: Trial) -> bool:
 def _distinct(a: Trial, b: Trial) -> str | None:
     """Why two trials of one title in one registry are evidently two trials, if they are:
     sites in different countries (a US and an ex-US study), planned sizes more than twice
-    apart (a pilot and its main trial), or starts more than 6 months apart (a follow-up).
+    apart (a pilot and its main trial), starts more than 6 months apart (a follow-up), or
+    protocol numbers of one series and none shared ("048A" and "048B": parts of a programme).
     Only used within one registry: registries name countries differently, a national
     registry lists only its own country, and dates and sizes differ between registries."""
     if a.countries and b.countries and not a.countries & b.countries:
@@ -909,6 +943,8 @@ def _distinct(a: Trial, b: Trial) -> str | None:
         and all(abs(months_between(x, y)) > 6 for x in a.starts for y in b.starts)
     ):
         return "start dates more than 6 months apart"
+    if sisters := _sister_protocols(a, b):
+        return f"protocols {sisters[0]} and {sisters[1]} of one series"
     return None
 
 

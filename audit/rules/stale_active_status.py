@@ -5,21 +5,22 @@ What it detects (at most one finding of each kind per record):
 * ``status``: the overall status is active (RECRUITING, NOT_YET_RECRUITING,
   ACTIVE_NOT_RECRUITING or ENROLLING_BY_INVITATION) but the registry record was not kept up
   to date: the status was last verified more than 2 years before the day it is judged at
-  (ClinicalTrials.gov's own rule for turning such a status into Unknown), or an ESTIMATED
+  (the period after which ClinicalTrials.gov calls a status Unknown once the completion date
+  has passed), or an ESTIMATED
   start, primary completion or completion date passed more than 12 months before it. That
   day is the record's capture date when the source gives one (``captured``; see the README
   for how each importer sets it), else the audit date. One finding per record gives every
   reason. A record without a verification date is judged on its dates alone: a last-update
   date is not a verification (ICTRP's "last refreshed" date only says when WHO harvested it).
-* ``recapture`` (info): the record was up to date when captured, but is not by the audit
-  date: its verification has grown older than 2 years, or an estimate passed more than 12
-  months ago. A date without a type (classic exports, ICTRP) that lies after the capture date
-  counts as an estimate here: nothing after a capture can have happened when it was made. The
-  registry may well be current: our copy is old, re-capture it.
 * ``site-recruiting``: the overall status is closed (e.g. COMPLETED, TERMINATED, SUSPENDED)
   but one or more sites still say RECRUITING, NOT_YET_RECRUITING or ENROLLING_BY_INVITATION.
   The finding lists those sites. An UNKNOWN trial's open sites are listed in its one
   ``stale-unknown-status`` finding instead: they are the same stale record.
+
+What went out of date only after the capture is not reported: a record up to date when
+captured whose verification or estimates have aged since says only that our copy is old, as
+every record of an old export does, and re-capturing the export is one action for all of
+them, not one per record (those findings, 2,324 on the sample's corpora, were noise).
 
 Dates of month or year precision count from the END of their period: "verified 2024-10" is
 more than 2 years old from 2026-11-01 on, and a completion estimate of "2025-07" is more than
@@ -36,9 +37,8 @@ ended, sends them to trials that no longer enrol.
 
 How to fix: for ``status``, confirm the current status with the sponsor and record it with a
 new verification date; replace passed estimates with the actual dates (or new estimates).
-For ``recapture``, import a current copy of the record (its finding then goes, or becomes a
-``status`` finding if the registry itself is stale). For ``site-recruiting``, close the sites,
-or give them the trial's status, when the trial has ended.
+For ``site-recruiting``, close the sites, or give them the trial's status, when the trial
+has ended.
 
 Example: a COMPLETED trial whose site Shanghai East Hospital still says RECRUITING ->
 "overall status COMPLETED but 1 site still says it is enrolling: Shanghai East Hospital
@@ -46,11 +46,7 @@ Example: a COMPLETED trial whose site Shanghai East Hospital still says RECRUITI
 2026-11-22 -> "status RECRUITING, but the record looks out of date: last verified 2023-03,
 3 years 8 months ago". NCT00492739 in AllPublicXML of 2023-02-03 -> "status RECRUITING, but
 the registry record was already out of date when captured on 2023-02-03: last verified
-2020-09, 2 years 5 months earlier". NCT04366882 in the classic export of 2020-07-09,
-RECRUITING with primary completion and completion dates 2020-12 -> info "status RECRUITING
-in our copy captured on 2020-07-09, 6 years 4 months ago, which has gone out of date since
-(estimated primary completion date 2020-12 passed 5 years 11 months ago; estimated completion
-date 2020-12 passed 5 years 11 months ago): re-capture it".
+2020-09, 2 years 5 months earlier".
 """
 
 from __future__ import annotations
@@ -63,9 +59,7 @@ import pandas as pd
 
 from audit.dates import (
     DATE_FIELDS,
-    RECAPTURE,
     age_text,
-    captured_before,
     captured_on,
     date_columns,
     day_numbers,
@@ -73,7 +67,6 @@ from audit.dates import (
     judged_at,
     label,
     months_since,
-    on_day,
     passed_estimates,
     shifted,
 )
@@ -101,8 +94,6 @@ def _stale_status(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
         return
     at = judged_at(studies, ctx.as_of)
     registry = _staleness(studies, ctx.as_of, at)
-    since = _staleness(studies, ctx.as_of, on_day(studies, ctx.as_of), since_capture=True)
-    aged = ~registry.any(axis=1) & since.any(axis=1) & captured_before(studies, ctx.as_of)
     stale = registry.any(axis=1)
     for row, day, reasons in zip(
         studies[stale].itertuples(index=False),
@@ -111,19 +102,13 @@ def _stale_status(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
         strict=True,
     ):
         yield _status_finding(row, date.fromordinal(day), reasons._asdict(), ctx)
-    for row, reasons in zip(
-        studies[aged].itertuples(index=False), since[aged].itertuples(index=False), strict=True
-    ):
-        yield _recapture_finding(row, reasons._asdict(), ctx)
 
 
-def _staleness(
-    studies: pd.DataFrame, as_of: date, at: pd.Series, *, since_capture: bool = False
-) -> pd.DataFrame:
+def _staleness(studies: pd.DataFrame, as_of: date, at: pd.Series) -> pd.DataFrame:
     """Per record, judged at the day ``at``: is its verification too old, and which estimates
     passed too long ago (columns ``status_verified`` and the date fields)?"""
     old = flag(day_numbers(studies["status_verified"], end=True) < shifted(at, VERIFIED_MONTHS))
-    passed = passed_estimates(studies, as_of, at, since_capture=since_capture)
+    passed = passed_estimates(studies, as_of, at)
     return pd.DataFrame({"status_verified": old, **passed})
 
 
@@ -166,29 +151,6 @@ def _status_finding(row: Any, day: date, stale: dict[str, bool], ctx: Context) -
             "completion_date_type": value(row.completion_date_type),
             "captured": value(row.captured),
             "judged_at": day.isoformat(),
-        },
-    )
-
-
-def _recapture_finding(row: Any, stale: dict[str, bool], ctx: Context) -> Finding:
-    """Fine in the registry when captured, out of date by the audit date: re-capture it."""
-    captured = value(row.captured)
-    copy_age = months_since(captured, ctx.as_of) or 0
-    reasons, estimates = _reasons(row, stale, ctx.as_of, "ago")
-    return ctx.finding(
-        f"status {row.overall_status} in our copy captured on {captured}, {age_text(copy_age)} "
-        f"ago, which has gone out of date since ({reasons}): re-capture it",
-        **where([row]),
-        field="overall_status",
-        key=RECAPTURE,
-        severity="info",
-        evidence={
-            "overall_status": value(row.overall_status),
-            "captured": captured,
-            "copy_age_months": copy_age,
-            "status_verified": value(row.status_verified),
-            "passed_since_capture": estimates,
-            "verification_expired_since_capture": bool(stale["status_verified"]),
         },
     )
 

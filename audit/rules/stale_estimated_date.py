@@ -7,10 +7,6 @@ and completion dates:
   before the day the record is judged at: its capture date when the source gives one
   (``captured``), else the audit date. A partial date counts from the END of its period:
   "2022-07" is reported from 2023-08-01 on; exactly 12 months is not yet stale.
-* ``recapture`` (info): the date was an estimate that had not passed (by 12 months) when the
-  record was captured, and has by the audit date: our copy is old, re-capture it. A date
-  without a type that lies after the capture date counts as an estimate here (nothing after a
-  capture can have happened when it was made).
 * ``actual-in-future``: the date is ACTUAL but lies after the day the record is judged at
   (a partial date from the START of its period: "2026-11" is not in the future during
   November 2026). This is an error: nothing can have actually happened yet.
@@ -27,7 +23,9 @@ This rule reports passed estimates on every other record: COMPLETED, TERMINATED,
 expanded access and records without a status. WITHDRAWN trials are skipped: they never
 started, so their dates stay estimates by nature. Placeholders and ACTUAL dates in the future
 are reported here whatever the status. Dates without a type (older records, classic exports)
-are otherwise only checked for placeholders.
+are otherwise only checked for placeholders. An estimate that passed only after the capture
+is not reported: it says only that our copy is old, as it is for every record of an old
+export, and re-capturing the export is one action, not one per record.
 
 Why it matters: an estimate in the past tells readers the record is out of date, and
 duration, time-to-completion and reporting-delay analyses use these dates directly.
@@ -35,8 +33,7 @@ Placeholders like 2099-12 silently break every such calculation.
 
 How to fix: replace the estimate with the actual date; correct an ACTUAL date that lies in
 the future (often a typo in the year, or an estimate marked as actual); replace a placeholder
-with the real (estimated) date or leave the date empty. For ``recapture``, import a current
-copy of the record first.
+with the real (estimated) date or leave the date empty.
 
 Example: a TERMINATED trial whose completion date is "2017-01 (ESTIMATED)", audited on
 2026-11-22 -> "completion date 2017-01 is still ESTIMATED, 9 years 10 months later".
@@ -50,9 +47,7 @@ from typing import Any
 
 from audit.dates import (
     DATE_FIELDS,
-    RECAPTURE,
     age_text,
-    captured_before,
     captured_on,
     date_columns,
     day_numbers,
@@ -79,8 +74,6 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     owned = ~flag(studies["overall_status"].isin(NOT_OWNED))
     at = judged_at(studies, ctx.as_of)
     passed = passed_estimates(studies, ctx.as_of, at)
-    since = passed_estimates(studies, ctx.as_of, since_capture=True)
-    aged = captured_before(studies, ctx.as_of)
     for field in DATE_FIELDS:
         placeholder = placeholders(studies, field, ctx.as_of)
         future = (
@@ -95,8 +88,6 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
         stale = passed[field] & owned
         for row, day in zip(studies[stale].itertuples(index=False), at[stale], strict=True):
             yield _estimate_passed(row, field, date.fromordinal(day), ctx)
-        for row in studies[since[field] & ~passed[field] & owned & aged].itertuples(index=False):
-            yield _recapture(row, field, ctx)
 
 
 def _placeholder(row: Any, field: str, ctx: Context) -> Finding:
@@ -142,30 +133,6 @@ def _estimate_passed(row: Any, field: str, judged: date, ctx: Context) -> Findin
             "overall_status": status,
             "captured": captured,
             "judged_at": judged.isoformat(),
-        },
-    )
-
-
-def _recapture(row: Any, field: str, ctx: Context) -> Finding:
-    """An estimate when captured that has passed since: our copy is old, re-capture it."""
-    day, day_type, status = _details(row, field)
-    captured = value(row.captured)
-    copy_age, months = months_since(captured, ctx.as_of) or 0, months_since(day, ctx.as_of) or 0
-    return ctx.finding(
-        f"{label(field)} {day} was an estimate in our copy captured on {captured}, "
-        f"{age_text(copy_age)} ago, and passed {age_text(months)} ago "
-        f"(status {status or 'not given'}): re-capture it",
-        **where([row]),
-        field=field,
-        key=RECAPTURE,
-        severity="info",
-        evidence={
-            "date": day,
-            "type": day_type,
-            "months_since": months,
-            "overall_status": status,
-            "captured": captured,
-            "copy_age_months": copy_age,
         },
     )
 

@@ -47,6 +47,7 @@ from datetime import date
 from typing import Any
 
 from audit.dates import (
+    OLD_COPY_MONTHS,
     age_text,
     captured_on,
     date_columns,
@@ -60,10 +61,6 @@ from audit.frames import value, where
 from audit.rules import Context, rule
 from audit.sites import SITES_IN_EVIDENCE, open_sites, open_sites_text
 from audit.tables import Tables
-
-# A copy older than this may be behind the registry (ClinicalTrials.gov's own period for an
-# unconfirmed status to go stale).
-OLD_COPY_MONTHS = 24
 
 
 @rule("stale-unknown-status", severity="warning", scope="record")
