@@ -229,10 +229,10 @@ INSTITUTION_WORDS = word_set(
     "cliniques zentrum university universite universitat universidad universita "
     "universiteit universitatsklinikum college school faculty institute institut "
     "instituto istituto center centre centro clinic clinics unit department dept "
-    "departement departamento division direction section foundation fondation fundacion "
-    "fondazione stiftung group groupe association society network consortium registry "
-    "register studienregister office services service team committee agency ministry desk "
-    "helpline hotline helpdesk mailbox"
+    "departement departamento dipartimento banc division direction section foundation "
+    "fondation fundacion fondazione stiftung group groupe association society network "
+    "consortium registry register studienregister office services service team committee "
+    "agency ministry desk helpline hotline helpdesk mailbox"
 )
 # Words of department and job titles: the entry names no person unless two name words remain.
 DESCRIPTOR_WORDS = word_set(
@@ -284,6 +284,12 @@ def _glued_organization(word: str) -> bool:
     return len(parts) >= 3 or fold(parts[-1]) in INSTITUTION_WORDS
 
 
+def _acronym(word: str) -> bool:
+    """Four or more capitals without a vowel: an institution's initials ("CKDRC")."""
+    plain = fold(word)
+    return len(word) >= 4 and word.isalpha() and word.isupper() and not re.search("[aeiouy]", plain)
+
+
 def _org_abbreviation(word: str, *, last: bool) -> bool:
     """A company form such as "K.K.", "A/S", "R&D" anywhere, or "AG", "NV" ending the name
     (not "Peter AG De Smet", whose "AG" is two initials)."""
@@ -299,15 +305,48 @@ def _main_text(name: str) -> str:
 
 
 def _several_people(name: str) -> bool:
-    """Several names in one entry ("Zhong Nanshan / Song Yuanlin / Qiu Haibo")."""
+    """Several names in one entry ("Zhong Nanshan / Song Yuanlin / Qiu Haibo", "Hongzhou Lu,
+    Xiaorong Chen")."""
     parts = [
         p
         for p in re.split(r"[/;]| and ", _PARENTHESES.sub(" ", name))
         if p.strip() and not _is_suffix_part(fold(p.strip()))
     ]
-    return len(parts) >= 2 and all(
-        len([t for t in name_tokens(p) if len(t) > 1]) >= 2 for p in parts
-    )
+    return (
+        len(parts) >= 2 and all(len([t for t in name_tokens(p) if len(t) > 1]) >= 2 for p in parts)
+    ) or _comma_list(name)
+
+
+# Words that never stand in a name written after a comma: degrees, titles, jobs, departments.
+_NOT_LISTED_NAME_WORDS = (
+    DEGREES | TITLES | _PROFESSIONS | ROLE_WORDS | ORG_WORDS | _PLACEHOLDER_WORDS | COMPANIES
+) | word_set("ph et al")  # "Bernard Maitre, Ph D", "et al"
+
+
+def _comma_list(name: str) -> bool:
+    """Names separated by commas, each of two to four words ("Tingrong Huang, Bangjiang Fang,
+    Jun Feng", "Zhang DY, Huang CL, Cao B", "Chesney M, Coates T"). Not a name with its degrees
+    or job after the comma ("Afroze Khan, MBBS MRCS", "Omid Ebrahimi, Cand Psychol", "Steven Lo,
+    FRCS Plast"), nor "Surname, Given names" ("Mikaili, haleh"): every part has a word of two
+    or more letters and no word with a digit, a dot, a degree, title, job or department word;
+    capitals of four or more letters in a name that is not all capitals are degrees; two parts
+    must have as many words each."""
+    text = _PARENTHESES.sub(" ", name)
+    parts = [p.split() for p in re.split(r"[,，、]", text) if p.strip()]
+    if len(parts) < 2 or any(not 2 <= len(p) <= 4 for p in parts):
+        return False
+    if len(parts) == 2 and len(parts[0]) != len(parts[1]):
+        return False
+    one_case = text.isupper() or text.islower()
+    for words in parts:
+        if not any(re.fullmatch(r"[^\W\d_][^\W\d_'’-]+", w) for w in words):
+            return False
+        for word in words:
+            if re.search(r"[\d.@]", word) or fold(word) in _NOT_LISTED_NAME_WORDS:
+                return False
+            if not one_case and word.isupper() and len(word) > 3:
+                return False
+    return True
 
 
 def _word_kinds(text: str) -> dict[str, list[str]]:
@@ -323,6 +362,7 @@ def _word_kinds(text: str) -> dict[str, list[str]]:
             or word == "&"
             or _org_abbreviation(word, last=index == len(words) - 1)
             or _glued_organization(word)
+            or _acronym(word)
         ):
             found["institution"].append(word)
             continue
@@ -352,6 +392,8 @@ def not_a_person(name: str | None) -> tuple[str, str] | None:
         return ("contact details", main.strip())
     if _several_people(name):
         return ("several people", "")
+    if _initials_after_surname(main):
+        return None
     parts = [_word_kinds(p) for p in re.split(r"[,;]", main)]
     if len(parts) > 1 and any(
         len(p["other"]) >= 2 and len(p["other"]) == sum(map(len, p.values())) for p in parts
@@ -371,6 +413,20 @@ def not_a_person(name: str | None) -> tuple[str, str] | None:
     return None
 
 
+_VANCOUVER = re.compile(r"([A-Z][a-z'’-]+),? ([A-Z]{2})")
+
+
+def _initials_after_surname(text: str) -> str | None:
+    """The surname of a name written "Surname INITIALS" whose initials read as a company form
+    ("Spector SA", "Tacket CO": Stephen A. Spector, Carol O. Tacket), unless the surname is a
+    company's ("Novartis AG"). A record whose sponsor bears that word makes it a company
+    (``not_a_person_in_record``)."""
+    found = _VANCOUVER.fullmatch(text.strip())
+    if not found or fold(found[1]) in COMPANIES or fold(found[1]) in INSTITUTION_WORDS:
+        return None
+    return fold(found[1]) if fold(found[2]) in _ORG_ABBREVIATIONS else None
+
+
 def _listed(words: list[str]) -> str:
     return ", ".join(dict.fromkeys(fold(w) for w in words))
 
@@ -378,6 +434,8 @@ def _listed(words: list[str]) -> str:
 def may_repeat_a_sponsor(name: str) -> bool:
     """The name has no degree word and is one word once titles are dropped: the tests of
     ``_sponsor_alias`` that look at the name alone."""
+    if _initials_after_surname(name):
+        return True
     if any(w in DEGREES for w in fold(name).replace(".", "").split()):
         return False
     return " " not in name_key(name)
@@ -388,6 +446,8 @@ def _sponsor_alias(name: str, degrees: str | None, organizations: list[str]) -> 
     words ("Puma" for "Puma Biotechnology Inc"); never a person-named sponsor ("Tian Yi Zhang")."""
     if degrees or not may_repeat_a_sponsor(name):
         return None
+    if surname := _initials_after_surname(name):  # "Roche SA" for "F. Hoffmann-La Roche"
+        return next((o for o in organizations if surname in name_tokens(o)), None)
     key = name_key(name)
     for organization in organizations:
         kind = not_a_person(organization)

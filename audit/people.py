@@ -15,6 +15,10 @@ An entry that names no person (``no_person``, placeholder-contact's judgement: a
 a role, "TBD") is nobody and links nobody. An entry without a name joins the person of its email
 address (``everyone``); it has no spelling.
 
+Two names with no word in common and no two words alike (``may_be_one_person``) are clearly
+different people: ``addresses_of_others`` finds an address given for such people when it spells
+one's name (the shared-email rule).
+
 How a person's name is written, and misspelled, is ``audit.spellings``'s part.
 """
 
@@ -25,7 +29,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import groupby
+from itertools import combinations, groupby
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -36,6 +40,7 @@ from rapidfuzz import fuzz
 from audit.frames import cells, components, each_distinct, value
 from audit.names import (
     ORG_WORDS,
+    WORD_SIMILARITY,
     email_name_key,
     fold,
     may_repeat_a_sponsor,
@@ -43,9 +48,10 @@ from audit.names import (
     name_tokens,
     not_a_person,
     not_a_person_in_record,
+    same_name,
     word_set,
 )
-from audit.spellings import Spelling, misspellings, spellings
+from audit.spellings import Spelling, misspellings, same_word, spellings
 from audit.tables import Tables
 
 INSTITUTION_SIMILARITY = 90  # token_set_ratio of the institutions' distinctive words
@@ -496,3 +502,82 @@ def reach(tables: Tables, seeds: np.ndarray) -> np.ndarray:
     result = np.zeros(len(tables.people), dtype=bool)
     result[positions[found]] = True
     return result
+
+
+# --- one address, different people -------------------------------------------------------
+
+OWNER_WORD = 4  # a name word the address spells must be this long to say whose it is
+
+
+def may_be_one_person(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two names (``names.name_tokens``) may be one person's: they share a word, or
+    have two words alike (a misspelling, a transliteration, a nickname: ``same_word``).
+    Names with no common or similar word are clearly different people."""
+    return same_name(a, b) or any(
+        x == y or same_word(x, y) or fuzz.ratio(x, y) >= WORD_SIMILARITY for x in a for y in b
+    )
+
+
+@dataclass
+class SharedAddress:
+    """An email address given for clearly different people, one of whom it spells the name
+    of (``owner``); ``others``: the entries of each other person."""
+
+    address: str
+    owner: list[Entry]
+    others: list[list[Entry]]
+
+
+def _full_name(entry: Entry) -> bool:
+    return len([t for t in entry.tokens if len(t) > 1]) >= 2
+
+
+def _spells(local: str, tokens: tuple[str, ...], shortest: int) -> bool:
+    return any(len(t) >= shortest and t in local for t in tokens)
+
+
+def addresses_of_others(tables: Tables) -> list[SharedAddress]:
+    """Addresses given for two or more clearly different people (``may_be_one_person``),
+    each with a full name (two words), when the address spells a name word of exactly one
+    of them ("sangeeta.pathak@..." for "Sangeeta Pathak" and "Rajesh Saxena"): the address
+    is that person's, and the others' entries give someone else's. An address that spells
+    nobody's name (a study or department mailbox, "research@...", "55815147@qq.com") may
+    serve several people and is left out, as are entries that name no person."""
+    rows = named(tables)
+    rows = rows[rows["email"].notna()]
+    rows = rows[rows.groupby("email")["key"].transform("nunique") > 1]
+    if rows.empty:
+        return []
+    rows = rows[np.array([kind is None for kind in no_person(tables, rows.index)], dtype=bool)]
+    found = []
+    entries = sorted(_entries(tables, rows), key=lambda e: (e.email or "", e.row))
+    for address, group in groupby(entries, key=lambda e: e.email or ""):
+        people = [e for e in group if _full_name(e)]
+        if len({e.key for e in people}) < 2:
+            continue
+        pairs = [
+            (i, j)
+            for i, j in combinations(range(len(people)), 2)
+            if may_be_one_person(people[i].tokens, people[j].tokens)
+        ]
+        labels = components(len(people), [np.array(pairs, dtype=int).reshape(-1, 2).T])
+        persons = [[people[i] for i in part] for part in _parts(labels)]
+        if len(persons) < 2:
+            continue
+        local = re.sub(r"[^a-z]", "", fold(address.split("@", 1)[0]))
+        owners = [p for p in persons if any(_spells(local, e.tokens, OWNER_WORD) for e in p)]
+        if len(owners) != 1:
+            continue
+        others = [p for p in persons if p is not owners[0]]
+        if any(_spells(local, e.tokens, 3) for p in others for e in p):
+            continue
+        found.append(SharedAddress(address, owners[0], others))
+    return found
+
+
+def _parts(labels: np.ndarray) -> list[list[int]]:
+    """The positions of each label, in order of first position."""
+    parts: dict[int, list[int]] = {}
+    for i, label in enumerate(labels.tolist()):
+        parts.setdefault(label, []).append(i)
+    return list(parts.values())

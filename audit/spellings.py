@@ -4,11 +4,14 @@ and the groups of spellings that differ by a misspelled word.
 Entries whose names are equal up to order and spacing are one spelling (``names.same_name``);
 an email that reads as a name that no spelling is adds one. Misspellings are spellings that
 differ in one similar word (``names.spelling_difference``): order, case, titles, degrees,
-initials, missing name parts and umlaut spellings never are.
+initials, missing name parts and umlaut spellings never are, and neither are two
+transliterations of one name ("Tereshchenko" / "tereshenko", "Davoodian" / "davoudian",
+"Elashmawy" / "elashmawi", "Masoumeh" / "masoume") or a nickname ("Josh" / "Joshua").
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -72,13 +75,56 @@ def email_words(email: str) -> tuple[str, ...]:
     return tuple(email_name_tokens(email))
 
 
+# Nicknames and national forms of one first name spelled near enough to pass for a misspelling
+# (``names.WORD_SIMILARITY``); "Mike" and "Michael" never do.
+_NICKNAMES = {
+    frozenset(pair)
+    for pair in (
+        ("josh", "joshua"),
+        ("tony", "antony"),
+        ("kathy", "kathryn"),
+        ("nathan", "nathaniel"),
+        ("christoph", "christopher"),
+        ("bill", "billy"),
+        ("john", "johnny"),
+        ("jack", "jackie"),
+        ("jack", "jacky"),
+        ("rick", "ricky"),
+        ("steve", "stevie"),
+    )
+}
+# One sound written two ways by transliteration conventions, word by word: Russian "shch" /
+# "sh", Persian and Arabic "oo" / "ou" / "u", a final "y" / "ey" / "i", a final "h" after a
+# vowel (Persian "Masoumeh" / "Masoume").
+_TRANSLITERATIONS = (
+    (re.compile(r"shch"), "sh"),
+    (re.compile(r"oo|ou"), "u"),
+    (re.compile(r"(?:ey|y)$"), "i"),
+    (re.compile(r"(?<=[aeiou])h$"), ""),
+)
+
+
+@lru_cache(maxsize=1 << 12)
+def _transliterated(word: str) -> str:
+    for pattern, replacement in _TRANSLITERATIONS:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+def same_word(x: str, y: str) -> bool:
+    """Two words of a name that are one name: transliterations of it, or a nickname."""
+    return _transliterated(x) == _transliterated(y) or frozenset((x, y)) in _NICKNAMES
+
+
 def difference(a: Spelling, b: Spelling) -> tuple[str, str] | None:
-    """The differing word of two spellings, the email one (if any) second."""
+    """The differing word of two spellings, the email one (if any) second; None when the two
+    differ only by a transliteration or a nickname (``same_word``)."""
     if a.from_email and b.from_email:
         return None
     if a.from_email:
         a, b = b, a
-    return spelling_difference(a.tokens, b.tokens, email=bool(b.from_email))
+    found = spelling_difference(a.tokens, b.tokens, email=bool(b.from_email))
+    return None if found is None or same_word(*found) else found
 
 
 def misspellings(written: list[Spelling]) -> list[list[Spelling]]:

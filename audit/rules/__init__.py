@@ -24,6 +24,7 @@ from audit.tables import Tables
 RULE_MODULES = (
     "contact_name_mismatch",
     "placeholder_contact",
+    "shared_email",
     "stale_unknown_status",
     "stale_active_status",
     "stale_estimated_date",

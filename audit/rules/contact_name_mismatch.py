@@ -18,8 +18,11 @@ they agree in every word but one, and that word is at least four letters long an
 similar ("zhongming" vs "zhongmin", "Fritsch" vs "Fritsche"). Not reported: differences of
 case, accents, punctuation, spacing ("Mc Call"), titles and degrees ("Dr.", "MD", "MSc-MD"),
 name order ("wang congrong" = "Congrong Wang"), German umlauts ("Wössmann" = "Woessmann"),
-missing initials or name parts ("Pilar Palomo" vs "Pilar M Palomo Moraleda"), and different
-names behind one shared mailbox (an office address used by several investigators).
+missing initials or name parts ("Pilar Palomo" vs "Pilar M Palomo Moraleda"), transliterations
+of one name ("Tereshchenko" / "tereshenko", "Davoodian" / "davoudian", "Elashmawy" /
+"elashmawi", "Masoumeh" / "masoume"), nicknames ("Josh" / "Joshua"), and different names behind
+one shared mailbox (an office address used by several investigators; shared-email reports an
+address evidently belonging to one of them).
 
 A name that differs in one word from its own email address when no second spelling exists
 ("Daniel Fortan", email daniel.forton@...) is reported at ``info``: the address may be the

@@ -11,25 +11,31 @@ person's name, recognized with word lists:
 * a role used as a name: "Study Director", "Study Coordinator", "Medical Monitor", "Site
   Contact", "Use Central Contact", "Principal Investigator", "Bayer Study Director";
 * a placeholder ("TBD", "N/A", "Site 202"), contact details or a code instead of a name ("Call
-  1-877-CTLILLY ...", "www.coptrin.dk"), several people in one entry ("Liu Hua/Wang Qian"), or
-  nothing left once titles and degrees are removed ("MD", "Dr.");
+  1-877-CTLILLY ...", "www.coptrin.dk"), several people in one entry ("Liu Hua/Wang Qian",
+  "Jian Bo and Chuanzhu Li", or a comma list of full names: "Hongzhou Lu, Xiaorong Chen",
+  "Zhang DY, Huang CL, Cao B"), or nothing left once titles and degrees are removed ("MD",
+  "Dr.");
 * a one-word name that is the record's sponsor or collaborator without its company words
   ("Puma" for the sponsor "Puma Biotechnology Inc"); a sponsor that is itself a person's name
   never counts.
 
 A person with a job title is a person: "Tone Melan, Nurse", "Pankit Vachhani, Site 109",
-"Jatin Shah Chief Medical Officer" and "Project management, Diane Egger-Adam" are not
-reported, and neither is a contact with no name at all (null), known only by its email or
-phone: it puts nothing in the name field. Identical entries of one record (the same "Study
-Coordinator" at 103 sites) make one finding.
+"Jatin Shah Chief Medical Officer", "Afroze Khan, MBBS MRCS" and "Project management, Diane
+Egger-Adam" are not reported, nor is a name in "Surname, Given name" or Vancouver style
+("Mikaili, haleh", "Spector SA": initials that read as a company form, unless the record's
+sponsor bears that word), and neither is a contact with no name at all (null), known only
+by its email or phone: it puts nothing in the name field. Identical entries of one record
+(the same "Study Coordinator" at 103 sites) make one finding.
 
 Severity: ``warning`` for an empty name, a placeholder or contact details; and for an
-organization, role or list of people given as an official, investigator or scientific contact,
-or as a contact with neither email nor phone: nobody accountable is named and nobody can be
-reached. ``info`` for several people in one central, public or site contact that has an email
-or phone: it can be split into one entry per person. An organization or role given as such a
-contact is not reported: a help desk that answers is an accepted sponsor practice, and the
-registry names no person a curator could enter instead.
+organization, role or list of people given as an official or investigator, or as a contact with
+neither email nor phone: nobody accountable is named and nobody can be reached. ``info`` for
+several people in one central, public, scientific or site contact that has an email or phone:
+it can be split into one entry per person. An organization or role given as such a contact is
+not reported: a help desk that answers is an accepted sponsor practice, and the registry names
+no person a curator could enter instead. That holds for ICTRP's scientific contact too, which
+for ClinicalTrials.gov trials is the central contact ("Volunteer Recruitment Coordinator",
+vaccinetrials@...).
 
 Why it matters: the overall official is the person accountable for the trial; a company or
 "Study Director" there defeats the field. Organizations listed as people inflate investigator
@@ -57,7 +63,8 @@ from audit.people import no_person
 from audit.rules import Context, rule
 from audit.tables import Tables
 
-CONTACT_ROLES = {"CENTRAL_CONTACT", "SITE_CONTACT", "PUBLIC_CONTACT"}
+# Contacts, whom a reader writes to; an official or investigator is the person accountable.
+CONTACT_ROLES = {"CENTRAL_CONTACT", "SITE_CONTACT", "PUBLIC_CONTACT", "SCIENTIFIC_CONTACT"}
 NO_NAME = {"empty", "placeholder", "contact details"}
 _WHAT = {
     "empty": "has no name once titles and degrees are removed",
