@@ -1,4 +1,5 @@
-"""Command line: ``audit normalize``, ``run``, ``gate``, ``rules``, ``synth`` (``python -m audit``).
+"""Command line: ``audit normalize``, ``run``, ``gate``, ``check``, ``rules``, ``synth``
+(``python -m audit``).
 
 Exit codes: 0 clean, 1 findings at error severity (or, for normalize, files that failed),
 2 when the command could not do its job (bad arguments, unreadable input, a crash).
@@ -219,6 +220,21 @@ def cmd_gate(args: argparse.Namespace) -> int:
     return verdict.exit_code
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """The pre-commit hook's command: record and trial checks of the given files only."""
+    from audit.staged import check_files, print_findings
+
+    folders = {path.parent for path in args.files} or {Path(".")}
+    try:
+        config = find_config(sorted(folders)[0], args.expectations)
+    except ConfigError as error:
+        print(f"audit check: {error}", file=sys.stderr)
+        return EXIT_INCOMPLETE
+    checked = check_files(args.files, config, args.as_of)
+    print_findings(checked)
+    return checked.exit_code
+
+
 def cmd_rules(args: argparse.Namespace) -> int:
     """Print the catalogue: every finding id with its origin, scope, severity and doc."""
     from audit.catalogue import unknown_id
@@ -421,6 +437,31 @@ def parser() -> argparse.ArgumentParser:
         help="lowest severity of a new finding that fails the gate (default: error)",
     )
     gate.set_defaults(handler=cmd_gate)
+
+    check = commands.add_parser(
+        "check",
+        help="check some record files on their own (the pre-commit hook)",
+        description="Read the given record files (JSON schema) and run the pandera models, "
+        "the record rules and the trial rules on them with the other records of their trials "
+        "in the same folder; print the findings about them. The GX suites and the cross-trial "
+        "rules need the whole corpus (audit run). Exit 0: no error finding; 1: error "
+        "findings; 2: a check could not run.",
+    )
+    check.add_argument("files", nargs="*", type=Path, metavar="FILE", help="record files")
+    check.add_argument(
+        "--expectations",
+        type=Path,
+        metavar="DIR",
+        help="folder of rules.yaml and waivers.yaml (default: found as for audit run)",
+    )
+    check.add_argument(
+        "--as-of",
+        type=_date,
+        default=date.today(),
+        metavar="DATE",
+        help="date (YYYY-MM-DD) every time-based rule measures from (default: today)",
+    )
+    check.set_defaults(handler=cmd_check)
 
     rules = commands.add_parser(
         "rules", help="print every finding id (the catalogue) and its documentation"

@@ -440,3 +440,10 @@ def _in_file_order(old: pd.DataFrame, new: pd.DataFrame, order: pd.Index) -> pd.
         pieces += [old.iloc[done:cut], new.iloc[start:end]]
         done = cut
     return pd.concat([*pieces, old.iloc[done:]], ignore_index=True)
+
+
+def load_files(root: Path, names: list[str]) -> Corpus:
+    """Tables of these record files of ``root`` only (read as a cold run reads them), and
+    findings for those that cannot be read."""
+    parsed = _parse_files(root, names, False)
+    return Corpus(Tables(**parsed.frames), parsed.readable, parsed.findings, parsed.unreadable)

@@ -23,7 +23,7 @@ from audit.catalogue import Entry, declared
 from audit.config import Config
 from audit.corpus import load_changes, load_corpus
 from audit.findings import Finding, finding, sorted_findings
-from audit.incremental import Incremental
+from audit.incremental import Affected, Incremental
 from audit.load import RecordError, parse_record
 from audit.policy import PolicyError, load_policy
 from audit.progress import MIN_ITEMS
@@ -191,13 +191,24 @@ def full_catalogue() -> dict[str, Entry]:
     return declared()
 
 
-def _affected(checks: Incremental, rule: Rule) -> Callable[[], set[str] | None] | None:
+def _affected(checks: Incremental, rule: Rule) -> Affected | None:
     """What a rule must re-check in an incremental run (None: everything)."""
     if rule.scope == "record":
         return checks.changed_files
     if rule.scope == "trial":
         return checks.trial_files
+    if rule.focus is not None:
+        focus = rule.focus
+        return lambda: checks.focus_scope(f"rule:{rule.id}", focus)
     if rule.blocks is not None:
+        blocks = rule.blocks
+        return lambda: checks.block_files(rule.id, blocks)
+    return None
+
+
+def _prime(checks: Incremental, rule: Rule) -> Callable[[], object] | None:
+    """What a full run of a rule prepares for the next incremental run: its blocks' keys."""
+    if rule.scope == "corpus" and rule.focus is None and rule.blocks is not None:
         blocks = rule.blocks
         return lambda: checks.block_files(rule.id, blocks)
     return None
@@ -212,6 +223,7 @@ def _run_rules_safely(checks: Incremental, as_of: date, problems: list[str]) -> 
                 as_of.isoformat(),
                 lambda tables, rule=rule: run_rules(tables, as_of, [rule]),
                 _affected(checks, rule),
+                _prime(checks, rule),
             )
         except Exception as error:  # a crashing rule must fail the audit, not vanish
             detail = "".join(traceback.format_exception_only(error)).strip()

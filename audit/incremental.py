@@ -8,6 +8,10 @@ records only:
 
 * pandera models and ``record`` rules judge one record at a time: the changed files;
 * ``trial`` rules: every record of a trial id a changed file names, before or after the change;
+* ``corpus`` rules with a ``Focus`` (contact-name-mismatch): the groups of linked entries (its
+  persons) that a changed file's entries belong to, before or after the change, whole; the
+  check runs on their records, and of its findings only those about these groups replace the
+  cached ones (``Scope``);
 * ``corpus`` rules with blocking keys: every record reached from a changed file's keys (old
   and new) through records sharing keys; the keys are cached per file (for one state of the
   tables), so only changed records are keyed again;
@@ -26,6 +30,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +41,23 @@ import pandas as pd
 from audit.corpus import Corpus, code_id
 from audit.findings import Finding, as_dict, from_dict
 from audit.record import atomic_write
+from audit.rules import Focus
 from audit.tables import Tables
 
 Check = Callable[[Tables], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a warm run re-checks for a rule with a ``Focus``: the check runs on ``files``; of
+    its findings and of the cached ones, those the re-check decides (``owns``) come from the
+    re-check, the others from the cache."""
+
+    files: set[str]
+    owns: Callable[[Finding], bool]
+
+
+Affected = Callable[[], "set[str] | Scope | None"]
 
 
 class Incremental:
@@ -73,13 +92,15 @@ class Incremental:
         name: str,
         stamp: str,
         check: Check,
-        affected: Callable[[], set[str] | None] | None,
+        affected: Affected | None,
+        prime: Callable[[], object] | None = None,
     ) -> list[Finding]:
         """Findings of one check over the corpus's tables; ``affected`` gives the record
-        files to re-check, or None when the check had better run in full (no ``affected``:
-        the check always runs in full)."""
+        files to re-check (or a ``Scope``), or None when the check had better run in full (no
+        ``affected``: the check always runs in full). ``prime``, when the check ran in full,
+        prepares the next run (keys its blocks)."""
         with self._timed(name):
-            found = self._findings(name, stamp, check, affected)
+            found = self._findings(name, stamp, check, affected, prime)
         # Kept only when the check completed: a crashed check runs in full next time.
         self.kept[name] = {"stamp": stamp, "findings": [as_dict(f) for f in found]}
         return found
@@ -93,7 +114,12 @@ class Incremental:
             self.seconds[name] = round(time.perf_counter() - started, 3)
 
     def _findings(
-        self, name: str, stamp: str, check: Check, affected: Callable[[], set[str] | None] | None
+        self,
+        name: str,
+        stamp: str,
+        check: Check,
+        affected: Affected | None,
+        prime: Callable[[], object] | None,
     ) -> list[Finding]:
         tables = self.corpus.tables
         prior = self.saved.get(name)
@@ -111,11 +137,16 @@ class Incremental:
         if not usable:
             self.rechecked[name] = None
             found = check(tables)
-            if affected is not None and self.folder is not None and not self.readonly:
-                affected()  # keys blocks for the next run
+            if prime is not None and self.folder is not None and not self.readonly:
+                prime()  # keys blocks for the next run
         elif (files := affected()) is None:  # the change reaches most records
             self.rechecked[name] = None
             found = check(tables)
+        elif isinstance(files, Scope):
+            self.rechecked[name] = len(files.files)
+            before = [from_dict(item) for item in prior["findings"]]
+            fresh = check(self.subset(files.files)) if files.files else []
+            found = [f for f in before if not files.owns(f)] + [f for f in fresh if files.owns(f)]
         else:
             self.rechecked[name] = len(files)
             kept = [
@@ -147,6 +178,26 @@ class Incremental:
             trials |= set(change.previous.studies["trial_id"].dropna())
         linked = studies["record_file"][studies["trial_id"].isin(list(trials))]
         return files | set(linked)
+
+    def focus_scope(self, name: str, focus: Focus) -> Scope | None:
+        """The entries a change reaches by the rule's links (``Focus``), and the records they
+        are in; None when that is more than half of the records, or when a cached finding
+        cannot be placed."""
+        change = self.corpus.change
+        prior = self.saved.get(name) or {"findings": []}
+        if change is None or any(focus.anchor(from_dict(f)) is None for f in prior["findings"]):
+            return None
+        files = self.changed_files()
+        reached = focus.reach(self.corpus.tables, files, change.previous)
+        chosen = files | {file for file, _ in reached}
+        if len(chosen) > len(self.corpus.files) // 2:
+            return None
+
+        def owns(found: Finding) -> bool:
+            at = focus.anchor(found)
+            return at is None or at[0] in files or at in reached
+
+        return Scope(chosen, owns)
 
     def block_files(self, name: str, blocks: Callable[[Tables], pd.DataFrame]) -> set[str] | None:
         """The changed files and every record linked to them through shared blocking keys,

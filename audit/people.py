@@ -461,6 +461,49 @@ def _nameless(tables: Tables) -> list[Entry]:
     ]
 
 
+# --- the persons of some entries, for incremental runs -----------------------------------
+
+
+def reach(tables: Tables, seeds: np.ndarray) -> np.ndarray:
+    """Which people rows belong to the person of a ``seeds`` row (a boolean per people row;
+    seeds included), found without linking the whole corpus: each round links the rows found
+    so far with every row sharing a name key, an email name or an address with them (every
+    link runs through one of these exact keys, the institutions are compared after: a new
+    kind of link must bring its key here) and keeps the rows of their persons. Entries that
+    name no person are linked here too, so the rows found may be more than the persons'."""
+    rows = named(tables)
+    count = len(rows)
+    positions = rows.index.to_numpy()
+    found = np.asarray(seeds, dtype=bool)[positions]
+    keys = pd.concat([rows["key"], rows["email_key"]], ignore_index=True)
+    codes = pd.factorize(keys)[0]
+    key, local = codes[:count], np.where(rows["email_key"].to_numpy() == "", -1, codes[count:])
+    email = pd.factorize(rows["email"])[0]
+    files = tables.people["record_file"].iloc[positions]
+    # The institutions of a row pool those of the rows of its name in its record: a row is
+    # linked with all of them.
+    pooled = pd.factorize(files.astype(str) + "\x00" + rows["key"].to_numpy().astype(str))[0]
+    while True:
+        names = np.zeros(len(codes) + 1, dtype=bool)
+        names[key[found]] = names[local[found]] = True
+        names[-1] = False
+        addresses = np.zeros(email.max(initial=-1) + 2, dtype=bool)
+        addresses[email[found]] = True
+        addresses[-1] = False
+        near = found | names[key] | names[local] | addresses[email]
+        near |= np.isin(pooled, pooled[near])
+        chosen = np.flatnonzero(near)
+        labels = _link(_entries(tables, rows.iloc[chosen]))
+        grown = np.zeros(count, dtype=bool)
+        grown[chosen[np.isin(labels, labels[found[chosen]])]] = True
+        if (grown == found).all():
+            break
+        found = grown
+    result = np.zeros(len(tables.people), dtype=bool)
+    result[positions[found]] = True
+    return result
+
+
 # --- one address, different people -------------------------------------------------------
 
 OWNER_WORD = 4  # a name word the address spells must be this long to say whose it is

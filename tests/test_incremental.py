@@ -41,6 +41,10 @@ def edit(path: Path, change) -> None:
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+def rename(path: Path, name: str) -> None:
+    edit(path, lambda r: r["people"][0].update(name=name))
+
+
 def with_people(records: Path) -> list[Path]:
     return [p for p in sorted(records.glob("*.json")) if json.loads(p.read_text())["people"]]
 
@@ -79,7 +83,7 @@ def test_warm_run_rechecks_only_changed_records_and_equals_a_cold_run(records, t
     )
 
 
-def test_a_misspelling_links_records_through_blocks(records, tmp_path):
+def test_a_misspelling_links_records_through_a_person(records, tmp_path):
     """Renaming a person to a one-letter variant of someone in another record must bring a
     contact-name-mismatch that involves the other, unchanged record."""
     cache = tmp_path / "cache"
@@ -98,12 +102,142 @@ def test_a_misspelling_links_records_through_blocks(records, tmp_path):
     assert findings_json(warm) == findings_json(cold)
     mismatches = [f for f in warm.findings if f.rule == "contact-name-mismatch"]
     assert any({first.name, second.name} <= set(f.record_files) for f in mismatches)
-    assert 1 <= warm.rechecked["rule:contact-name-mismatch"] < len(list(records.glob("*.json")))
-    # The blocking keys are kept for the tables' current state only.
-    [keys] = cache.glob("blocks-contact-name-mismatch-*.parquet")
-    assert keys.name.endswith(
-        f"-{json.loads((cache / 'index.json').read_text())['generation']}.parquet"
+    assert 2 <= warm.rechecked["rule:contact-name-mismatch"] < len(list(records.glob("*.json")))
+
+
+def test_people_edits_keep_warm_findings_equal_to_cold(records, tmp_path):
+    """Edits that merge, split, rename and remove persons: every contact-name-mismatch
+    finding of a person touched is recomputed, the others are kept."""
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    cold = audit(records, None)
+    named = [
+        f for f in cold.findings if f.rule == "contact-name-mismatch" and len(f.record_files) > 1
+    ]
+    assert named, "the synthetic corpus should have misspelled people across records"
+    files = {f.record_files[0] for f in named[:3]}
+    for name in sorted(files)[:2]:  # drop the email and affiliation: may split the person
+        edit(
+            records / name,
+            lambda r: [p.update(email=None, affiliation="Nowhere Else") for p in r["people"]],
+        )
+    people = with_people(records)
+    edit(people[-1], lambda r: r["people"][0].update(name=r["people"][0]["name"] + "x"))
+    moved = json.loads(people[-2].read_text())["people"][0]
+    edit(people[-3], lambda r: r["people"].append(moved))  # may merge two persons
+    people[-4].unlink()
+    warm = audit(records, cache)
+    assert findings_json(warm) == findings_json(audit(records, None))
+    assert warm.rechecked["rule:contact-name-mismatch"] < len(list(records.glob("*.json"))) // 2
+
+
+def _liu(n: int, city: str, email: str | None = None) -> dict:
+    from conftest import valid_record
+
+    from audit.record import person
+
+    email = email or f"liu{n}@{city.lower()}-med.cn"
+    return valid_record(
+        f"NCT0000000{n}",
+        people=[
+            person(
+                "Zhongming Liu",
+                "PRINCIPAL_INVESTIGATOR",
+                [],
+                email,
+                None,
+                f"{city} Medical University Cancer Hospital",
+            )
+        ],
     )
+
+
+CITIES = ("Harbin", "Lanzhou", "Kunming", "Urumqi", "Hohhot", "Xining", "Nanning", "Guiyang")
+
+
+def test_a_common_name_does_not_chain_the_corpus(tmp_path):
+    """Eight trials name a Zhongming Liu, each at another institution: eight people. A change to
+    one re-checks that one record, not the eight that share the name."""
+    from conftest import write_records
+
+    records = write_records(
+        tmp_path / "records",
+        {f"NCT0000000{n}.ctgov-api.json": _liu(n, city) for n, city in enumerate(CITIES)},
+    )
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    edit(
+        records / "NCT00000003.ctgov-api.json", lambda r: r["people"][0].update(name="Zhongmin Liu")
+    )
+    warm = audit(records, cache)
+    assert warm.rechecked["rule:contact-name-mismatch"] == 1
+    assert warm.rechecked["pandera"] == 1
+    assert findings_json(warm) == findings_json(audit(records, None))
+    assert not [f for f in warm.findings if f.rule == "contact-name-mismatch"]
+
+
+def test_a_change_rechecks_the_whole_person_and_nobody_else(tmp_path):
+    """Three trials name the Harbin Zhongming Liu, five others elsewhere: misspelling one
+    Harbin entry re-checks the three Harbin records and finds the misspelling."""
+    from conftest import write_records
+
+    cities = ("Harbin", "Harbin", "Harbin", *CITIES[1:6])
+    records = write_records(
+        tmp_path / "records",
+        {
+            f"NCT0000000{n}.ctgov-api.json": _liu(
+                n, city, "zm.liu@harbin-med.cn" if city == "Harbin" else None
+            )
+            for n, city in enumerate(cities)
+        },
+    )
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    edit(
+        records / "NCT00000001.ctgov-api.json", lambda r: r["people"][0].update(name="Zhongmin Liu")
+    )
+    warm = audit(records, cache)
+    assert warm.rechecked["rule:contact-name-mismatch"] == 3
+    assert findings_json(warm) == findings_json(audit(records, None))
+    [mismatch] = [f for f in warm.findings if f.rule == "contact-name-mismatch"]
+    assert set(mismatch.record_files) == {f"NCT0000000{n}.ctgov-api.json" for n in range(3)}
+    # Undoing it re-checks the same three and drops the finding.
+    edit(
+        records / "NCT00000001.ctgov-api.json",
+        lambda r: r["people"][0].update(name="Zhongming Liu"),
+    )
+    warm = audit(records, cache)
+    assert warm.rechecked["rule:contact-name-mismatch"] == 3
+    assert not [f for f in warm.findings if f.rule == "contact-name-mismatch"]
+    assert findings_json(warm) == findings_json(audit(records, None))
+
+
+def test_an_address_linking_two_people_merges_them_in_a_warm_run(tmp_path):
+    """A new record gives the Lanzhou Zhongmin Liu the Harbin Zhongming Liu's address: one person of
+    two spellings, across three records, two of them unchanged."""
+    from conftest import write_records
+
+    records = write_records(
+        tmp_path / "records",
+        {f"NCT0000000{n}.ctgov-api.json": _liu(n, city) for n, city in enumerate(CITIES)},
+    )
+    edit(
+        records / "NCT00000001.ctgov-api.json", lambda r: r["people"][0].update(name="Zhongmin Liu")
+    )
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    new = _liu(9, "Lanzhou", email="liu0@harbin-med.cn")
+    new["people"][0]["name"] = "Zhongmin Liu"
+    write_records(records, {"NCT00000009.ctgov-api.json": new})
+    warm = audit(records, cache)
+    assert findings_json(warm) == findings_json(audit(records, None))
+    [mismatch] = [f for f in warm.findings if f.rule == "contact-name-mismatch"]
+    assert set(mismatch.record_files) == {
+        "NCT00000000.ctgov-api.json",
+        "NCT00000001.ctgov-api.json",
+        "NCT00000009.ctgov-api.json",
+    }
+    assert warm.rechecked["rule:contact-name-mismatch"] == 3
 
 
 def test_changing_trial_id_moves_findings_between_trials(records, tmp_path):
@@ -142,9 +276,10 @@ def test_a_damaged_findings_cache_is_ignored(records, tmp_path):
     assert findings_json(warm) == findings_json(audit(records, None))
 
 
-def test_blocks_reaching_most_records_run_the_rule_in_full(tmp_path):
-    """Six trials share one investigator: a change to one reaches them all through the name,
-    so contact-name-mismatch runs over everything instead of a subset as large."""
+def test_a_person_in_most_records_runs_the_rule_in_full(tmp_path):
+    """Six trials name one investigator (one address): a change to one reaches them all
+    through the person, so contact-name-mismatch runs over everything instead of a subset as
+    large."""
     from conftest import valid_record, write_records
 
     from audit.record import person
@@ -153,14 +288,14 @@ def test_blocks_reaching_most_records_run_the_rule_in_full(tmp_path):
         tmp_path / "records",
         {
             f"NCT0000000{n}.ctgov-api.json": valid_record(
-                f"NCT0000000{n}", people=[person("Wei Wang", "CENTRAL_CONTACT", [], f"w{n}@x.org")]
+                f"NCT0000000{n}", people=[person("Wei Wang", "CENTRAL_CONTACT", [], "w@x.org")]
             )
             for n in range(6)
         },
     )
     cache = tmp_path / "cache"
     audit(records, cache)
-    edit(records / "NCT00000003.ctgov-api.json", lambda r: r["people"][0].update(name="Wei Wnag"))
+    rename(records / "NCT00000003.ctgov-api.json", "Wei Whang")
     warm = audit(records, cache)
     assert warm.rechecked["rule:contact-name-mismatch"] is None
     assert warm.rechecked["pandera"] == 1

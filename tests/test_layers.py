@@ -42,6 +42,7 @@ LAYER_OF = {
     "audit.policy": "pipeline",
     "audit.waivers": "pipeline",
     "audit.gate": "pipeline",
+    "audit.staged": "pipeline",
     "audit.report": "report",
     "audit.cli": "entry",
     "audit.bench": "entry",

@@ -61,6 +61,21 @@ SCOPES = ("record", "trial", "corpus")
 
 
 @dataclass(frozen=True)
+class Focus:
+    """How an incremental run confines a corpus rule whose findings are groups of linked
+    entries (a person's): ``reach(tables, changed, previous)`` gives the entries, as (record
+    file, index), of every group a changed file's entry belongs to, now (``tables``) or before
+    (``previous``: the rows the changed files had), whole; ``anchor(finding)`` names one entry
+    of a finding's group (None: the finding cannot be placed, the rule runs in full). The
+    rule's findings whose anchor is reached are re-computed on the records of the reached
+    entries; the others are kept. Unlike blocks, this follows links, not shared keys: one
+    common name does not chain the corpus."""
+
+    reach: Callable[[Tables, set[str], Tables], set[tuple[str, int]]]
+    anchor: Callable[[Finding], tuple[str, int] | None]
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     severity: str
@@ -68,6 +83,7 @@ class Rule:
     check: Check
     doc: str
     blocks: Blocks | None = None
+    focus: Focus | None = None
 
     @property
     def summary(self) -> str:
@@ -78,12 +94,17 @@ _REGISTRY: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, *, severity: str, scope: str, blocks: Blocks | None = None
+    rule_id: str,
+    *,
+    severity: str,
+    scope: str,
+    blocks: Blocks | None = None,
+    focus: Focus | None = None,
 ) -> Callable[[Check], Check]:
     """Register a check. ``scope`` is ``record`` (its findings about a record depend on that
     record alone), ``trial`` (on the records of one trial id) or ``corpus`` (across trials);
-    a corpus rule may give ``blocks`` so that an incremental run re-checks only the records
-    linked to a changed one."""
+    a corpus rule may give ``blocks`` or a ``focus`` so that an incremental run re-checks only
+    the records linked to a changed one."""
     if severity not in SEVERITIES:
         raise ValueError(f"{rule_id}: severity {severity!r} is not one of {SEVERITIES}")
     if scope not in SCOPES:
@@ -93,7 +114,7 @@ def rule(
         module = inspect.getmodule(check)
         doc = inspect.cleandoc(module.__doc__ or "") if module else ""
         declare(rule_id, origin="rule", scope=scope, severity=severity, doc=doc)
-        _REGISTRY[rule_id] = Rule(rule_id, severity, scope, check, doc, blocks)
+        _REGISTRY[rule_id] = Rule(rule_id, severity, scope, check, doc, blocks, focus)
         return check
 
     return register

@@ -49,8 +49,9 @@ import pandas as pd
 
 from audit.findings import Finding
 from audit.names import same_name
-from audit.people import Entry, named, spelled_several_ways
-from audit.rules import Context, rule
+from audit.people import Entry, spelled_several_ways
+from audit.people import reach as people_reach
+from audit.rules import Context, Focus, rule
 from audit.spellings import Spelling, difference, email_words
 from audit.tables import Tables
 
@@ -130,21 +131,49 @@ def _finding(ctx: Context, group: list[Spelling]) -> Finding:
     )
 
 
-def blocks(tables: Tables) -> pd.DataFrame:
-    """Blocking keys: each person's name key, email address and the name its email reads as.
-    Every link people.py makes (and so every finding) runs through records sharing one."""
-    rows = named(tables)
-    files = tables.people["record_file"].iloc[rows.index].to_numpy(dtype=object)
-    keys = [
-        pd.DataFrame({"record_file": files, "block": "n:" + rows["key"]}),
-        pd.DataFrame({"record_file": files, "block": "e:" + rows["email"]}),
-        pd.DataFrame({"record_file": files, "block": "n:" + rows["email_key"]}),
-    ]
-    found = pd.concat(keys, ignore_index=True).dropna()
-    return found[~found["block"].isin(["n:", "e:"])].drop_duplicates(ignore_index=True)
+_BEFORE = "\x00before/"  # marks the rows changed files had before, beside their rows now
 
 
-@rule("contact-name-mismatch", severity="warning", scope="corpus", blocks=blocks)
+def reach(tables: Tables, changed: set[str], previous: Tables) -> set[tuple[str, int]]:
+    """The entries (record file, index) of every person an entry of a changed file belongs
+    to, now or before the change (``people.reach``, over the rows now and, as records of
+    their own, the rows the changed files had): the only persons whose findings a change can
+    alter. A person's findings depend on all of its entries and on nothing else."""
+    before = {
+        name: frame.assign(record_file=_BEFORE + frame["record_file"].astype(str))
+        for name, frame in previous.items()
+        if name in ("studies", "people")
+    }
+    both = Tables(
+        **{
+            name: pd.concat([frame, before[name]], ignore_index=True) if name in before else frame
+            for name, frame in tables.items()
+        }
+    )
+    files = both.people["record_file"].astype(str)
+    marked = {_BEFORE + name for name in changed}
+    seeds = files.isin(changed | marked).to_numpy(dtype=bool)
+    found = both.people[people_reach(both, seeds)]
+    return {
+        (file.removeprefix(_BEFORE), int(item))
+        for file, item in zip(found["record_file"].astype(str), found["item"], strict=True)
+    }
+
+
+def anchor(found: Finding) -> tuple[str, int] | None:
+    """One entry of the finding's person: the first occurrence of its first spelling."""
+    for spelling in found.evidence.get("spellings") or []:
+        for occurrence in spelling.get("occurrences") or []:
+            return str(occurrence["record_file"]), int(occurrence["item"])
+    return None
+
+
+@rule(
+    "contact-name-mismatch",
+    severity="warning",
+    scope="corpus",
+    focus=Focus(reach, anchor),
+)
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     for person in spelled_several_ways(tables):
         for group in person.misspellings:
