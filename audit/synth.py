@@ -316,8 +316,13 @@ def clean_trial(rng: random.Random, number: int, as_of: date) -> Trial:
         "ENROLLING_BY_INVITATION",
     )
     start = _date(rng, as_of - timedelta(days=3650), as_of - timedelta(days=400))
+    start_type = "ACTUAL"
+    if status == "NOT_YET_RECRUITING":  # nobody enrolled yet: the start is a plan
+        start = _date(rng, as_of + timedelta(days=30), as_of + timedelta(days=365))
+        start_type = "ESTIMATED"
     if active:
-        completion = _date(rng, as_of + timedelta(days=60), as_of + timedelta(days=1500))
+        earliest = max(as_of + timedelta(days=60), start + timedelta(days=200))
+        completion = _date(rng, earliest, as_of + timedelta(days=1500))
         verified = _date(rng, as_of - timedelta(days=300), as_of)
     else:
         completion = _date(rng, start + timedelta(days=200), as_of - timedelta(days=30))
@@ -386,10 +391,10 @@ def clean_trial(rng: random.Random, number: int, as_of: date) -> Trial:
         who_masked=list(ROLES_BY_MASKING[masking]),
         primary_purpose="TREATMENT",
         enrollment={"count": enrollment, "type": "ESTIMATED" if active else "ACTUAL"},
-        start_date={"date": start.isoformat(), "type": "ACTUAL"},
+        start_date={"date": start.isoformat(), "type": start_type},
         primary_completion_date={"date": completion.isoformat(), "type": completion_type},
         completion_date={"date": completion.isoformat(), "type": completion_type},
-        first_posted=(start - timedelta(days=30)).isoformat(),
+        first_posted=(min(start, as_of) - timedelta(days=30)).isoformat(),
         last_update_posted=verified.isoformat(),
         sponsor=sponsor,
         conditions=[condition],

@@ -70,3 +70,25 @@ def test_synth_help_names_the_defaults() -> None:
     text = " ".join(shown.stdout.split())
     for default in ("(default: 1000)", "(default: 1)", "(default: 2026-11-22)", "(default: 0.02)"):
         assert default in text
+
+
+def test_the_synthetic_corpus_holds_only_the_defects_it_injects(tmp_path: Path) -> None:
+    """The benchmark's check that rules find injected textbook defects at scale means
+    something only if the generator writes no other defect: every rule's findings name an
+    injected trial (a NOT_YET_RECRUITING trial with an ACTUAL start once made 4% of all
+    trials a status-date-conflict nobody injected), and nearly every injected one is found."""
+    from audit.bench import score
+    from audit.config import PACKAGE_DEFAULTS, Config
+    from audit.engine import run_audit
+    from audit.synth import AS_OF, write_corpus
+
+    truth = write_corpus(tmp_path, 1000, 7)
+    result = run_audit(tmp_path / "records", Config(PACKAGE_DEFAULTS, "defaults"), AS_OF)
+    scores = score([f.to_json() for f in result.findings], truth["defects"])
+    assert scores
+    wrong = {
+        rule: numbers
+        for rule, numbers in scores.items()
+        if numbers["precision"] not in (None, 1.0) or (numbers["recall"] or 1.0) < 0.95
+    }
+    assert wrong == {}
