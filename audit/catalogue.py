@@ -479,8 +479,8 @@ _suite(
     "corpus",
     "Outcomes without a time frame.",
     "outcome measures that do not say when they are measured, in records whose source can "
-    "carry a time frame (the ICTRP export and the website's CSV download cannot; see "
-    '"Source capabilities" in the README)',
+    "carry a time frame (the ICTRP export, the website's CSV download, and ISRCTN and CTIS as "
+    'ctrdata exports them cannot; see "Source capabilities" in the README)',
     "an outcome without a time frame cannot be checked against published results",
     "add the time frame from the registry",
     'the outcome "Mortality" with no time frame',

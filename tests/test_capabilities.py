@@ -216,3 +216,17 @@ def test_the_readme_lists_every_id_under_its_default_severity():
         for rule_id in re.findall(r"`([a-z-]+)`", bullet.split("; and")[0]):
             listed.setdefault(rule_id, severity)
     assert listed == {rule_id: entry.severity for rule_id, entry in full_catalogue().items()}
+
+
+def test_isrctn_and_ctis_outcomes_have_no_time_frame_to_fill_in():
+    # Modelled on ctrdata's ISRCTN and CTIS exports: each outcome or end point is one text
+    # ("number of dilatations from randomisation up to one year of age"), with no time-frame
+    # field, so an outcome without one is nothing a curator can fill in from that source.
+    records = [
+        valid_record("ISRCTN12345678", "isrctn", outcomes=timed(None)),
+        valid_record("2023-500111-22-00", "ctis", outcomes=timed(None)),
+        valid_record("NCT01234567", outcomes=timed(None)),
+    ]
+    found = [f for f in gx(*records) if f.rule == "missing-time-frame"]
+    assert [f.sources for f in found] == [("ctgov-api",)]
+    assert found[0].evidence["sources_left_out"] == ["ctis", "isrctn"]
