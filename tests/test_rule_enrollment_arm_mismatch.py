@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
+import pytest
 from conftest import valid_record
 
 from audit.cli import main
@@ -90,11 +91,36 @@ def test_stated_group_count_without_listed_arms_gives_nothing():
     assert findings(valid_record(arms=sized(None, None, None), stated_arm_count=3)) == []
 
 
-def test_single_group_model_with_several_arms():
-    [found] = findings(valid_record(arms=sized(None, None), intervention_model="SINGLE_GROUP"))
+def single_group(arms: list[dict], allocation: str | None = "RANDOMIZED") -> dict:
+    return valid_record(arms=arms, intervention_model="SINGLE_GROUP", allocation=allocation)
+
+
+def test_single_group_model_randomizing_between_several_arms():
+    # Modelled on a randomized trial of two drugs (droperidol vs metoclopramide) and one of
+    # PCI vs medical therapy registered as SINGLE_GROUP.
+    [found] = findings(single_group(sized(None, None)))
     assert (found.field, found.key) == ("intervention_model", "single-group")
-    assert found.evidence == {"intervention_model": "SINGLE_GROUP", "arm_count": 2}
-    assert findings(valid_record(arms=sized(None), intervention_model="SINGLE_GROUP")) == []
+    assert found.message == (
+        "intervention model is SINGLE_GROUP but the record randomizes between 2 arms"
+    )
+    assert found.evidence == {
+        "intervention_model": "SINGLE_GROUP",
+        "allocation": "RANDOMIZED",
+        "arm_count": 2,
+    }
+    assert findings(single_group(sized(None))) == []
+
+
+@pytest.mark.parametrize("allocation", ["NON_RANDOMIZED", "NA", None])
+def test_cohorts_of_one_single_group_design_give_nothing(allocation):
+    # Modelled on real SINGLE_GROUP records with several non-randomized arms: a phase 1's dose
+    # levels ("MRX2843 80 / 120 / 180 mg"), age and weight cohorts of one drug, disease cohorts
+    # of one CAR-T product, the parts of a study.
+    doses = [
+        arm(f"Drug {dose} mg/d", "EXPERIMENTAL", f"Participants receive {dose} mg once daily")
+        for dose in (80, 120, 180)
+    ]
+    assert findings(single_group(doses, allocation)) == []
     assert findings(valid_record(arms=sized(None, None), intervention_model="PARALLEL")) == []
 
 
@@ -147,12 +173,13 @@ def test_real_corpus_counts(real_tables):
     found = list(enrollment_arm_mismatch.check(real_tables, CONTEXT))
     counts = Counter((f.key, f.sources[0]) for f in found)
     # ICTRP per-group target sizes are summed into the enrollment by the importer, so they
-    # never disagree; the real mismatches are SINGLE_GROUP designs with several arms and
-    # participant flows that started fewer or more participants than enrolled.
+    # never disagree; the real mismatches are SINGLE_GROUP designs randomizing between
+    # several arms (was 41 with the non-randomized cohorts and dose levels, false positives of
+    # the labelled sample) and participant flows that started fewer or more participants
+    # than enrolled.
     assert counts == {
-        ("single-group", "ctgov-xml"): 24,
-        ("single-group", "ctgov-api"): 14,
-        ("single-group", "ictrp"): 3,
+        ("single-group", "ctgov-xml"): 12,
+        ("single-group", "ctgov-api"): 3,
         ("flow-started", "ctgov-xml"): 42,
         ("flow-started", "ctgov-api"): 5,
     }

@@ -15,8 +15,14 @@ Only numbers tied to an age word are read ("age", "aged", "years old", "years of
 ages. Criteria about other people or other moments are skipped: the age of a caregiver,
 parent or donor, the age at diagnosis or onset, gestational age, conditional criteria ("for
 participants younger than 16 years ...") and age as one alternative among others ("age > 60
-or diabetes", "one of the following risk factors: age > 65, ..."). An open age group above a
-range ("aged 18-59, or 60 years and above") means no maximum. Exclusion criteria are not read.
+or diabetes", "one of the following risk factors: age > 65, ..."), also when the alternatives
+are the items listed under "at least one of the following:" (up to the next numbered item or
+heading), an age tied to a performance score ("Age less than 16 years: Lansky 50-100%"), the
+age of relatives or of participants who choose an optional part ("patients who elect to
+complete the questionnaire must be 18"), a possible later extension, and ages outside a range
+("Age less than 18 years and over 70 years": an exclusion filed among the inclusion criteria).
+An open age group above a range ("aged 18-59, or 60 years and above") means no maximum.
+Exclusion criteria are not read.
 
 Why it matters: registry searches, eligibility screening tools and meta-analyses filter on
 the structured ages and sex; a record whose criteria admit 18-70 year olds but whose fields
@@ -55,7 +61,7 @@ _UNIT = r"(?:years?|yrs?|y|yoa|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h)\b"
 def _number(name: str) -> str:
     """A number (not a percentage or a ratio) and its optional unit, as named groups."""
     return (
-        rf"(?P<{name}>\d{{1,3}}(?:\.\d+)?)(?![\d.]|\s*[%/])\)?\s*"
+        rf"(?P<{name}>\d{{1,3}}(?:\.\d+)?)(?!\d|\.\d|\s*[%/])\)?\s*"
         rf"(?P<{name}_unit>{_UNIT})?"
     )
 
@@ -66,7 +72,7 @@ _AGE_BEFORE = re.compile(
 )
 # "aged 18-59 years, or 60 years and above": a second age group after a first one.
 _AGE_LIST_BEFORE = re.compile(
-    r"\bage[sd]?\b[^.;]*\d\s*(?:years?|yrs?)(?:\s*old)?\s*,?\s*(?:or|and)\s*$"
+    r"\bage[sd]?\b[^.;]*\d\s*(?:years?|yrs?)(?:\s*old)?\s*(?:\([^()]*\))?\s*,?\s*(?:or|and)\s*$"
 )
 _AGE_AFTER = re.compile(r"\s*(?:(?:years?|yrs?|y)\s*)?(?:old|of age|yoa|-old)\b")
 _ALTERNATIVE = re.compile(
@@ -75,7 +81,9 @@ _ALTERNATIVE = re.compile(
     r"\)?\s*,?\s*(?:and|or)\s+(?:children|adolescents|infants|minors|pediatric))"
 )
 # "one of the following risk factors: age > 65, diabetes, ...": age is one risk among others.
-_RISK_BEFORE = re.compile(r"risk factor|comorbid|high[\s-]risk|\b(?:one|any|either) of\b")
+_RISK_BEFORE = re.compile(
+    r"risk factor|comorbid|high[\s-]risk|\b(?:one|any|either) of\b|\b(?:required|needed) for\b"
+)
 _LOWER_OP = (
     r">=|>|greater than(?: or equal to)?|more than|older than|above|over|at least|"
     r"minimum(?: of)?|from"
@@ -102,8 +110,11 @@ _UPPER = re.compile(
 # Criteria about someone else or another moment than enrolment.
 _OTHER_AGE = re.compile(
     r"gestation|caregiver|care giver|parent|guardian|mother|father|partner|spouse|donor|"
-    r"sibling|child-?bearing|age-related|matched|bone age|onset|menarche|menopaus|any age|"
-    r"historical control|permitted|may be extended|local (?:law|regulation)|(?<![<>=!])=\s*\d|"
+    r"sibling|relatives?\b|family members?|child-?bearing|age-related|matched|bone age|onset|"
+    r"menarche|menopaus|any age|historical control|permitted|may (?:only )?be extended|"
+    r"local (?:law|regulation)|(?<![<>=!])=\s*\d|"
+    r"\b(?:patients?|subjects?|participants?|those)\s+who\s+(?:elect|choose|opt|wish)\b|"
+    r"\d\s*(?:years?|months?)?\s*(?:of age\s*)?:\s*(?:lansky|karnofsky|ecog|performance)|"
     r"\b(?:at|of|since|before|after|by)\s+(?:the\s+)?(?:time\s+of\s+)?(?:first\s+|initial\s+)?"
     r"(?:diagnos\w*|hsct|transplant\w*|symptom\w*)|"
     r"\b(?:before|after|since|by)\s+(?:the\s+)?age|\bif\b|\bunless\b|"
@@ -150,6 +161,7 @@ def _normalized(item: str) -> str:
     text = text.replace("＜", "<")
     text = re.sub(r"=\s*/?\s*>|>\s*/\s*=", ">=", text)
     text = re.sub(r"=\s*/?\s*<|<\s*/\s*=", "<=", text)
+    text = re.sub(r"\b(i)\.\s?(e)\.|\b(e)\.\s?(g)\.", r"\1\2\3\4", text)  # not a sentence end
     return re.sub(r"[~～–—−]", "-", text)
 
 
@@ -166,10 +178,22 @@ def _has_context(text: str, start: int, end: int, matched: str) -> bool:
     )
 
 
+# "Age less than 18 years and over 70 years": ages outside a range, an exclusion criterion
+# filed among the inclusion criteria.
+_OUTSIDE = re.compile(
+    r"(?:less than|younger than|under|below|<)\s*(\d{1,3})[^.;\d]{0,20}?\b(?:and|or)\s+"
+    r"(?:over|above|greater than|older than|more than|>)\s*(\d{1,3})"
+)
+
+
+def _outside(text: str) -> bool:
+    return any(int(low) < int(high) for low, high in _OUTSIDE.findall(text))
+
+
 def age_bounds(item: str) -> tuple[list[Bound], list[Bound]]:
     """(lower bounds, upper bounds) an inclusion criterion states for the participant's age."""
     text = _normalized(item)
-    if _OTHER_AGE.search(text):
+    if _OTHER_AGE.search(text) or _outside(text):
         return [], []
     lows: list[Bound] = []
     highs: list[Bound] = []
@@ -248,9 +272,33 @@ def _distinct_inclusions(studies: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
     return codes, inclusion
 
 
+# "... and at least one of the following:" ends an item whose next items are alternatives
+# (risk factors, conditions for a test), up to the next numbered item or section heading.
+_ALTERNATIVES_HEADER = (
+    r"(?i)\b(?:one|any|either|two|three)\s+(?:or more\s+)?of\s+the\s+following\b[^.]*:\s*$"
+)
+_ALTERNATIVES_SPAN = 8
+_NEW_ITEM = r"(?i)^\s*(?:\d{1,2}|[a-h]|[ivx]{1,4})\s*[.)]\s"
+
+
+def _alternatives(items: pd.Series) -> pd.Series:
+    """Is each item (indexed by its text's position, in order) one of the alternatives listed
+    under an "at least one of the following:" item of its text: one of the next
+    ``_ALTERNATIVES_SPAN`` items, before any numbered item or section heading?"""
+    header = items.str.contains(_ALTERNATIVES_HEADER, regex=True).fillna(False).astype(bool)
+    heading = items.str.contains(r":\s*$", regex=True).fillna(False).astype(bool) & ~header
+    numbered = items.str.contains(_NEW_ITEM, regex=True).fillna(False).astype(bool)
+    position = items.groupby(level=0).cumcount().astype(float)
+    marks = position.where(header, np.where(numbered | heading, -np.inf, np.nan))
+    since = position - marks.groupby(level=0).ffill().groupby(level=0).shift(1)
+    return (since <= _ALTERNATIVES_SPAN).fillna(False) & ~numbered & ~heading
+
+
 def _age_items(inclusion: pd.Series) -> pd.DataFrame:
     """One row per inclusion item that may state an age: its text's position and the item."""
     items = inclusion.str.split("\n").explode().dropna().astype("string")
+    if len(items):
+        items = items[~_alternatives(items).to_numpy(dtype=bool)]
     items = items[items.str.contains(r"\d")]
     # The literal test runs in pyarrow and spares most items the slower Python regex.
     items = items[items.str.contains(_AGE_LETTERS, case=False)]

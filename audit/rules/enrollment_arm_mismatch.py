@@ -7,7 +7,10 @@ What it detects (one finding per kind of mismatch and record):
   ACTUAL the finding is only ``info``: a finished trial rarely recruits exactly the plan.
 * ``stated-groups``: the record says "N participants in K groups" (or the registry's number
   of arms) and lists a different number of arms.
-* ``single-group``: the intervention model is SINGLE_GROUP but the record lists several arms.
+* ``single-group``: the intervention model is SINGLE_GROUP but the record randomizes between
+  several arms (allocation RANDOMIZED): a randomized comparison has parallel groups. Several
+  arms that are not randomized are the cohorts of one group (dose-escalation levels, age,
+  weight or disease cohorts, the parts of a study) and are not reported.
 * ``flow-started``: the results' participant flow says more or fewer participants STARTED
   than the ACTUAL enrollment count.
 
@@ -20,7 +23,8 @@ Why it matters: enrollment and arm sizes feed sample-size and pooling analyses; 
 disagree, at least one of them is wrong and readers cannot tell which.
 
 How to fix: check the registry page. Correct the enrollment count, the arm list or the
-design (a multi-cohort study is not SINGLE_GROUP), or the arm description that states a size.
+design (a randomized comparison is not SINGLE_GROUP), or the arm description that states a
+size.
 If the difference is real (e.g. a run-in period before randomization), waive the finding
 with that reason.
 
@@ -87,14 +91,23 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
             evidence={"stated_arm_count": row.stated_arm_count, "arm_count": row.arm_count},
         )
 
-    single = studies[(studies["intervention_model"] == "SINGLE_GROUP") & (arms > 1)]
+    single = studies[
+        (studies["intervention_model"] == "SINGLE_GROUP")
+        & (arms > 1)
+        & (studies["allocation"] == "RANDOMIZED")
+    ]
     for row in single.itertuples(index=False):
         yield ctx.finding(
-            f"intervention model is SINGLE_GROUP but the record lists {row.arm_count} arms",
+            f"intervention model is SINGLE_GROUP but the record randomizes between "
+            f"{row.arm_count} arms",
             **where([row]),
             field="intervention_model",
             key="single-group",
-            evidence={"intervention_model": row.intervention_model, "arm_count": row.arm_count},
+            evidence={
+                "intervention_model": row.intervention_model,
+                "allocation": row.allocation,
+                "arm_count": row.arm_count,
+            },
         )
 
     flow = studies[
