@@ -130,6 +130,31 @@ def test_mentions_of_other_studies_phases_or_events_are_not_the_design(text):
     assert findings(described(text, masking="DOUBLE")) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # False positives of the labelled sample (tests/evaluation/findings), as fixtures: a
+        # treatment given openly after the blinded phase, as rescue or to a subgroup.
+        "Patients receive X or placebo for 6 months. All patients then receive open-label X "
+        "for approximately 6 additional months.",
+        "Patients who fail at week 12 are offered open-label drug Y for the rest of the study.",
+        "Following study treatment, patients may elect to receive an open-label, 6-month "
+        "course of approved therapy.",
+        "After 10 weeks all patients may receive active drug on an open-label basis.",
+        "Non-responders may receive an injection of open label X at the 1 month visit.",
+        "Patients on the blinded arms will proceed as open-label X after unblinding.",
+        "Group B: Patients receive treatment on their assigned, open-label regimen.",
+    ],
+)
+def test_a_treatment_given_openly_is_not_the_design(text):
+    assert findings(described(text, masking="DOUBLE")) == []
+
+
+def test_receiving_a_drug_in_an_open_label_fashion_is_the_design():
+    text = "Participants will receive drug X in an open-label fashion for 12 weeks."
+    assert keys(described(text, masking="DOUBLE")) == ["masking-text"]
+
+
 def test_randomized_text_with_non_randomized_allocation():
     [found] = findings(
         valid_record(official_title="A Randomized Trial of X versus Y", allocation="NON_RANDOMIZED")

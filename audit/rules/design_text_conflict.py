@@ -25,7 +25,9 @@ Mentions that do not state this study's design are ignored: other studies ("rand
 controlled trials have shown", "compared with a previous double-blind trial", "patients who
 completed the double-blind study"), negations ("has never been studied in a double-blind
 trial"), a later or partial phase ("followed by an open-label extension", "open-label
-period") and events ("participants are unblinded at week 12", "sponsor unblinded").
+period", "may receive active drug on an open-label basis"), a treatment given openly
+("patients are offered open-label drug X" as rescue, "all patients then receive open-label
+peptide T") and events ("participants are unblinded at week 12", "sponsor unblinded").
 "Open-label" with only the outcomes assessor masked (masking SINGLE) is the usual PROBE
 design and is not reported.
 
@@ -95,7 +97,7 @@ _OTHER_STUDY_AFTER = re.compile(
     re.IGNORECASE,
 )
 _PHASE_AFTER = re.compile(
-    r"[^\w.;]*(?:[\w-]+[^\w.;]+){0,3}?(?:extension|period|part|portion|stage|follow[\s-]?up|run-in|"
+    r"[^\w.;]*(?:[\w-]+[^\w.;]+){0,3}?(?:extension|period|part|portion|stage|follow[\s-]?up|run-in|basis|"
     r"lead-in|phase(?!\s*(?:[0-4]|I{1,3}|IV|[0-4]?[ab])\b))\b",
     re.IGNORECASE,
 )
@@ -103,6 +105,20 @@ _PHASE_AFTER = re.compile(
 _UNBLINDED_BEFORE = re.compile(
     r"(?:\b(?:is|are|was|were|be|been|being|remains?|get|got)|sponsor|party|statisticians?|"
     r"pharmacists?|staff|team)\W*$",
+    re.IGNORECASE,
+)
+
+
+# "patients may receive open-label drug X", "are offered open-label ABC", "will proceed as
+# open-label AZT": a treatment given openly (rescue, after the blinded phase, to a subgroup).
+_RECEIVES_BEFORE = re.compile(
+    r"\b(?:receives?|received|receiving|given|offered|proceed(?:s|ed)?\s+(?:as|to|with)|"
+    r"switch(?:es|ed)?\s+to|cross(?:es|ed)?\s+over\s+to)\b(?:\W+[\w-]+){0,5}?\W*$",
+    re.IGNORECASE,
+)
+# "... receive drug X in an open-label fashion": the study's design after all.
+_DESIGN_AFTER = re.compile(
+    r"[^\w.;]*(?:[\w-]+[^\w.;]+){0,2}?(?:fashion|manner|design|study|trial|setting)\b",
     re.IGNORECASE,
 )
 
@@ -116,6 +132,8 @@ def _states_design(text: str, start: int, end: int, masking: str | None = None) 
     if masking is None:
         return True
     if _PHASE_AFTER.match(text, end):
+        return False
+    if masking == "NONE" and _RECEIVES_BEFORE.search(before) and not _DESIGN_AFTER.match(text, end):
         return False
     unblinded = masking == "NONE" and not text[start:end].lower().startswith("open")
     return not (unblinded and _UNBLINDED_BEFORE.search(before))
