@@ -301,6 +301,13 @@ RECORD: tuple[Field, ...] = (
         ),
         description="Results section: participants STARTED per group, where results are posted.",
     ),
+    value(
+        "flow_details",
+        optional=True,
+        description="Results section: the participant flow's pre-assignment details (screen "
+        "failures, a run-in, participants not assigned), where results are posted. Optional: "
+        "records written before it existed are valid.",
+    ),
     # Where and when the record was read: last in the trial view.
     value(
         "captured",

@@ -12,7 +12,11 @@ What it detects (one finding per kind of mismatch and record):
   arms that are not randomized are the cohorts of one group (dose-escalation levels, age,
   weight or disease cohorts, the parts of a study) and are not reported.
 * ``flow-started``: the results' participant flow says more or fewer participants STARTED
-  than the ACTUAL enrollment count.
+  than the ACTUAL enrollment count, and its pre-assignment details do not explain the
+  difference. They explain it when they give the enrollment, the number started or the
+  difference ("62 participants were registered but only fifty (50) were randomized", "27
+  patients ... were excluded"), or tell of participants lost before assignment (excluded,
+  withdrawn, screen failures, ineligible, not randomized, treated or included, a run-in).
 
 Records without arm sizes, without a stated group count, without arms or without results
 are not judged on that point. Arm sizes come from arm descriptions ("30 patients will be
@@ -34,6 +38,7 @@ enrollment of 80 -> "planned arm sizes add up to 60, enrollment is 80".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pandas as pd
@@ -52,6 +57,29 @@ def _planned_sums(arms: pd.DataFrame) -> pd.DataFrame:
     )
     sums = sums[(sums["stated"] == sums["arms"]) & (sums["arms"] > 0)]
     return sums[["planned_sum"]].reset_index()
+
+
+# Pre-assignment details telling of participants enrolled but not started or assigned.
+_ATTRITION = re.compile(
+    r"exclu|withdr|drop(?:ped)?\s+out|dropout|screen(?:ing)?\s+fail|fail(?:ed)?\s+screening|"
+    r"ineligible|not\s+(?:be(?:en)?\s+)?(?:eligible|randomi[sz]ed|assigned|treated|dosed|"
+    r"included|allocated|started)|never\s+(?:received|started|dosed|treated)|run-?in|lead-?in|"
+    r"wash-?out|discontinu|removed|lost\s+to",
+    re.IGNORECASE,
+)
+
+
+def _explained(details: str | None, enrolled: int, started: int) -> bool:
+    """Do the participant flow's pre-assignment details explain why ``started`` differs from
+    the ``enrolled`` count: they give one of the numbers or the difference, or tell of
+    participants lost before assignment?"""
+    if not details:
+        return False
+    numbers = {str(int(n)) for n in (enrolled, started, abs(enrolled - started))}
+    return bool(
+        any(re.search(rf"(?<![\d.,]){n}(?![\d.,]\d|\d)", details) for n in numbers)
+        or _ATTRITION.search(details)
+    )
 
 
 @rule("enrollment-arm-mismatch", severity="warning", scope="record")
@@ -117,6 +145,8 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
         & (studies["flow_started_total"] != count)
     ]
     for row in flow.itertuples(index=False):
+        if _explained(value(row.flow_details), row.enrollment_count, row.flow_started_total):
+            continue
         yield ctx.finding(
             f"{row.flow_started_total} participants started (participant flow, "
             f"{row.flow_group_count} group{'s' if row.flow_group_count != 1 else ''}), "

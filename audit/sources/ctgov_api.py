@@ -204,6 +204,9 @@ def record(path: Path, study: Any, where: str) -> dict:
             "detailed_description": _str(description.get("detailedDescription")),
         },
         participant_flow=_participant_flow(_obj(study, "resultsSection", "participantFlowModule")),
+        flow_details=_str(
+            _obj(study, "resultsSection", "participantFlowModule").get("preAssignmentDetails")
+        ),
     )
 
 

@@ -364,4 +364,5 @@ def study_record(path: Path, root: Element, where: str | None = None) -> dict:
             "detailed_description": _block(root.findtext("detailed_description/textblock")),
         },
         participant_flow=_participant_flow(root),
+        flow_details=_text(root, "clinical_results/participant_flow/pre_assignment_details"),
     )
