@@ -7,7 +7,8 @@ age, maximum age or sex. When several criteria state ages (cohorts of different 
 lowest minimum and the highest maximum are compared. "> 18" may be written as 18 or 19 and
 "< 65" as 64 or 65. A record whose structured age is missing while its criteria state one
 gets an ``info`` finding: the registry may mean "no limit", but the criteria say otherwise,
-and the page may simply not have been captured. A record whose source cannot carry structured
+and the page may simply not have been captured (a stated minimum of 0, "0-18 years" or "from
+birth", is no limit either and is not reported). A record whose source cannot carry structured
 ages (the website's CSV download gives age groups only) gets none.
 
 Only numbers tied to an age word are read ("age", "aged", "years old", "years of age",
@@ -16,11 +17,12 @@ ages. Criteria about other people or other moments are skipped: the age of a car
 parent or donor, the age at diagnosis or onset, gestational age, conditional criteria ("for
 participants younger than 16 years ...") and age as one alternative among others ("age > 60
 or diabetes", "one of the following risk factors: age > 65, ..."), also when the alternatives
-are the items listed under "at least one of the following:" (up to the next numbered item or
-heading), an age tied to a performance score ("Age less than 16 years: Lansky 50-100%"), the
-age of relatives or of participants who choose an optional part ("patients who elect to
-complete the questionnaire must be 18"), a possible later extension, and ages outside a range
-("Age less than 18 years and over 70 years": an exclusion filed among the inclusion criteria).
+are the items listed under "at least one of the following:" or "risk factors including:"
+(up to the next numbered item or heading), an age tied to a performance score ("Age less than
+16 years: Lansky 50-100%"), the age of relatives or of participants who choose an optional
+part ("patients who elect to complete the questionnaire must be 18"), a possible later
+extension, and ages outside a range ("Age less than 18 years and over 70 years": an
+exclusion filed among the inclusion criteria).
 An open age group above a range ("aged 18-59, or 60 years and above") means no maximum.
 Exclusion criteria are not read.
 
@@ -77,7 +79,7 @@ _AGE_LIST_BEFORE = re.compile(
 _AGE_AFTER = re.compile(r"\s*(?:(?:years?|yrs?|y)\s*)?(?:old|of age|yoa|-old)\b")
 _ALTERNATIVE = re.compile(
     r"\s*(?:(?:years?|yrs?)\s*)?(?:(?:old|of age)\s*)?(?:,?\s*or\s+"
-    r"(?!older|over|above|more|greater|younger|under|less|below|equal|elder|age|\d)|"
+    r"(?!older|over|above|more|greater|younger|under|less|below|equal|elder|age|between|\d)|"
     r"\)?\s*,?\s*(?:and|or)\s+(?:children|adolescents|infants|minors|pediatric))"
 )
 # "one of the following risk factors: age > 65, diabetes, ...": age is one risk among others.
@@ -162,6 +164,7 @@ def _normalized(item: str) -> str:
     text = re.sub(r"=\s*/?\s*>|>\s*/\s*=", ">=", text)
     text = re.sub(r"=\s*/?\s*<|<\s*/\s*=", "<=", text)
     text = re.sub(r"\b(i)\.\s?(e)\.|\b(e)\.\s?(g)\.", r"\1\2\3\4", text)  # not a sentence end
+    text = re.sub(r"\b(between|from)\s+birth\b", r"\1 0 days", text)  # "between birth and 48 hours"
     return re.sub(r"[~～–—−]", "-", text)
 
 
@@ -272,10 +275,12 @@ def _distinct_inclusions(studies: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
     return codes, inclusion
 
 
-# "... and at least one of the following:" ends an item whose next items are alternatives
-# (risk factors, conditions for a test), up to the next numbered item or section heading.
+# "... and at least one of the following:" ("poor risk factors including:") ends an item
+# whose next items are alternatives (risk factors, conditions for a test), up to the next
+# numbered item or section heading.
 _ALTERNATIVES_HEADER = (
-    r"(?i)\b(?:one|any|either|two|three)\s+(?:or more\s+)?of\s+the\s+following\b[^.]*:\s*$"
+    r"(?i)(?:\b(?:one|any|either|two|three)\s+(?:or more\s+)?of\s+the\s+following\b|"
+    r"risk factors?\b|\bincluding\b)[^.]*:\s*$"
 )
 _ALTERNATIVES_SPAN = 8
 _NEW_ITEM = r"(?i)^\s*(?:\d{1,2}|[a-h]|[ivx]{1,4})\s*[.)]\s"
@@ -347,7 +352,9 @@ def _age_problems(limits: Limits, min_age: float | None, max_age: float | None) 
         ("min_age_years", low, min_age, True, "minimum"),
         ("max_age_years", high, max_age, False, "maximum"),
     ):
-        if stated is not None and (structured is None or not _agrees(structured, stated, lower)):
+        if stated is None or (structured is None and lower and stated.years == 0):
+            continue  # no minimum and a minimum of 0 ("from birth") say the same
+        if structured is None or not _agrees(structured, stated, lower):
             problems.append(AgeProblem(field, word, stated, structured))
     return problems
 
