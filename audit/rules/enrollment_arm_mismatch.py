@@ -12,11 +12,14 @@ What it detects (one finding per kind of mismatch and record):
   arms that are not randomized are the cohorts of one group (dose-escalation levels, age,
   weight or disease cohorts, the parts of a study) and are not reported.
 * ``flow-started``: the results' participant flow says more or fewer participants STARTED
-  than the ACTUAL enrollment count, and its pre-assignment details do not explain the
-  difference. They explain it when they give the enrollment, the number started or the
+  than the ACTUAL enrollment count, and its recruitment and pre-assignment details do not
+  explain the difference. They explain it when they give the enrollment, the number started or the
   difference ("62 participants were registered but only fifty (50) were randomized", "27
   patients ... were excluded"), or tell of participants lost before assignment (excluded,
   withdrawn, screen failures, ineligible, not randomized, treated or included, a run-in).
+  A flow with a group that starts no one in its first period is not judged: its groups start
+  in different periods (a run-in, cross-sectional samples, phases), so the first period's
+  STARTED is not the whole.
 
 Records without arm sizes, without a stated group count, without arms or without results
 are not judged on that point. Arm sizes come from arm descriptions ("30 patients will be
@@ -143,6 +146,7 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
         & count.notna()
         & studies["flow_started_total"].notna()
         & (studies["flow_started_total"] != count)
+        & (studies["flow_started_least"] > 0).fillna(False)
     ]
     for row in flow.itertuples(index=False):
         if _explained(value(row.flow_details), row.enrollment_count, row.flow_started_total):
