@@ -86,7 +86,7 @@ ROLES_PER_LEVEL = {"NONE": 0, "SINGLE": 1, "DOUBLE": 2, "TRIPLE": 3, "QUADRUPLE"
 _WORDS_BEFORE = r"\b(?:\W+[\w-]+){0,4}?\W*$"
 _OTHER_STUDY_BEFORE = re.compile(
     r"\b(?:previous(?:ly)?|prior|earlier|parent|preceding|original|completed?|feeder|"
-    r"subsequent(?:ly)?|future|upcoming|larger|definitive|not|never|no|without|"
+    r"subsequent(?:ly)?|future|upcoming|larger|definitive|not|never|no|without|into|"
     r"followed\s+by)" + _WORDS_BEFORE,
     re.IGNORECASE,
 )
@@ -101,6 +101,9 @@ _PHASE_AFTER = re.compile(
     r"lead-in|phase(?!\s*(?:[0-4]|I{1,3}|IV|[0-4]?[ab])\b))\b",
     re.IGNORECASE,
 )
+# "An Open Label Dose Escalation Phase 1 Trial Followed by a Randomized, Double-blind ...":
+# an open-label first part.
+_FOLLOWED_AFTER = re.compile(r"[^.;]*?\bfollowed\s+by\b", re.IGNORECASE)
 # "participants are unblinded after ...", "(sponsor unblinded)": an event or one role.
 _UNBLINDED_BEFORE = re.compile(
     r"(?:\b(?:is|are|was|were|be|been|being|remains?|get|got)|sponsor|party|statisticians?|"
@@ -131,7 +134,7 @@ def _states_design(text: str, start: int, end: int, masking: str | None = None) 
         return False
     if masking is None:
         return True
-    if _PHASE_AFTER.match(text, end):
+    if _PHASE_AFTER.match(text, end) or (masking == "NONE" and _FOLLOWED_AFTER.match(text, end)):
         return False
     if masking == "NONE" and _RECEIVES_BEFORE.search(before) and not _DESIGN_AFTER.match(text, end):
         return False
