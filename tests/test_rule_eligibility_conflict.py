@@ -332,3 +332,27 @@ def test_a_stated_minimum_of_0_is_no_minimum():
     assert summary(eligible(["Children aged 0-18 years"], min_age=None, max_age=None)) == [
         ("max_age_years", "missing", "info")
     ]
+
+
+def test_newborn_participants_are_not_contradicted_by_the_mothers_or_other_cohorts():
+    # Modelled on a mother-to-child transmission trial (mothers "pregnant for more than 32
+    # weeks and at least 18 years of age", their newborns enrolled from day 1) and on a study
+    # of premature infants (gestational age < 33 weeks) and of infants over 4 weeks old.
+    mothers = ["Have been pregnant for more than 32 weeks and are at least 18 years of age."]
+    assert findings(eligible(mothers, min_age=1 / 365.25, max_age=None)) == []
+    cohorts = [
+        "Premature infants with gestational age of less than 33 weeks",
+        "Infants over 4 weeks old with bronchopulmonary dysplasia",
+    ]
+    assert findings(eligible(cohorts, min_age=0, max_age=None)) == []
+    # A record whose minimum leaves the newborns out is still reported.
+    neonates = ["Pregnant women aged 18 years and older", "Neonates aged 1-60 days"]
+    assert summary(eligible(neonates, min_age=18, max_age=None)) == [
+        ("min_age_years", "conflict", "warning")
+    ]
+
+
+def test_cohort_ages_qualified_after_the_range_are_not_limits():
+    # Modelled on "Age: 14-18 for children with hypogonadotropinism 9-13 for normal children".
+    item = "Age: 14-18 for children with hypogonadotropinism 9-13 for normal children"
+    assert findings(eligible([item], min_age=9, max_age=18)) == []

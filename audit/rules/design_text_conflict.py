@@ -27,9 +27,11 @@ completed the double-blind study"), negations ("has never been studied in a doub
 trial"), a later or partial phase ("followed by an open-label extension", "open-label
 period", "may receive active drug on an open-label basis"), a treatment given openly
 ("patients are offered open-label drug X" as rescue, "all patients then receive open-label
-peptide T") and events ("participants are unblinded at week 12", "sponsor unblinded").
-"Open-label" with only the outcomes assessor masked (masking SINGLE) is the usual PROBE
-design and is not reported.
+peptide T"), an open-label part "followed by" a blinded one, earlier evidence told in the
+same sentence ("NAC had been safely used ... in a prospective randomized trial"), a named
+trial ("the SPIRIT III Randomized Control Trial") and events ("participants are unblinded
+at week 12", "sponsor unblinded"). "Open-label" with only the outcomes assessor masked
+(masking SINGLE) is the usual PROBE design and is not reported.
 
 Why it matters: masking and allocation decide how a trial's evidence is graded; a record that
 contradicts itself is graded wrong by whichever part a reader or a pipeline trusts.
@@ -87,7 +89,7 @@ _WORDS_BEFORE = r"\b(?:\W+[\w-]+){0,4}?\W*$"
 _OTHER_STUDY_BEFORE = re.compile(
     r"\b(?:previous(?:ly)?|prior|earlier|parent|preceding|original|completed?|feeder|"
     r"subsequent(?:ly)?|future|upcoming|larger|definitive|not|never|no|without|into|"
-    r"followed\s+by)" + _WORDS_BEFORE,
+    r"followed\s+by|proceed(?:s|ed)?\s+with)" + _WORDS_BEFORE,
     re.IGNORECASE,
 )
 _OTHER_STUDY_AFTER = re.compile(
@@ -126,11 +128,23 @@ _DESIGN_AFTER = re.compile(
 )
 
 
+# Earlier evidence told in the same sentence: "NAC had been safely used in ... patients in a
+# prospective randomized trial"; a named trial: "in the SPIRIT III Randomized Control Trial".
+_EVIDENCE_BEFORE = re.compile(
+    r"\b(?:has|have|had)\s+(?:now\s+|already\s+)?been\s+(?:\w+ly\s+)?(?:found|shown|"
+    r"demonstrated|reported|proven|used|tested|studied|evaluated|investigated)\b",
+    re.IGNORECASE,
+)
+_NAMED_TRIAL_BEFORE = re.compile(r"\b[A-Z][A-Z0-9-]{2,}[\s-]+(?:I{1,3}|IV|V|\d{1,2})\s*$")
+
+
 def _states_design(text: str, start: int, end: int, masking: str | None = None) -> bool:
     """Does the mention at text[start:end] state this study's own design?"""
     sentence_start = max(text.rfind(".", 0, start), text.rfind(";", 0, start)) + 1
     before = text[sentence_start:start]
     if _OTHER_STUDY_BEFORE.search(before) or _OTHER_STUDY_AFTER.match(text, end):
+        return False
+    if _EVIDENCE_BEFORE.search(before) or _NAMED_TRIAL_BEFORE.search(before):
         return False
     if masking is None:
         return True

@@ -23,7 +23,10 @@ are the items listed under "at least one of the following:" or "risk factors inc
 part ("patients who elect to complete the questionnaire must be 18"), a possible later
 extension, and ages outside a range ("Age less than 18 years and over 70 years": an
 exclusion filed among the inclusion criteria).
-An open age group above a range ("aged 18-59, or 60 years and above") means no maximum.
+An open age group above a range ("aged 18-59, or 60 years and above") means no maximum, and
+a cohort's ages qualified after the range ("14-18 for children with X") are not limits. When
+the criteria speak of newborns or pregnancies, a structured minimum in the first weeks of
+life is the newborns' and is not contradicted by the mothers' or another cohort's age.
 Exclusion criteria are not read.
 
 Why it matters: registry searches, eligibility screening tools and meta-analyses filter on
@@ -124,7 +127,9 @@ _OTHER_AGE = re.compile(
     r"\b(?:for|in|when)\s+(?:the\s+)?(?:patients?|subjects?|participants?|children|those|"
     r"women|men|individuals|adolescents|adults|females|males|girls|boys|people)'?\s+"
     r"(?:who\s+(?:are|is)\s+)?\(?(?:aged?|<|>|less|younger|older|under|over|above|below|\d)|"
-    r"\d\s*(?:years?|y)\s+and\s+\d+\s*(?:months?|days?)"
+    r"\d\s*(?:years?|y)\s+and\s+\d+\s*(?:months?|days?)|"
+    r"\d\s*(?:years?|months?)?\s+for\s+(?:the\s+)?(?:patients?|subjects?|participants?|children|"
+    r"adults|adolescents|infants|those|women|men|boys|girls)\b"
 )
 _STRICT_OP = r"[<>]|(?:greater|more|older|less|younger) than|above|over|under|below"
 _PER_YEAR = {"y": 1.0, "m": 12.0, "w": 52.1775, "d": 365.25, "h": 8766.0}
@@ -344,7 +349,15 @@ class AgeProblem(NamedTuple):
     structured: float | None  # None: the record has no such age
 
 
-def _age_problems(limits: Limits, min_age: float | None, max_age: float | None) -> list[AgeProblem]:
+# Criteria about newborns, or pregnancies whose newborns take part: a structured minimum in
+# the first weeks of life is theirs, whatever age the other cohorts (or the mothers) state.
+_NEWBORNS = r"(?i)newborn|neonat|new-born|gestation|pregnan|premature infant|preterm|at birth"
+_NEWBORN_YEARS = 0.1
+
+
+def _age_problems(
+    limits: Limits, min_age: float | None, max_age: float | None, newborns: bool = False
+) -> list[AgeProblem]:
     """The structured ages that are missing or disagree with the criteria's limits."""
     low, high = limits
     problems = []
@@ -354,6 +367,8 @@ def _age_problems(limits: Limits, min_age: float | None, max_age: float | None) 
     ):
         if stated is None or (structured is None and lower and stated.years == 0):
             continue  # no minimum and a minimum of 0 ("from birth") say the same
+        if lower and newborns and structured is not None and structured < _NEWBORN_YEARS:
+            continue
         if structured is None or not _agrees(structured, stated, lower):
             problems.append(AgeProblem(field, word, stated, structured))
     return problems
@@ -385,7 +400,11 @@ def _age_finding(problem: AgeProblem, row: Any, ctx: Context) -> Finding | None:
 
 
 def _age_findings(
-    studies: pd.DataFrame, codes: np.ndarray, limits: list[Limits | None], ctx: Context
+    studies: pd.DataFrame,
+    codes: np.ndarray,
+    limits: list[Limits | None],
+    newborns: list[bool],
+    ctx: Context,
 ) -> Iterator[Finding]:
     """Findings for studies whose criteria state an age. Studies sharing criteria and
     structured ages share their problems, which are worked out once."""
@@ -400,7 +419,8 @@ def _age_findings(
         )
     )
     problems = {
-        case: _age_problems(limits[case[0]], value(case[1]), value(case[2])) for case in set(cases)
+        case: _age_problems(limits[case[0]], value(case[1]), value(case[2]), newborns[case[0]])
+        for case in set(cases)
     }
     flagged = [bool(problems[case]) for case in cases]
     flagged_rows = rows[np.array(flagged, dtype=bool)].itertuples(index=False)
@@ -456,5 +476,6 @@ def _sex_findings(
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     studies = tables.studies[tables.studies["inclusion"].notna()]
     codes, inclusion = _distinct_inclusions(studies)
-    yield from _age_findings(studies, codes, _text_limits(inclusion), ctx)
+    newborns = inclusion.str.contains(_NEWBORNS, regex=True).fillna(False).astype(bool).tolist()
+    yield from _age_findings(studies, codes, _text_limits(inclusion), newborns, ctx)
     yield from _sex_findings(studies, codes, _text_sexes(inclusion), ctx)
