@@ -30,8 +30,10 @@ period", "may receive active drug on an open-label basis"), a treatment given op
 peptide T"), an open-label part "followed by" a blinded one, earlier evidence told in the
 same sentence ("NAC had been safely used ... in a prospective randomized trial"), a named
 trial ("the SPIRIT III Randomized Control Trial") and events ("participants are unblinded
-at week 12", "sponsor unblinded"). "Open-label" with only the outcomes assessor masked
-(masking SINGLE) is the usual PROBE design and is not reported.
+at week 12", "sponsor unblinded"). A record with an arm labelled open-label has an
+open-label part, which its texts may name: their "open-label" is not judged. "Open-label"
+with only the outcomes assessor masked (masking SINGLE) is the usual PROBE design and is not
+reported.
 
 Why it matters: masking and allocation decide how a trial's evidence is graded; a record that
 contradicts itself is graded wrong by whichever part a reader or a pipeline trusts.
@@ -230,11 +232,22 @@ def _may_contradict(studies: pd.DataFrame, column: str, patterns: dict[str, str]
     return hit
 
 
-def _text_conflicts(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
+def _open_label_parts(arms: pd.DataFrame) -> set[str]:
+    """Record files with an arm labelled open-label ("Phase II Open Label Active TMS"): the
+    study has an open-label part, which its texts may name beside the blinded one."""
+    labels = arms["label"].fillna("")
+    return set(arms.loc[labels.str.contains(MASKING_PATTERNS["NONE"], case=False), "record_file"])
+
+
+def _text_conflicts(
+    studies: pd.DataFrame, ctx: Context, open_parts: set[str] = frozenset()
+) -> Iterator[Finding]:
     masked = studies[studies["masking"].isin(list(ROLES_PER_LEVEL))]
     masked = masked[_may_contradict(masked, "masking", MASKING_PATTERNS)]
     for row in masked.itertuples(index=False):
         stated = stated_masking(_texts(row))
+        if row.record_file in open_parts:
+            stated.pop("NONE", None)
         if stated and row.masking not in _consistent_maskings(stated, row.who_masked):
             yield _conflict(ctx, row, "masking", stated, "masking-text")
 
@@ -311,6 +324,6 @@ def _placebo_conflicts(tables: Tables, ctx: Context) -> Iterator[Finding]:
 
 @rule("design-text-conflict", severity="warning", scope="record")
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    yield from _text_conflicts(tables.studies, ctx)
+    yield from _text_conflicts(tables.studies, ctx, _open_label_parts(tables.arms))
     yield from _role_conflicts(tables.studies, ctx)
     yield from _placebo_conflicts(tables, ctx)

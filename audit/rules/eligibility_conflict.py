@@ -284,7 +284,7 @@ def _distinct_inclusions(studies: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
 # whose next items are alternatives (risk factors, conditions for a test), up to the next
 # numbered item or section heading.
 _ALTERNATIVES_HEADER = (
-    r"(?i)(?:\b(?:one|any|either|two|three)\s+(?:or more\s+)?of\s+the\s+following\b|"
+    r"(?i)(?:\b(?:one|any|either|two|three|\d)\s+(?:or more\s+)?of\s+the\s+following\b|"
     r"risk factors?\b|\bincluding\b)[^.]*:\s*$"
 )
 _ALTERNATIVES_SPAN = 8
