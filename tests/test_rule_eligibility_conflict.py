@@ -320,10 +320,10 @@ def test_real_corpus_counts(real_tables):
     assert counts == {
         ("min_age_years", "conflict", "ctgov-xml"): 10,
         ("min_age_years", "conflict", "ctgov-api"): 3,
-        ("min_age_years", "conflict", "ictrp"): 31,
+        ("min_age_years", "conflict", "ictrp"): 30,
         ("max_age_years", "conflict", "ctgov-xml"): 7,
         ("max_age_years", "conflict", "ctgov-api"): 3,
-        ("max_age_years", "conflict", "ictrp"): 24,
+        ("max_age_years", "conflict", "ictrp"): 23,
         ("sex", "conflict", "ctgov-xml"): 1,
         ("sex", "conflict", "ctgov-api"): 1,
         ("sex", "conflict", "ictrp"): 3,
@@ -367,3 +367,29 @@ def test_cohort_ages_qualified_after_the_range_are_not_limits():
     # Modelled on "Age: 14-18 for children with hypogonadotropinism 9-13 for normal children".
     item = "Age: 14-18 for children with hypogonadotropinism 9-13 for normal children"
     assert findings(eligible([item], min_age=9, max_age=18)) == []
+
+
+def test_an_ambiguous_equals_age_widens_the_other_limits():
+    # ICTRP writes >= and <= as "=". Modelled on "Patients = 20 but < 65 years of age" and
+    # "patients 65 - 80 years of age": the = 20 may be the minimum, so 20-80 agrees.
+    cohorts = [
+        "Patients = 20 but < 65 years of age with a temperature of 38°C",
+        "patients 65 - 80 years of age with a temperature of 37.8°C",
+    ]
+    assert findings(eligible(cohorts, min_age=20, max_age=80)) == []
+    # Alone it states no limit at all.
+    assert findings(eligible(["Age = 18 years"], min_age=None, max_age=None)) == []
+
+
+def test_an_item_with_an_age_in_words_is_not_read():
+    # Modelled on "aged 3 months to 3 years. In the Phase II trial, children aged five years
+    # 3 months of age and younger": the ages in words belong to a cohort not read otherwise.
+    item = (
+        "In the Phase I trial, children aged 3 months to 3 years. In the Phase II trial, "
+        "children aged five years 3 months of age and younger."
+    )
+    assert findings(eligible([item], min_age=0.25, max_age=5)) == []
+
+
+def test_a_test_result_not_older_than_some_days_is_no_age():
+    assert findings(eligible(["Negative PCR not older than 28 days"], max_age=None)) == []

@@ -27,7 +27,9 @@ An open age group above a range ("aged 18-59, or 60 years and above") means no m
 a cohort's ages qualified after the range ("14-18 for children with X") are not limits. When
 the criteria speak of newborns or pregnancies, a structured minimum in the first weeks of
 life is the newborns' and is not contradicted by the mothers' or another cohort's age.
-Exclusion criteria are not read.
+ICTRP's export writes >= and <= as "=": "Age = 18 years" may be a minimum or a maximum, so it
+states no limit alone and only widens the limits other criteria state. An item giving an age
+in words ("five years 3 months of age") is not read. Exclusion criteria are not read.
 
 Why it matters: registry searches, eligibility screening tools and meta-analyses filter on
 the structured ages and sex; a record whose criteria admit 18-70 year olds but whose fields
@@ -117,7 +119,9 @@ _OTHER_AGE = re.compile(
     r"gestation|caregiver|care giver|parent|guardian|mother|father|partner|spouse|donor|"
     r"sibling|relatives?\b|family members?|child-?bearing|age-related|matched|bone age|onset|"
     r"menarche|menopaus|any age|historical control|permitted|may (?:only )?be extended|"
-    r"local (?:law|regulation)|(?<![<>=!])=\s*\d|"
+    r"local (?:law|regulation)|(?:pcr|test|swab|sample|result|scan|x-?ray)\b[^.;]{0,40}older than|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:years?|months?)"
+    r"(?:\s+\d+\s+months?)?\s+(?:of age|old)\b|"
     r"\b(?:patients?|subjects?|participants?|those)\s+who\s+(?:elect|choose|opt|wish)\b|"
     r"\d\s*(?:years?|months?)?\s*(?:of age\s*)?:\s*(?:lansky|karnofsky|ecog|performance)|"
     r"\b(?:at|of|since|before|after|by)\s+(?:the\s+)?(?:time\s+of\s+)?(?:first\s+|initial\s+)?"
@@ -155,6 +159,7 @@ class Bound:
     strict: bool
     step: float  # one unit of the stated number, in years
     phrase: str
+    either: bool = False  # "age = 20": a minimum or a maximum (ICTRP writes >= and <= as =)
 
 
 def _years(number: str, unit: str | None) -> tuple[float, float]:
@@ -198,11 +203,28 @@ def _outside(text: str) -> bool:
     return any(int(low) < int(high) for low, high in _OUTSIDE.findall(text))
 
 
+# ICTRP's export writes >= and <= as "=": "Age =18 years" is a minimum or a maximum.
+_EITHER = re.compile(rf"(?<![<>=!])=\s*{_number('n')}")
+
+
 def age_bounds(item: str) -> tuple[list[Bound], list[Bound]]:
     """(lower bounds, upper bounds) an inclusion criterion states for the participant's age."""
     text = _normalized(item)
     if _OTHER_AGE.search(text) or _outside(text):
         return [], []
+    if _EITHER.search(text):  # "Patients = 20 but < 65 years of age": = is >= or <=
+        either = [
+            Bound(
+                _years(m["n"], m["n_unit"])[0],
+                False,
+                _years(m["n"], m["n_unit"])[1],
+                m.group(0).strip(),
+                either=True,
+            )
+            for m in _EITHER.finditer(text)
+            if not _RISK_BEFORE.search(text, 0, m.start())  # only widens: any age word will do
+        ]
+        return either, either
     lows: list[Bound] = []
     highs: list[Bound] = []
     taken: list[tuple[int, int]] = []
@@ -263,11 +285,15 @@ def stated_limits(lows: list[Bound], highs: list[Bound]) -> tuple[Bound | None, 
     """The lowest minimum and highest maximum the criteria state. No minimum when an age
     group lies below it ("< 2 months: ...; 2-12 months: ..."), no maximum when an open age
     group lies above it ("aged 18-59, or 60 years and above")."""
-    lower = min(lows, key=lambda b: b.years) if lows else None
-    upper = max(highs, key=lambda b: b.years) if highs else None
-    if lower and highs and min(b.years for b in highs) <= lower.years:
+    # An "= N" bound, either a minimum or a maximum, only widens the limits other criteria
+    # state: it never states one alone.
+    known_lows = [b for b in lows if not b.either]
+    known_highs = [b for b in highs if not b.either]
+    lower = min(lows, key=lambda b: b.years) if known_lows else None
+    upper = max(highs, key=lambda b: b.years) if known_highs else None
+    if lower and known_highs and min(b.years for b in known_highs) <= lower.years:
         lower = None
-    if upper and lows and max(b.years for b in lows) >= upper.years:
+    if upper and known_lows and max(b.years for b in known_lows) >= upper.years:
         upper = None
     return lower, upper
 
