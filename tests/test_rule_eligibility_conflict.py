@@ -393,3 +393,19 @@ def test_an_item_with_an_age_in_words_is_not_read():
 
 def test_a_test_result_not_older_than_some_days_is_no_age():
     assert findings(eligible(["Negative PCR not older than 28 days"], max_age=None)) == []
+
+
+def test_asides_about_consent_puberty_and_earlier_versions():
+    # Modelled on legacy NIH records: who consents for minors does not change the limit, the
+    # age at which puberty is delayed describes the condition, an earlier version's limit is
+    # history; a second age window after ", or are" is read as one.
+    minors = ["Are at least 14 years old (consent of parent or guardian required if under 18)."]
+    assert findings(eligible([*minors, "Are at least 18 years old."], min_age=14)) == []
+    assert findings(eligible(["Puberty is somewhat delayed (age 15-16)"], min_age=10)) == []
+    history = (
+        "Are between the age of 3 months and 18 months. (This study has been changed. In an "
+        "earlier version, patients up to 19 years old were eligible.)"
+    )
+    assert findings(eligible([history], min_age=None, max_age=None)) == []
+    windows = "Are between 13 and 30 years old, or are more than 44 years of age."
+    assert findings(eligible([windows], min_age=13, max_age=None)) == []

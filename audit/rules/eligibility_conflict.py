@@ -29,7 +29,10 @@ the criteria speak of newborns or pregnancies, a structured minimum in the first
 life is the newborns' and is not contradicted by the mothers' or another cohort's age.
 ICTRP's export writes >= and <= as "=": "Age = 18 years" may be a minimum or a maximum, so it
 states no limit alone and only widens the limits other criteria state. An item giving an age
-in words ("five years 3 months of age") is not read. Exclusion criteria are not read.
+in words ("five years 3 months of age") is not read, nor one about an earlier version of the
+protocol or the age at which puberty is delayed; an aside about who consents for minors
+("(consent of parent or guardian required if under 18)") is left out of the criterion.
+Exclusion criteria are not read.
 
 Why it matters: registry searches, eligibility screening tools and meta-analyses filter on
 the structured ages and sex; a record whose criteria admit 18-70 year olds but whose fields
@@ -84,7 +87,8 @@ _AGE_LIST_BEFORE = re.compile(
 _AGE_AFTER = re.compile(r"\s*(?:(?:years?|yrs?|y)\s*)?(?:old|of age|yoa|-old)\b")
 _ALTERNATIVE = re.compile(
     r"\s*(?:(?:years?|yrs?)\s*)?(?:(?:old|of age)\s*)?(?:,?\s*or\s+"
-    r"(?!older|over|above|more|greater|younger|under|less|below|equal|elder|age|between|\d)|"
+    r"(?!older|over|above|more|greater|younger|under|less|below|equal|elder|age|between|\d|"
+    r"(?:are|is|be)\s+(?:older|over|above|more|greater|younger|under|less|below|between|aged?|\d))|"
     r"\)?\s*,?\s*(?:and|or)\s+(?:children|adolescents|infants|minors|pediatric))"
 )
 # "one of the following risk factors: age > 65, diabetes, ...": age is one risk among others.
@@ -118,6 +122,7 @@ _UPPER = re.compile(
 _OTHER_AGE = re.compile(
     r"gestation|caregiver|care giver|parent|guardian|mother|father|partner|spouse|donor|"
     r"sibling|relatives?\b|family members?|child-?bearing|age-related|matched|bone age|onset|"
+    r"pubert(?:y|al)\s+(?:is|was|are|were)\b|(?:earlier|previous|original)\s+version|"
     r"menarche|menopaus|any age|historical control|permitted|may (?:only )?be extended|"
     r"local (?:law|regulation)|(?:pcr|test|swab|sample|result|scan|x-?ray)\b[^.;]{0,40}older than|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:years?|months?)"
@@ -207,9 +212,14 @@ def _outside(text: str) -> bool:
 _EITHER = re.compile(rf"(?<![<>=!])=\s*{_number('n')}")
 
 
+_CONSENT_ASIDE = re.compile(r"\([^()]*\b(?:consent|assent)[^()]*\)")
+
+
 def age_bounds(item: str) -> tuple[list[Bound], list[Bound]]:
     """(lower bounds, upper bounds) an inclusion criterion states for the participant's age."""
-    text = _normalized(item)
+    # "at least 14 years old (consent of parent or guardian required if under 18)": who
+    # consents for minors does not change the criterion.
+    text = _CONSENT_ASIDE.sub(" ", _normalized(item))
     if _OTHER_AGE.search(text) or _outside(text):
         return [], []
     if _EITHER.search(text):  # "Patients = 20 but < 65 years of age": = is >= or <=
