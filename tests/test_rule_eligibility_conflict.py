@@ -409,3 +409,12 @@ def test_asides_about_consent_puberty_and_earlier_versions():
     assert findings(eligible([history], min_age=None, max_age=None)) == []
     windows = "Are between 13 and 30 years old, or are more than 44 years of age."
     assert findings(eligible([windows], min_age=13, max_age=None)) == []
+
+
+def test_the_healthy_volunteers_age_is_not_the_patients():
+    # Modelled on a natural-history study: patients of any age, healthy volunteers 18 or older.
+    items = [
+        "Patients with neurological disorders and subjects with a family history OR",
+        "Healthy volunteers: People age 18 or older who are generally in good health.",
+    ]
+    assert findings(eligible(items, min_age=2, max_age=None)) == []

@@ -30,7 +30,8 @@ life is the newborns' and is not contradicted by the mothers' or another cohort'
 ICTRP's export writes >= and <= as "=": "Age = 18 years" may be a minimum or a maximum, so it
 states no limit alone and only widens the limits other criteria state. An item giving an age
 in words ("five years 3 months of age") is not read, nor one about an earlier version of the
-protocol or the age at which puberty is delayed; an aside about who consents for minors
+protocol, the age at which puberty is delayed or the age of healthy volunteers or controls
+("Healthy volunteers: age 18 or older"); an aside about who consents for minors
 ("(consent of parent or guardian required if under 18)") is left out of the criterion.
 Exclusion criteria are not read.
 
@@ -123,6 +124,8 @@ _OTHER_AGE = re.compile(
     r"gestation|caregiver|care giver|parent|guardian|mother|father|partner|spouse|donor|"
     r"sibling|relatives?\b|family members?|child-?bearing|age-related|matched|bone age|onset|"
     r"pubert(?:y|al)\s+(?:is|was|are|were)\b|(?:earlier|previous|original)\s+version|"
+    r"^\W*(?:healthy\s+(?:volunteers?|controls?|subjects?)|(?:normal\s+)?controls?|"
+    r"control\s+(?:group|subjects?))\s*:|"
     r"menarche|menopaus|any age|historical control|permitted|may (?:only )?be extended|"
     r"local (?:law|regulation)|(?:pcr|test|swab|sample|result|scan|x-?ray)\b[^.;]{0,40}older than|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:years?|months?)"
