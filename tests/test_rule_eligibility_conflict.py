@@ -155,6 +155,8 @@ def test_agreeing_ages_give_nothing(item, min_age, max_age):
         "Two first or second-degree relatives affected at an early age (age 55 years or younger).",
         # a condition for a test, not for enrolment,
         "Exercise stress test without ischemia required for: Diabetes Hypertension Age over 50",
+        # a quota,
+        "No more than 10 percent of subjects may be over 50 years of age.",
         # a possible later extension of the trial,
         "Patients at least 18 years old (may only be extended to include children 12 years or "
         "older after the 1st interim analysis)",
@@ -418,3 +420,11 @@ def test_the_healthy_volunteers_age_is_not_the_patients():
         "Healthy volunteers: People age 18 or older who are generally in good health.",
     ]
     assert findings(eligible(items, min_age=2, max_age=None)) == []
+
+
+def test_a_quota_in_an_aside_leaves_the_range_standing():
+    item = "Participants must be between 18-60 years of age (no more than 10% to be over 50)."
+    assert findings(eligible([item], min_age=18, max_age=60)) == []
+    assert summary(eligible([item], min_age=18, max_age=None)) == [
+        ("max_age_years", "missing", "info")
+    ]

@@ -31,8 +31,9 @@ ICTRP's export writes >= and <= as "=": "Age = 18 years" may be a minimum or a m
 states no limit alone and only widens the limits other criteria state. An item giving an age
 in words ("five years 3 months of age") is not read, nor one about an earlier version of the
 protocol, the age at which puberty is delayed or the age of healthy volunteers or controls
-("Healthy volunteers: age 18 or older"); an aside about who consents for minors
-("(consent of parent or guardian required if under 18)") is left out of the criterion.
+("Healthy volunteers: age 18 or older"), nor a quota ("no more than 10 percent of subjects
+may be over 50"); an aside about who consents for minors ("(consent of parent or guardian
+required if under 18)") or a quota is left out of the criterion.
 Exclusion criteria are not read.
 
 Why it matters: registry searches, eligibility screening tools and meta-analyses filter on
@@ -125,7 +126,8 @@ _OTHER_AGE = re.compile(
     r"sibling|relatives?\b|family members?|child-?bearing|age-related|matched|bone age|onset|"
     r"pubert(?:y|al)\s+(?:is|was|are|were)\b|(?:earlier|previous|original)\s+version|"
     r"^\W*(?:healthy\s+(?:volunteers?|controls?|subjects?)|(?:normal\s+)?controls?|"
-    r"control\s+(?:group|subjects?))\s*:|"
+    r"control\s+(?:group|subjects?))\s*:|(?:percent|%)\s+of\s+(?:the\s+)?(?:subjects|participants|"
+    r"patients|volunteers)|"
     r"menarche|menopaus|any age|historical control|permitted|may (?:only )?be extended|"
     r"local (?:law|regulation)|(?:pcr|test|swab|sample|result|scan|x-?ray)\b[^.;]{0,40}older than|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:years?|months?)"
@@ -215,7 +217,7 @@ def _outside(text: str) -> bool:
 _EITHER = re.compile(rf"(?<![<>=!])=\s*{_number('n')}")
 
 
-_CONSENT_ASIDE = re.compile(r"\([^()]*\b(?:consent|assent)[^()]*\)")
+_CONSENT_ASIDE = re.compile(r"\([^()]*(?:\b(?:consent|assent|percent)\b|%)[^()]*\)")
 
 
 def age_bounds(item: str) -> tuple[list[Bound], list[Bound]]:
