@@ -42,6 +42,7 @@ STUDY_PATHS = {
     "intervention_count": "interventions",
     "flow_group_count": "participant_flow",
     "flow_started_total": "participant_flow",
+    "flow_started_least": "participant_flow",
 }
 
 

@@ -414,7 +414,8 @@ _suite(
     "warning",
     "record",
     "An enrollment beyond any plausible trial.",
-    "an enrollment above the suite's maximum",
+    "an enrollment above the suite's maximum: a million for interventional studies, a hundred "
+    "million for observational ones (studies of health databases or apps really count millions)",
     "such counts are usually typos or placeholders (999999)",
     "correct the count from the registry",
     "an enrollment of 99999999",
@@ -445,7 +446,8 @@ _suite(
     "warning",
     "record",
     "An arm size beyond any plausible trial.",
-    "a planned arm size above the suite's maximum",
+    "a planned arm size above the suite's maximum (a group of 0, as registries state for a "
+    "cancelled study, is not reported)",
     "such sizes are typos, or the whole enrollment in the wrong field",
     "correct the arm size",
     "an arm size of 5000000",
@@ -477,8 +479,8 @@ _suite(
     "corpus",
     "Outcomes without a time frame.",
     "outcome measures that do not say when they are measured, in records whose source can "
-    "carry a time frame (the ICTRP export and the website's CSV download cannot; see "
-    '"Source capabilities" in the README)',
+    "carry a time frame (the ICTRP export, the website's CSV download, and ISRCTN and CTIS as "
+    'ctrdata exports them cannot; see "Source capabilities" in the README)',
     "an outcome without a time frame cannot be checked against published results",
     "add the time frame from the registry",
     'the outcome "Mortality" with no time frame',

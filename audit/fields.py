@@ -26,8 +26,9 @@ YEAR_MONTH = r"^\d{4}-\d{2}$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 # value: the field's value as its JSON type; joined / lines: a list's strings joined with "|" /
-# newlines; length: how many entries a list has; total: the sum of the entries' ``of`` counts.
-Cell = Literal["value", "joined", "lines", "length", "total"]
+# newlines; length: how many entries a list has; total: the sum of the entries' ``of`` counts;
+# least: the smallest of them.
+Cell = Literal["value", "joined", "lines", "length", "total", "least"]
 _DTYPES = {"string": "string", "integer": "Int64", "number": "Float64", "boolean": "boolean"}
 
 
@@ -298,8 +299,16 @@ RECORD: tuple[Field, ...] = (
         columns=(
             Column("flow_group_count", "length"),
             Column("flow_started_total", "total", of="started", ge=0),
+            Column("flow_started_least", "least", of="started", ge=0),
         ),
         description="Results section: participants STARTED per group, where results are posted.",
+    ),
+    value(
+        "flow_details",
+        optional=True,
+        description="Results section: the participant flow's recruitment and pre-assignment "
+        "details (screen failures, a run-in, participants not assigned), where results are "
+        "posted. Optional: records written before it existed are valid.",
     ),
     # Where and when the record was read: last in the trial view.
     value(
@@ -339,7 +348,7 @@ def empty_record() -> dict[str, Any]:
 
 def _placed(field: Field, column: Column, path: tuple[str, ...]) -> Column:
     """``column`` with what it takes from ``field`` (found at ``path``)."""
-    if column.cell in ("length", "total"):
+    if column.cell in ("length", "total", "least"):
         return replace(column, path=path, dtype="Int64")
     if field.items is not None:  # a joined list: "A|B" is checked as a whole
         names = "|".join(field.items.enum or ()) if column.checked else ""

@@ -65,6 +65,12 @@ def _total(counts: list[int | None]) -> int | None:
     return total if counts and total < 2**63 else None
 
 
+def _least(counts: list[int | None]) -> int | None:
+    """The smallest stated count; None when none is stated."""
+    stated = [c for c in counts if c is not None]
+    return min(stated) if stated else None
+
+
 def _lines(value: Any) -> str | None:
     return "\n".join(_texts(value)) or None
 
@@ -89,6 +95,9 @@ def _cell(column: Column) -> Callable[[Any], Any]:
     if column.cell == "total":
         of = str(column.of)
         return lambda value: _total([_count(item.get(of)) for item in _items(value)])
+    if column.cell == "least":
+        of = str(column.of)
+        return lambda value: _least([_count(item.get(of)) for item in _items(value)])
     return _CELLS[column.cell]
 
 

@@ -11,6 +11,7 @@ from conftest import ROOT, valid_record, write_records
 
 from audit.cli import main
 from audit.engine import run_audit
+from audit.record import arm
 
 AS_OF = date(2026, 11, 22)
 
@@ -126,6 +127,40 @@ def test_gx_findings_name_offending_rows(tmp_path):
     )
     origins = {f.origin for f in result.findings}
     assert {"expectation"} <= origins
+
+
+def test_observational_database_studies_count_millions(tmp_path):
+    # Modelled on a COVID symptom-tracker app (10,000,000) and a national health-database
+    # cohort (6,000,000), both observational: real sizes, not typos. A placeholder far beyond
+    # them is still reported, and so is a million-sized interventional trial.
+    def enrolled(count: int, study_type: str) -> dict:
+        return valid_record(enrollment={"count": count, "type": "ESTIMATED"}, study_type=study_type)
+
+    write_records(
+        tmp_path,
+        {
+            "app.json": enrolled(10_000_000, "OBSERVATIONAL"),
+            "cohort.json": enrolled(6_000_000, "OBSERVATIONAL"),
+            "placeholder.json": enrolled(999_999_999, "OBSERVATIONAL"),
+            "trial.json": enrolled(2_000_000, "INTERVENTIONAL"),
+        },
+    )
+    found = by_rule(audit(tmp_path), "implausible-enrollment")
+    assert sorted(f.record_files for f in found) == [("placeholder.json",), ("trial.json",)]
+
+
+def test_a_cancelled_studys_group_of_0_is_not_implausible(tmp_path):
+    # Modelled on a ChiCTR case series "cancelled due to lack of patients": group size 0.
+    cancelled = valid_record(
+        "ChiCTR2000012345",
+        "ictrp",
+        arms=[arm("Case series", None, planned_size=0)],
+        enrollment={"count": 0, "type": "ESTIMATED"},
+    )
+    huge = valid_record(arms=[arm("A", "EXPERIMENTAL", planned_size=5_000_000)])
+    write_records(tmp_path, {"cancelled.json": cancelled, "huge.json": huge})
+    found = by_rule(audit(tmp_path), "implausible-arm-size")
+    assert [f.record_files for f in found] == [("huge.json",)]
 
 
 def test_editing_a_suite_changes_the_result_without_code(tmp_path):

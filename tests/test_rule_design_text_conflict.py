@@ -130,6 +130,64 @@ def test_mentions_of_other_studies_phases_or_events_are_not_the_design(text):
     assert findings(described(text, masking="DOUBLE")) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # False positives of the labelled sample (tests/evaluation/findings), as fixtures: a
+        # treatment given openly after the blinded phase, as rescue or to a subgroup.
+        "Patients receive X or placebo for 6 months. All patients then receive open-label X "
+        "for approximately 6 additional months.",
+        "Patients who fail at week 12 are offered open-label drug Y for the rest of the study.",
+        "Following study treatment, patients may elect to receive an open-label, 6-month "
+        "course of approved therapy.",
+        "After 10 weeks all patients may receive active drug on an open-label basis.",
+        "Non-responders may receive an injection of open label X at the 1 month visit.",
+        "Patients on the blinded arms will proceed as open-label X after unblinding.",
+        "Group B: Patients receive treatment on their assigned, open-label regimen.",
+        # a later trial, and an open-label first part followed by the blinded one,
+        "If the patients elect, we will transition them into an open label trial of X.",
+        "An Open Label Dose Escalation Phase 1 Trial Followed by a Randomized, Double-blind, "
+        "Placebo-controlled Phase 2 Trial",
+    ],
+)
+def test_a_treatment_given_openly_is_not_the_design(text):
+    assert findings(described(text, masking="DOUBLE")) == []
+
+
+def test_an_open_label_arm_makes_open_label_text_a_part_of_the_design():
+    # Modelled on a TMS trial: blinded active and sham coils in Phase I, then an arm "Phase II
+    # Open Label Active TMS"; the text names the open-label TMS of that part.
+    text = "To evaluate the benefit of daily, active, open-label TMS in Phase I non-responders."
+    arms = [
+        arm("Phase I TMS Active", "ACTIVE_COMPARATOR"),
+        arm("Phase I TMS Sham", "SHAM_COMPARATOR"),
+        arm("Phase II Open Label Active TMS", "OTHER"),
+    ]
+    assert findings(described(text, masking="QUADRUPLE", arms=arms)) == []
+    assert keys(described(text, masking="QUADRUPLE", arms=arms[:2])) == ["masking-text"]
+
+
+def test_receiving_a_drug_in_an_open_label_fashion_is_the_design():
+    text = "Participants will receive drug X in an open-label fashion for 12 weeks."
+    assert keys(described(text, masking="DOUBLE")) == ["masking-text"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # False positives of the labelled sample, as fixtures: a later stage, earlier
+        # evidence, a named trial.
+        "Subsequently, the study will proceed with a placebo-controlled randomized study "
+        "according to the results of the pilot.",
+        "NAC had been safely used in a large group of patients for over one year in a "
+        "prospective randomized trial.",
+        "Patients were followed up to 4 years in the SPIRIT III Randomized Control Trial.",
+    ],
+)
+def test_randomized_mentions_of_other_stages_or_trials_give_nothing(text):
+    assert findings(described(text, allocation="NON_RANDOMIZED")) == []
+
+
 def test_randomized_text_with_non_randomized_allocation():
     [found] = findings(
         valid_record(official_title="A Randomized Trial of X versus Y", allocation="NON_RANDOMIZED")
@@ -242,10 +300,13 @@ def test_real_corpus_counts(real_tables):
     # of them "double-blind" on TRIPLE or QUADRUPLE), and 2 warnings on texts naming a
     # double-blind and an open-label phase of a TRIPLE and a QUADRUPLE record.
     assert counts == {
-        ("masking-text", "ctgov-xml"): 4,
+        ("masking-text", "ctgov-xml"): 3,
         ("masking-text", "ctgov-api"): 8,
-        ("masking-text", "ictrp"): 10,
-        ("allocation-text", "ctgov-xml"): 5,
+        (
+            "masking-text",
+            "ictrp",
+        ): 9,  # 10 before an open-label first part "followed by" a blinded one was read as a phase
+        ("allocation-text", "ctgov-xml"): 2,  # 5 before other trials and stages were skipped
         ("allocation-text", "ctgov-api"): 2,
         ("allocation-text", "ictrp"): 2,
         ("placebo-open", "ctgov-xml"): 4,

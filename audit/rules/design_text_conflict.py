@@ -25,9 +25,15 @@ Mentions that do not state this study's design are ignored: other studies ("rand
 controlled trials have shown", "compared with a previous double-blind trial", "patients who
 completed the double-blind study"), negations ("has never been studied in a double-blind
 trial"), a later or partial phase ("followed by an open-label extension", "open-label
-period") and events ("participants are unblinded at week 12", "sponsor unblinded").
-"Open-label" with only the outcomes assessor masked (masking SINGLE) is the usual PROBE
-design and is not reported.
+period", "may receive active drug on an open-label basis"), a treatment given openly
+("patients are offered open-label drug X" as rescue, "all patients then receive open-label
+peptide T"), an open-label part "followed by" a blinded one, earlier evidence told in the
+same sentence ("NAC had been safely used ... in a prospective randomized trial"), a named
+trial ("the SPIRIT III Randomized Control Trial") and events ("participants are unblinded
+at week 12", "sponsor unblinded"). A record with an arm labelled open-label has an
+open-label part, which its texts may name: their "open-label" is not judged. "Open-label"
+with only the outcomes assessor masked (masking SINGLE) is the usual PROBE design and is not
+reported.
 
 Why it matters: masking and allocation decide how a trial's evidence is graded; a record that
 contradicts itself is graded wrong by whichever part a reader or a pipeline trusts.
@@ -84,8 +90,8 @@ ROLES_PER_LEVEL = {"NONE": 0, "SINGLE": 1, "DOUBLE": 2, "TRIPLE": 3, "QUADRUPLE"
 _WORDS_BEFORE = r"\b(?:\W+[\w-]+){0,4}?\W*$"
 _OTHER_STUDY_BEFORE = re.compile(
     r"\b(?:previous(?:ly)?|prior|earlier|parent|preceding|original|completed?|feeder|"
-    r"subsequent(?:ly)?|future|upcoming|larger|definitive|not|never|no|without|"
-    r"followed\s+by)" + _WORDS_BEFORE,
+    r"subsequent(?:ly)?|future|upcoming|larger|definitive|not|never|no|without|into|"
+    r"followed\s+by|proceed(?:s|ed)?\s+with)" + _WORDS_BEFORE,
     re.IGNORECASE,
 )
 _OTHER_STUDY_AFTER = re.compile(
@@ -95,10 +101,13 @@ _OTHER_STUDY_AFTER = re.compile(
     re.IGNORECASE,
 )
 _PHASE_AFTER = re.compile(
-    r"[^\w.;]*(?:[\w-]+[^\w.;]+){0,3}?(?:extension|period|part|portion|stage|follow[\s-]?up|run-in|"
+    r"[^\w.;]*(?:[\w-]+[^\w.;]+){0,3}?(?:extension|period|part|portion|stage|follow[\s-]?up|run-in|basis|"
     r"lead-in|phase(?!\s*(?:[0-4]|I{1,3}|IV|[0-4]?[ab])\b))\b",
     re.IGNORECASE,
 )
+# "An Open Label Dose Escalation Phase 1 Trial Followed by a Randomized, Double-blind ...":
+# an open-label first part.
+_FOLLOWED_AFTER = re.compile(r"[^.;]*?\bfollowed\s+by\b", re.IGNORECASE)
 # "participants are unblinded after ...", "(sponsor unblinded)": an event or one role.
 _UNBLINDED_BEFORE = re.compile(
     r"(?:\b(?:is|are|was|were|be|been|being|remains?|get|got)|sponsor|party|statisticians?|"
@@ -107,15 +116,43 @@ _UNBLINDED_BEFORE = re.compile(
 )
 
 
+# "patients may receive open-label drug X", "are offered open-label ABC", "will proceed as
+# open-label AZT": a treatment given openly (rescue, after the blinded phase, to a subgroup).
+_RECEIVES_BEFORE = re.compile(
+    r"\b(?:receives?|received|receiving|given|offered|proceed(?:s|ed)?\s+(?:as|to|with)|"
+    r"switch(?:es|ed)?\s+to|cross(?:es|ed)?\s+over\s+to)\b(?:\W+[\w-]+){0,5}?\W*$",
+    re.IGNORECASE,
+)
+# "... receive drug X in an open-label fashion": the study's design after all.
+_DESIGN_AFTER = re.compile(
+    r"[^\w.;]*(?:[\w-]+[^\w.;]+){0,2}?(?:fashion|manner|design|study|trial|setting)\b",
+    re.IGNORECASE,
+)
+
+
+# Earlier evidence told in the same sentence: "NAC had been safely used in ... patients in a
+# prospective randomized trial"; a named trial: "in the SPIRIT III Randomized Control Trial".
+_EVIDENCE_BEFORE = re.compile(
+    r"\b(?:has|have|had)\s+(?:now\s+|already\s+)?been\s+(?:\w+ly\s+)?(?:found|shown|"
+    r"demonstrated|reported|proven|used|tested|studied|evaluated|investigated)\b",
+    re.IGNORECASE,
+)
+_NAMED_TRIAL_BEFORE = re.compile(r"\b[A-Z][A-Z0-9-]{2,}[\s-]+(?:I{1,3}|IV|V|\d{1,2})\s*$")
+
+
 def _states_design(text: str, start: int, end: int, masking: str | None = None) -> bool:
     """Does the mention at text[start:end] state this study's own design?"""
     sentence_start = max(text.rfind(".", 0, start), text.rfind(";", 0, start)) + 1
     before = text[sentence_start:start]
     if _OTHER_STUDY_BEFORE.search(before) or _OTHER_STUDY_AFTER.match(text, end):
         return False
+    if _EVIDENCE_BEFORE.search(before) or _NAMED_TRIAL_BEFORE.search(before):
+        return False
     if masking is None:
         return True
-    if _PHASE_AFTER.match(text, end):
+    if _PHASE_AFTER.match(text, end) or (masking == "NONE" and _FOLLOWED_AFTER.match(text, end)):
+        return False
+    if masking == "NONE" and _RECEIVES_BEFORE.search(before) and not _DESIGN_AFTER.match(text, end):
         return False
     unblinded = masking == "NONE" and not text[start:end].lower().startswith("open")
     return not (unblinded and _UNBLINDED_BEFORE.search(before))
@@ -195,11 +232,22 @@ def _may_contradict(studies: pd.DataFrame, column: str, patterns: dict[str, str]
     return hit
 
 
-def _text_conflicts(studies: pd.DataFrame, ctx: Context) -> Iterator[Finding]:
+def _open_label_parts(arms: pd.DataFrame) -> set[str]:
+    """Record files with an arm labelled open-label ("Phase II Open Label Active TMS"): the
+    study has an open-label part, which its texts may name beside the blinded one."""
+    labels = arms["label"].fillna("")
+    return set(arms.loc[labels.str.contains(MASKING_PATTERNS["NONE"], case=False), "record_file"])
+
+
+def _text_conflicts(
+    studies: pd.DataFrame, ctx: Context, open_parts: set[str] = frozenset()
+) -> Iterator[Finding]:
     masked = studies[studies["masking"].isin(list(ROLES_PER_LEVEL))]
     masked = masked[_may_contradict(masked, "masking", MASKING_PATTERNS)]
     for row in masked.itertuples(index=False):
         stated = stated_masking(_texts(row))
+        if row.record_file in open_parts:
+            stated.pop("NONE", None)
         if stated and row.masking not in _consistent_maskings(stated, row.who_masked):
             yield _conflict(ctx, row, "masking", stated, "masking-text")
 
@@ -276,6 +324,6 @@ def _placebo_conflicts(tables: Tables, ctx: Context) -> Iterator[Finding]:
 
 @rule("design-text-conflict", severity="warning", scope="record")
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    yield from _text_conflicts(tables.studies, ctx)
+    yield from _text_conflicts(tables.studies, ctx, _open_label_parts(tables.arms))
     yield from _role_conflicts(tables.studies, ctx)
     yield from _placebo_conflicts(tables, ctx)

@@ -7,7 +7,8 @@ age, maximum age or sex. When several criteria state ages (cohorts of different 
 lowest minimum and the highest maximum are compared. "> 18" may be written as 18 or 19 and
 "< 65" as 64 or 65. A record whose structured age is missing while its criteria state one
 gets an ``info`` finding: the registry may mean "no limit", but the criteria say otherwise,
-and the page may simply not have been captured. A record whose source cannot carry structured
+and the page may simply not have been captured (a stated minimum of 0, "0-18 years" or "from
+birth", is no limit either and is not reported). A record whose source cannot carry structured
 ages (the website's CSV download gives age groups only) gets none.
 
 Only numbers tied to an age word are read ("age", "aged", "years old", "years of age",
@@ -15,8 +16,25 @@ Only numbers tied to an age word are read ("age", "aged", "years old", "years of
 ages. Criteria about other people or other moments are skipped: the age of a caregiver,
 parent or donor, the age at diagnosis or onset, gestational age, conditional criteria ("for
 participants younger than 16 years ...") and age as one alternative among others ("age > 60
-or diabetes", "one of the following risk factors: age > 65, ..."). An open age group above a
-range ("aged 18-59, or 60 years and above") means no maximum. Exclusion criteria are not read.
+or diabetes", "one of the following risk factors: age > 65, ..."), also when the alternatives
+are the items listed under "at least one of the following:" or "risk factors including:"
+(up to the next numbered item or heading), an age tied to a performance score ("Age less than
+16 years: Lansky 50-100%"), the age of relatives or of participants who choose an optional
+part ("patients who elect to complete the questionnaire must be 18"), a possible later
+extension, and ages outside a range ("Age less than 18 years and over 70 years": an
+exclusion filed among the inclusion criteria).
+An open age group above a range ("aged 18-59, or 60 years and above") means no maximum, and
+a cohort's ages qualified after the range ("14-18 for children with X") are not limits. When
+the criteria speak of newborns or pregnancies, a structured minimum in the first weeks of
+life is the newborns' and is not contradicted by the mothers' or another cohort's age.
+ICTRP's export writes >= and <= as "=": "Age = 18 years" may be a minimum or a maximum, so it
+states no limit alone and only widens the limits other criteria state. An item giving an age
+in words ("five years 3 months of age") is not read, nor one about an earlier version of the
+protocol, the age at which puberty is delayed or the age of healthy volunteers or controls
+("Healthy volunteers: age 18 or older"), nor a quota ("no more than 10 percent of subjects
+may be over 50"); an aside about who consents for minors ("(consent of parent or guardian
+required if under 18)") or a quota is left out of the criterion.
+Exclusion criteria are not read.
 
 Why it matters: registry searches, eligibility screening tools and meta-analyses filter on
 the structured ages and sex; a record whose criteria admit 18-70 year olds but whose fields
@@ -55,7 +73,7 @@ _UNIT = r"(?:years?|yrs?|y|yoa|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h)\b"
 def _number(name: str) -> str:
     """A number (not a percentage or a ratio) and its optional unit, as named groups."""
     return (
-        rf"(?P<{name}>\d{{1,3}}(?:\.\d+)?)(?![\d.]|\s*[%/])\)?\s*"
+        rf"(?P<{name}>\d{{1,3}}(?:\.\d+)?)(?!\d|\.\d|\s*[%/])\)?\s*"
         rf"(?P<{name}_unit>{_UNIT})?"
     )
 
@@ -66,16 +84,19 @@ _AGE_BEFORE = re.compile(
 )
 # "aged 18-59 years, or 60 years and above": a second age group after a first one.
 _AGE_LIST_BEFORE = re.compile(
-    r"\bage[sd]?\b[^.;]*\d\s*(?:years?|yrs?)(?:\s*old)?\s*,?\s*(?:or|and)\s*$"
+    r"\bage[sd]?\b[^.;]*\d\s*(?:years?|yrs?)(?:\s*old)?\s*(?:\([^()]*\))?\s*,?\s*(?:or|and)\s*$"
 )
 _AGE_AFTER = re.compile(r"\s*(?:(?:years?|yrs?|y)\s*)?(?:old|of age|yoa|-old)\b")
 _ALTERNATIVE = re.compile(
     r"\s*(?:(?:years?|yrs?)\s*)?(?:(?:old|of age)\s*)?(?:,?\s*or\s+"
-    r"(?!older|over|above|more|greater|younger|under|less|below|equal|elder|age|\d)|"
+    r"(?!older|over|above|more|greater|younger|under|less|below|equal|elder|age|between|\d|"
+    r"(?:are|is|be)\s+(?:older|over|above|more|greater|younger|under|less|below|between|aged?|\d))|"
     r"\)?\s*,?\s*(?:and|or)\s+(?:children|adolescents|infants|minors|pediatric))"
 )
 # "one of the following risk factors: age > 65, diabetes, ...": age is one risk among others.
-_RISK_BEFORE = re.compile(r"risk factor|comorbid|high[\s-]risk|\b(?:one|any|either) of\b")
+_RISK_BEFORE = re.compile(
+    r"risk factor|comorbid|high[\s-]risk|\b(?:one|any|either) of\b|\b(?:required|needed) for\b"
+)
 _LOWER_OP = (
     r">=|>|greater than(?: or equal to)?|more than|older than|above|over|at least|"
     r"minimum(?: of)?|from"
@@ -102,8 +123,17 @@ _UPPER = re.compile(
 # Criteria about someone else or another moment than enrolment.
 _OTHER_AGE = re.compile(
     r"gestation|caregiver|care giver|parent|guardian|mother|father|partner|spouse|donor|"
-    r"sibling|child-?bearing|age-related|matched|bone age|onset|menarche|menopaus|any age|"
-    r"historical control|permitted|may be extended|local (?:law|regulation)|(?<![<>=!])=\s*\d|"
+    r"sibling|relatives?\b|family members?|child-?bearing|age-related|matched|bone age|onset|"
+    r"pubert(?:y|al)\s+(?:is|was|are|were)\b|(?:earlier|previous|original)\s+version|"
+    r"^\W*(?:healthy\s+(?:volunteers?|controls?|subjects?)|(?:normal\s+)?controls?|"
+    r"control\s+(?:group|subjects?))\s*:|(?:percent|%)\s+of\s+(?:the\s+)?(?:subjects|participants|"
+    r"patients|volunteers)|"
+    r"menarche|menopaus|any age|historical control|permitted|may (?:only )?be extended|"
+    r"local (?:law|regulation)|(?:pcr|test|swab|sample|result|scan|x-?ray)\b[^.;]{0,40}older than|"
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:years?|months?)"
+    r"(?:\s+\d+\s+months?)?\s+(?:of age|old)\b|"
+    r"\b(?:patients?|subjects?|participants?|those)\s+who\s+(?:elect|choose|opt|wish)\b|"
+    r"\d\s*(?:years?|months?)?\s*(?:of age\s*)?:\s*(?:lansky|karnofsky|ecog|performance)|"
     r"\b(?:at|of|since|before|after|by)\s+(?:the\s+)?(?:time\s+of\s+)?(?:first\s+|initial\s+)?"
     r"(?:diagnos\w*|hsct|transplant\w*|symptom\w*)|"
     r"\b(?:before|after|since|by)\s+(?:the\s+)?age|\bif\b|\bunless\b|"
@@ -111,7 +141,9 @@ _OTHER_AGE = re.compile(
     r"\b(?:for|in|when)\s+(?:the\s+)?(?:patients?|subjects?|participants?|children|those|"
     r"women|men|individuals|adolescents|adults|females|males|girls|boys|people)'?\s+"
     r"(?:who\s+(?:are|is)\s+)?\(?(?:aged?|<|>|less|younger|older|under|over|above|below|\d)|"
-    r"\d\s*(?:years?|y)\s+and\s+\d+\s*(?:months?|days?)"
+    r"\d\s*(?:years?|y)\s+and\s+\d+\s*(?:months?|days?)|"
+    r"\d\s*(?:years?|months?)?\s+for\s+(?:the\s+)?(?:patients?|subjects?|participants?|children|"
+    r"adults|adolescents|infants|those|women|men|boys|girls)\b"
 )
 _STRICT_OP = r"[<>]|(?:greater|more|older|less|younger) than|above|over|under|below"
 _PER_YEAR = {"y": 1.0, "m": 12.0, "w": 52.1775, "d": 365.25, "h": 8766.0}
@@ -137,6 +169,7 @@ class Bound:
     strict: bool
     step: float  # one unit of the stated number, in years
     phrase: str
+    either: bool = False  # "age = 20": a minimum or a maximum (ICTRP writes >= and <= as =)
 
 
 def _years(number: str, unit: str | None) -> tuple[float, float]:
@@ -150,6 +183,8 @@ def _normalized(item: str) -> str:
     text = text.replace("＜", "<")
     text = re.sub(r"=\s*/?\s*>|>\s*/\s*=", ">=", text)
     text = re.sub(r"=\s*/?\s*<|<\s*/\s*=", "<=", text)
+    text = re.sub(r"\b(i)\.\s?(e)\.|\b(e)\.\s?(g)\.", r"\1\2\3\4", text)  # not a sentence end
+    text = re.sub(r"\b(between|from)\s+birth\b", r"\1 0 days", text)  # "between birth and 48 hours"
     return re.sub(r"[~～–—−]", "-", text)
 
 
@@ -166,11 +201,45 @@ def _has_context(text: str, start: int, end: int, matched: str) -> bool:
     )
 
 
+# "Age less than 18 years and over 70 years": ages outside a range, an exclusion criterion
+# filed among the inclusion criteria.
+_OUTSIDE = re.compile(
+    r"(?:less than|younger than|under|below|<)\s*(\d{1,3})[^.;\d]{0,20}?\b(?:and|or)\s+"
+    r"(?:over|above|greater than|older than|more than|>)\s*(\d{1,3})"
+)
+
+
+def _outside(text: str) -> bool:
+    return any(int(low) < int(high) for low, high in _OUTSIDE.findall(text))
+
+
+# ICTRP's export writes >= and <= as "=": "Age =18 years" is a minimum or a maximum.
+_EITHER = re.compile(rf"(?<![<>=!])=\s*{_number('n')}")
+
+
+_CONSENT_ASIDE = re.compile(r"\([^()]*(?:\b(?:consent|assent|percent)\b|%)[^()]*\)")
+
+
 def age_bounds(item: str) -> tuple[list[Bound], list[Bound]]:
     """(lower bounds, upper bounds) an inclusion criterion states for the participant's age."""
-    text = _normalized(item)
-    if _OTHER_AGE.search(text):
+    # "at least 14 years old (consent of parent or guardian required if under 18)": who
+    # consents for minors does not change the criterion.
+    text = _CONSENT_ASIDE.sub(" ", _normalized(item))
+    if _OTHER_AGE.search(text) or _outside(text):
         return [], []
+    if _EITHER.search(text):  # "Patients = 20 but < 65 years of age": = is >= or <=
+        either = [
+            Bound(
+                _years(m["n"], m["n_unit"])[0],
+                False,
+                _years(m["n"], m["n_unit"])[1],
+                m.group(0).strip(),
+                either=True,
+            )
+            for m in _EITHER.finditer(text)
+            if not _RISK_BEFORE.search(text, 0, m.start())  # only widens: any age word will do
+        ]
+        return either, either
     lows: list[Bound] = []
     highs: list[Bound] = []
     taken: list[tuple[int, int]] = []
@@ -231,11 +300,15 @@ def stated_limits(lows: list[Bound], highs: list[Bound]) -> tuple[Bound | None, 
     """The lowest minimum and highest maximum the criteria state. No minimum when an age
     group lies below it ("< 2 months: ...; 2-12 months: ..."), no maximum when an open age
     group lies above it ("aged 18-59, or 60 years and above")."""
-    lower = min(lows, key=lambda b: b.years) if lows else None
-    upper = max(highs, key=lambda b: b.years) if highs else None
-    if lower and highs and min(b.years for b in highs) <= lower.years:
+    # An "= N" bound, either a minimum or a maximum, only widens the limits other criteria
+    # state: it never states one alone.
+    known_lows = [b for b in lows if not b.either]
+    known_highs = [b for b in highs if not b.either]
+    lower = min(lows, key=lambda b: b.years) if known_lows else None
+    upper = max(highs, key=lambda b: b.years) if known_highs else None
+    if lower and known_highs and min(b.years for b in known_highs) <= lower.years:
         lower = None
-    if upper and lows and max(b.years for b in lows) >= upper.years:
+    if upper and known_lows and max(b.years for b in known_lows) >= upper.years:
         upper = None
     return lower, upper
 
@@ -248,9 +321,35 @@ def _distinct_inclusions(studies: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
     return codes, inclusion
 
 
+# "... and at least one of the following:" ("poor risk factors including:") ends an item
+# whose next items are alternatives (risk factors, conditions for a test), up to the next
+# numbered item or section heading.
+_ALTERNATIVES_HEADER = (
+    r"(?i)(?:\b(?:one|any|either|two|three|\d)\s+(?:or more\s+)?of\s+the\s+following\b|"
+    r"risk factors?\b|\bincluding\b)[^.]*:\s*$"
+)
+_ALTERNATIVES_SPAN = 8
+_NEW_ITEM = r"(?i)^\s*(?:\d{1,2}|[a-h]|[ivx]{1,4})\s*[.)]\s"
+
+
+def _alternatives(items: pd.Series) -> pd.Series:
+    """Is each item (indexed by its text's position, in order) one of the alternatives listed
+    under an "at least one of the following:" item of its text: one of the next
+    ``_ALTERNATIVES_SPAN`` items, before any numbered item or section heading?"""
+    header = items.str.contains(_ALTERNATIVES_HEADER, regex=True).fillna(False).astype(bool)
+    heading = items.str.contains(r":\s*$", regex=True).fillna(False).astype(bool) & ~header
+    numbered = items.str.contains(_NEW_ITEM, regex=True).fillna(False).astype(bool)
+    position = items.groupby(level=0).cumcount().astype(float)
+    marks = position.where(header, np.where(numbered | heading, -np.inf, np.nan))
+    since = position - marks.groupby(level=0).ffill().groupby(level=0).shift(1)
+    return (since <= _ALTERNATIVES_SPAN).fillna(False) & ~numbered & ~heading
+
+
 def _age_items(inclusion: pd.Series) -> pd.DataFrame:
     """One row per inclusion item that may state an age: its text's position and the item."""
     items = inclusion.str.split("\n").explode().dropna().astype("string")
+    if len(items):
+        items = items[~_alternatives(items).to_numpy(dtype=bool)]
     items = items[items.str.contains(r"\d")]
     # The literal test runs in pyarrow and spares most items the slower Python regex.
     items = items[items.str.contains(_AGE_LETTERS, case=False)]
@@ -291,7 +390,15 @@ class AgeProblem(NamedTuple):
     structured: float | None  # None: the record has no such age
 
 
-def _age_problems(limits: Limits, min_age: float | None, max_age: float | None) -> list[AgeProblem]:
+# Criteria about newborns, or pregnancies whose newborns take part: a structured minimum in
+# the first weeks of life is theirs, whatever age the other cohorts (or the mothers) state.
+_NEWBORNS = r"(?i)newborn|neonat|new-born|gestation|pregnan|premature infant|preterm|at birth"
+_NEWBORN_YEARS = 0.1
+
+
+def _age_problems(
+    limits: Limits, min_age: float | None, max_age: float | None, newborns: bool = False
+) -> list[AgeProblem]:
     """The structured ages that are missing or disagree with the criteria's limits."""
     low, high = limits
     problems = []
@@ -299,7 +406,11 @@ def _age_problems(limits: Limits, min_age: float | None, max_age: float | None) 
         ("min_age_years", low, min_age, True, "minimum"),
         ("max_age_years", high, max_age, False, "maximum"),
     ):
-        if stated is not None and (structured is None or not _agrees(structured, stated, lower)):
+        if stated is None or (structured is None and lower and stated.years == 0):
+            continue  # no minimum and a minimum of 0 ("from birth") say the same
+        if lower and newborns and structured is not None and structured < _NEWBORN_YEARS:
+            continue
+        if structured is None or not _agrees(structured, stated, lower):
             problems.append(AgeProblem(field, word, stated, structured))
     return problems
 
@@ -330,7 +441,11 @@ def _age_finding(problem: AgeProblem, row: Any, ctx: Context) -> Finding | None:
 
 
 def _age_findings(
-    studies: pd.DataFrame, codes: np.ndarray, limits: list[Limits | None], ctx: Context
+    studies: pd.DataFrame,
+    codes: np.ndarray,
+    limits: list[Limits | None],
+    newborns: list[bool],
+    ctx: Context,
 ) -> Iterator[Finding]:
     """Findings for studies whose criteria state an age. Studies sharing criteria and
     structured ages share their problems, which are worked out once."""
@@ -345,7 +460,8 @@ def _age_findings(
         )
     )
     problems = {
-        case: _age_problems(limits[case[0]], value(case[1]), value(case[2])) for case in set(cases)
+        case: _age_problems(limits[case[0]], value(case[1]), value(case[2]), newborns[case[0]])
+        for case in set(cases)
     }
     flagged = [bool(problems[case]) for case in cases]
     flagged_rows = rows[np.array(flagged, dtype=bool)].itertuples(index=False)
@@ -401,5 +517,6 @@ def _sex_findings(
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     studies = tables.studies[tables.studies["inclusion"].notna()]
     codes, inclusion = _distinct_inclusions(studies)
-    yield from _age_findings(studies, codes, _text_limits(inclusion), ctx)
+    newborns = inclusion.str.contains(_NEWBORNS, regex=True).fillna(False).astype(bool).tolist()
+    yield from _age_findings(studies, codes, _text_limits(inclusion), newborns, ctx)
     yield from _sex_findings(studies, codes, _text_sexes(inclusion), ctx)

@@ -7,9 +7,19 @@ What it detects (one finding per kind of mismatch and record):
   ACTUAL the finding is only ``info``: a finished trial rarely recruits exactly the plan.
 * ``stated-groups``: the record says "N participants in K groups" (or the registry's number
   of arms) and lists a different number of arms.
-* ``single-group``: the intervention model is SINGLE_GROUP but the record lists several arms.
+* ``single-group``: the intervention model is SINGLE_GROUP but the record randomizes between
+  several arms (allocation RANDOMIZED): a randomized comparison has parallel groups. Several
+  arms that are not randomized are the cohorts of one group (dose-escalation levels, age,
+  weight or disease cohorts, the parts of a study) and are not reported.
 * ``flow-started``: the results' participant flow says more or fewer participants STARTED
-  than the ACTUAL enrollment count.
+  than the ACTUAL enrollment count, and its recruitment and pre-assignment details do not
+  explain the difference. They explain it when they give the enrollment, the number started or the
+  difference ("62 participants were registered but only fifty (50) were randomized", "27
+  patients ... were excluded"), or tell of participants lost before assignment (excluded,
+  withdrawn, screen failures, ineligible, not randomized, treated or included, a run-in).
+  A flow with a group that starts no one in its first period is not judged: its groups start
+  in different periods (a run-in, cross-sectional samples, phases), so the first period's
+  STARTED is not the whole.
 
 Records without arm sizes, without a stated group count, without arms or without results
 are not judged on that point. Arm sizes come from arm descriptions ("30 patients will be
@@ -20,7 +30,8 @@ Why it matters: enrollment and arm sizes feed sample-size and pooling analyses; 
 disagree, at least one of them is wrong and readers cannot tell which.
 
 How to fix: check the registry page. Correct the enrollment count, the arm list or the
-design (a multi-cohort study is not SINGLE_GROUP), or the arm description that states a size.
+design (a randomized comparison is not SINGLE_GROUP), or the arm description that states a
+size.
 If the difference is real (e.g. a run-in period before randomization), waive the finding
 with that reason.
 
@@ -30,6 +41,7 @@ enrollment of 80 -> "planned arm sizes add up to 60, enrollment is 80".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pandas as pd
@@ -48,6 +60,29 @@ def _planned_sums(arms: pd.DataFrame) -> pd.DataFrame:
     )
     sums = sums[(sums["stated"] == sums["arms"]) & (sums["arms"] > 0)]
     return sums[["planned_sum"]].reset_index()
+
+
+# Pre-assignment details telling of participants enrolled but not started or assigned.
+_ATTRITION = re.compile(
+    r"exclu|withdr|drop(?:ped)?\s+out|dropout|screen(?:ing)?\s+fail|fail(?:ed)?\s+screening|"
+    r"ineligible|not\s+(?:be(?:en)?\s+)?(?:eligible|randomi[sz]ed|assigned|treated|dosed|"
+    r"included|allocated|started)|never\s+(?:received|started|dosed|treated)|run-?in|lead-?in|"
+    r"wash-?out|discontinu|removed|lost\s+to",
+    re.IGNORECASE,
+)
+
+
+def _explained(details: str | None, enrolled: int, started: int) -> bool:
+    """Do the participant flow's pre-assignment details explain why ``started`` differs from
+    the ``enrolled`` count: they give one of the numbers or the difference, or tell of
+    participants lost before assignment?"""
+    if not details:
+        return False
+    numbers = {str(int(n)) for n in (enrolled, started, abs(enrolled - started))}
+    return bool(
+        any(re.search(rf"(?<![\d.,]){n}(?![\d.,]\d|\d)", details) for n in numbers)
+        or _ATTRITION.search(details)
+    )
 
 
 @rule("enrollment-arm-mismatch", severity="warning", scope="record")
@@ -87,14 +122,23 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
             evidence={"stated_arm_count": row.stated_arm_count, "arm_count": row.arm_count},
         )
 
-    single = studies[(studies["intervention_model"] == "SINGLE_GROUP") & (arms > 1)]
+    single = studies[
+        (studies["intervention_model"] == "SINGLE_GROUP")
+        & (arms > 1)
+        & (studies["allocation"] == "RANDOMIZED")
+    ]
     for row in single.itertuples(index=False):
         yield ctx.finding(
-            f"intervention model is SINGLE_GROUP but the record lists {row.arm_count} arms",
+            f"intervention model is SINGLE_GROUP but the record randomizes between "
+            f"{row.arm_count} arms",
             **where([row]),
             field="intervention_model",
             key="single-group",
-            evidence={"intervention_model": row.intervention_model, "arm_count": row.arm_count},
+            evidence={
+                "intervention_model": row.intervention_model,
+                "allocation": row.allocation,
+                "arm_count": row.arm_count,
+            },
         )
 
     flow = studies[
@@ -102,8 +146,11 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
         & count.notna()
         & studies["flow_started_total"].notna()
         & (studies["flow_started_total"] != count)
+        & (studies["flow_started_least"] > 0).fillna(False)
     ]
     for row in flow.itertuples(index=False):
+        if _explained(value(row.flow_details), row.enrollment_count, row.flow_started_total):
+            continue
         yield ctx.finding(
             f"{row.flow_started_total} participants started (participant flow, "
             f"{row.flow_group_count} group{'s' if row.flow_group_count != 1 else ''}), "

@@ -204,6 +204,7 @@ def record(path: Path, study: Any, where: str) -> dict:
             "detailed_description": _str(description.get("detailedDescription")),
         },
         participant_flow=_participant_flow(_obj(study, "resultsSection", "participantFlowModule")),
+        flow_details=_flow_details(_obj(study, "resultsSection", "participantFlowModule")),
     )
 
 
@@ -228,6 +229,12 @@ def _outcomes(module: dict) -> list[dict]:
             if _str(item.get("measure")):
                 found.append(outcome(kind, item["measure"], _str(item.get("timeFrame"))))
     return found
+
+
+def _flow_details(module: dict) -> str | None:
+    """The participant flow's recruitment and pre-assignment details, one paragraph each."""
+    texts = [_str(module.get(key)) for key in ("recruitmentDetails", "preAssignmentDetails")]
+    return "\n\n".join(t for t in texts if t) or None
 
 
 def _participant_flow(module: dict) -> list[dict]:

@@ -257,6 +257,13 @@ def _participant_flow(root: Element) -> list[dict]:
     ]
 
 
+def _flow_details(root: Element) -> str | None:
+    """The participant flow's recruitment and pre-assignment details, one paragraph each."""
+    flow = root.find("clinical_results/participant_flow")
+    texts = [_text(flow, tag) for tag in ("recruitment_details", "pre_assignment_details")]
+    return "\n\n".join(t for t in texts if t) or None
+
+
 def _root(path: Path, text: str) -> Element:
     """The ``<clinical_study>`` element, or SourceError for unsafe or malformed XML."""
     if _UNSAFE.search(text):
@@ -364,4 +371,5 @@ def study_record(path: Path, root: Element, where: str | None = None) -> dict:
             "detailed_description": _block(root.findtext("detailed_description/textblock")),
         },
         participant_flow=_participant_flow(root),
+        flow_details=_flow_details(root),
     )

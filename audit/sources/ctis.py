@@ -52,8 +52,9 @@ CANNOT_CARRY = frozenset(
         "allocation",
         "eligibility.min_age_years",
         "eligibility.max_age_years",
+        "outcomes.time_frame",
     }
-)  # CTIS has no design fields, and ages only as age-range categories
+)  # CTIS has no design fields, ages only as age-range categories, and end points as texts
 CTRNAME = "CTIS"
 
 #: CTIS's public status codes (``ctStatus``, ``ctPublicStatusCode``) and their words.

@@ -51,8 +51,10 @@ CANNOT_CARRY = frozenset(
         "completion_date.type",
         "sponsor",
         "people",
+        "outcomes.time_frame",
     }
-)  # ctrdata's ISRCTN records give the sponsor and people as party ids only
+)  # ctrdata's ISRCTN records give the sponsor and people as party ids only, and each outcome
+# as one text, its timing written in it ("... up to one year of age")
 CTRNAME = "ISRCTN"
 
 _NOTHING = {
