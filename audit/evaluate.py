@@ -379,27 +379,39 @@ class SampleFigures:
         return lines
 
 
-def labelled_sample(data: Path, work: Path = WORK) -> Figures:
+def labelled_sample(data: Path, work: Path = WORK, holdout: bool = False) -> Figures:
     """Precision per finding id and severity on ``SIZE`` findings of each drawn from the real
-    corpora with a fixed seed (``audit.sample``), judged in ``tests/evaluation/findings/``."""
-    from audit.sample import draw, population
+    corpora with a fixed seed (``audit.sample``), or on the ``HOLDOUT`` findings after them,
+    judged in ``tests/evaluation/findings/``."""
+    from audit.sample import HOLDOUT, SIZE, draw, population
 
     labels = sample_labels()
+    found = population(data.resolve(), work.resolve())
+    drawn = draw(found, HOLDOUT, skip=SIZE) if holdout else draw(found)
     buckets = tuple(
         BucketFigures(bucket, sample.total, judge((d.key for d in sample.drawn), labels))
-        for bucket, sample in draw(population(data.resolve(), work.resolve())).items()
+        for bucket, sample in drawn.items()
+        if sample.drawn
     )
     return SampleFigures(buckets)
 
 
-def show(data: Path, finding_id: str, work: Path = WORK, out: TextIO = sys.stdout) -> None:
+def holdout_sample(data: Path) -> Figures:
+    return labelled_sample(data, holdout=True)
+
+
+def show(
+    data: Path, finding_id: str, work: Path = WORK, out: TextIO = sys.stdout, holdout: bool = False
+) -> None:
     """The drawn findings of one id that no label judges, as label rows to complete, each
     followed by its message, evidence and record files."""
-    from audit.sample import draw, normalized, population
+    from audit.sample import HOLDOUT, SIZE, draw, normalized, population
 
     labels = sample_labels()
     writer = csv.writer(out)
-    for (rule, severity), sample in draw(population(data.resolve(), work.resolve())).items():
+    found = population(data.resolve(), work.resolve())
+    drawn = draw(found, HOLDOUT, skip=SIZE) if holdout else draw(found)
+    for (rule, severity), sample in drawn.items():
         if rule != finding_id:
             continue
         for item in sample.drawn:
@@ -420,6 +432,7 @@ def show(data: Path, finding_id: str, work: Path = WORK, out: TextIO = sys.stdou
 MEASURES: dict[str, Callable[[Path], Figures]] = {
     "duplicate-registration/direcct": direcct,
     "findings/sample": labelled_sample,
+    "findings/holdout": holdout_sample,
 }
 
 
@@ -460,11 +473,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--show", metavar="ID", help="print the drawn, unjudged findings of one id to judge"
     )
+    parser.add_argument(
+        "--holdout", action="store_true", help="with --show: the hold-out sample's findings"
+    )
     args = parser.parse_args(argv)
     if not args.data.is_dir():
         parser.error(f"{args.data} is not a folder (the real data, read in place)")
     if args.show:
-        show(args.data, args.show)
+        show(args.data, args.show, holdout=args.holdout)
         return 0
     if args.weights:
         print_weights(weight_estimates(args.data))
