@@ -320,7 +320,9 @@ def test_real_corpus_counts(real_tables):
     # by 9 ICTRP rows whose start date lay after the export of 2020-07-07: 251 findings that
     # said only that our copy is old (info "recapture"), judged noise and no longer reported.
     # Every site still recruiting is under an UNKNOWN trial: stale-unknown-status lists them.
-    assert Counter(f.key for f in found) == {"status": 37}
+    # NCT06171568 (an AACT API fixture) was judged at the audit date until API studies took
+    # their data version (versionHolder) as capture date: it was current when copied.
+    assert Counter(f.key for f in found) == {"status": 36}
 
 
 @pytest.mark.shared

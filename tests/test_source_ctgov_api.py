@@ -50,15 +50,16 @@ def test_every_website_export_study_imports_and_validates(data: Path, exports: d
         assert record["nct_id"] == trial_id and trial_id.startswith("NCT")
         assert record["source_lines"] == {}
         assert all(a["planned_size"] is None for a in record["arms"])
-    # Each export was downloaded on or after its newest lastUpdatePostDate: its capture date.
+    # Each study gives the day of the data version the API served (versionHolder), a few
+    # days after the export's newest lastUpdatePostDate: its capture date.
     captured = {r["source_file"].split("/")[-1]: r["captured"] for r in exports.values()}
     assert captured == {
         "UserZetsu_dtx-analysis__digital_therapeutics.json": "2025-05-07",
-        "dgg32_graph_bigquery__leukemia_recruiting.json": "2023-11-06",
-        "koy570_herniated_disc__herniated_disc_completed.json": "2024-12-13",
-        "unl-stat351_screencast__cluster_headache.json": "2025-09-09",
-        "vrinda2019_NSCLCBench__nsclc_phase3.json": "2025-12-05",
-        "vsuptl_JSON_conversion__diabetes.json": "2024-06-06",
+        "dgg32_graph_bigquery__leukemia_recruiting.json": "2023-11-07",
+        "koy570_herniated_disc__herniated_disc_completed.json": "2024-12-16",
+        "unl-stat351_screencast__cluster_headache.json": "2025-10-02",
+        "vrinda2019_NSCLCBench__nsclc_phase3.json": "2025-12-09",
+        "vsuptl_JSON_conversion__diabetes.json": "2024-06-14",
     }
 
 
@@ -411,6 +412,26 @@ def test_website_export_is_captured_on_its_newest_update() -> None:
     # An export whose studies give no update date gets no capture date either.
     bare = json.dumps([_study("NCT09000014", None)])
     assert ctgov_api.parse(Path("ctg-studies.json"), bare)[0]["captured"] is None
+
+
+def test_a_study_is_captured_on_its_data_version() -> None:
+    """A single study fetched from the API (AACT's fixture NCT06171568: versionHolder
+    2023-12-14, its last update that day) is judged at that day, not years later at the
+    audit date: what went stale since is our copy's age, not the registry's."""
+    study = _study("NCT06171568", "2023-12-14")
+    study["derivedSection"] = {"miscInfoModule": {"versionHolder": "2023-12-14"}}
+    assert ctgov_api.parse(Path("one.json"), json.dumps(study))[0]["captured"] == "2023-12-14"
+    # a version before the study's last update cannot be when it was copied
+    study["derivedSection"]["miscInfoModule"]["versionHolder"] = "2023-12-01"
+    assert ctgov_api.parse(Path("one.json"), json.dumps(study))[0]["captured"] is None
+    # in an export, a study without it gets the export's newest update
+    dated = _study("NCT09000015", "2024-02-01")
+    dated["derivedSection"] = {"miscInfoModule": {"versionHolder": "2024-02-03"}}
+    export = json.dumps([dated, _study("NCT09000016", "2024-01-10")])
+    assert [r["captured"] for r in ctgov_api.parse(Path("ctg.json"), export)] == [
+        "2024-02-03",
+        "2024-02-01",
+    ]
 
 
 def test_malformed_json_names_file_and_position() -> None:

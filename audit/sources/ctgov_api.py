@@ -5,9 +5,11 @@ Values are read as the API states them; anything absent stays null or empty. The
 states arm sizes, so ``planned_size`` is always null, and JSON has no meaningful lines, so
 ``source_lines`` stays empty.
 
-``captured``: a website export (a JSON array of studies) gets its newest ``lastUpdatePostDate``
-(see ``audit.sources.stamp_newest_update``); a single study, an API page or NDJSON says
-nothing about when it was fetched and gets none.
+``captured``: the study's ``derivedSection.miscInfoModule.versionHolder``, the day of the
+registry's data version the API served (ignored when it is before the study's last update: a
+copy cannot predate what it holds). A study without it in a website export (a JSON array of
+studies) gets the export's newest ``lastUpdatePostDate`` (see
+``audit.sources.stamp_newest_update``); otherwise nothing says when it was fetched.
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ def record(path: Path, study: Any, where: str) -> dict:
     sponsors = _obj(protocol, "sponsorCollaboratorsModule")
     arms_module = _obj(protocol, "armsInterventionsModule")
     description = _obj(protocol, "descriptionModule")
+    last_update = vocab.to_iso_date(_str(_obj(status, "lastUpdatePostDateStruct").get("date")))
     secondary = [_obj(ident, "orgStudyIdInfo").get("id")]
     secondary += [item.get("id") for item in _objs(ident, "secondaryIdInfos")]
     return new_record(
@@ -159,9 +162,8 @@ def record(path: Path, study: Any, where: str) -> dict:
         primary_completion_date=_dated(status, "primaryCompletionDateStruct"),
         completion_date=_dated(status, "completionDateStruct"),
         first_posted=vocab.to_iso_date(_str(_obj(status, "studyFirstPostDateStruct").get("date"))),
-        last_update_posted=vocab.to_iso_date(
-            _str(_obj(status, "lastUpdatePostDateStruct").get("date"))
-        ),
+        last_update_posted=last_update,
+        captured=_version_day(study, last_update),
         sponsor=_str(_obj(sponsors, "leadSponsor").get("name")),
         collaborators=_strs([c.get("name") for c in _objs(sponsors, "collaborators")]),
         conditions=_strs(_obj(protocol, "conditionsModule").get("conditions")),
@@ -206,6 +208,14 @@ def record(path: Path, study: Any, where: str) -> dict:
         participant_flow=_participant_flow(_obj(study, "resultsSection", "participantFlowModule")),
         flow_details=_flow_details(_obj(study, "resultsSection", "participantFlowModule")),
     )
+
+
+def _version_day(study: Any, last_update: str | None) -> str | None:
+    """The day of the data version the API served: the study's capture date."""
+    day = vocab.to_iso_date(
+        _str(_obj(study, "derivedSection", "miscInfoModule").get("versionHolder"))
+    )
+    return None if day is None or (last_update and day < last_update) else day
 
 
 def _year_month(value: Any) -> str | None:
