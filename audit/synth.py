@@ -500,7 +500,10 @@ def _stale_estimate(rng: random.Random, trial: Trial, _: deque[Trial], as_of: da
 
 
 def _single_group_arms(rng: random.Random, trial: Trial, _: deque[Trial], __: date):
-    if len(_main(trial)["arms"]) < 2:
+    # SINGLE_GROUP is wrong when the record randomizes between its arms (cohorts of a
+    # non-randomized study under SINGLE_GROUP are normal)
+    main = _main(trial)
+    if len(main["arms"]) < 2 or main["allocation"] != "RANDOMIZED":
         return None
     _each(trial, lambda r: r.update(intervention_model="SINGLE_GROUP"))
     return [trial.trial_id]
