@@ -379,15 +379,14 @@ class SampleFigures:
         return lines
 
 
-def labelled_sample(data: Path, work: Path = WORK, holdout: bool = False) -> Figures:
+def labelled_sample(data: Path, work: Path = WORK, holdout: int = 0) -> Figures:
     """Precision per finding id and severity on ``SIZE`` findings of each drawn from the real
-    corpora with a fixed seed (``audit.sample``), or on the ``HOLDOUT`` findings after them,
+    corpora with a fixed seed (``audit.sample``), or on a round of the hold-out after them,
     judged in ``tests/evaluation/findings/``."""
-    from audit.sample import HOLDOUT, SIZE, draw, population
+    from audit.sample import drawn_round, population
 
     labels = sample_labels()
-    found = population(data.resolve(), work.resolve())
-    drawn = draw(found, HOLDOUT, skip=SIZE) if holdout else draw(found)
+    drawn = drawn_round(population(data.resolve(), work.resolve()), holdout)
     buckets = tuple(
         BucketFigures(bucket, sample.total, judge((d.key for d in sample.drawn), labels))
         for bucket, sample in drawn.items()
@@ -397,20 +396,19 @@ def labelled_sample(data: Path, work: Path = WORK, holdout: bool = False) -> Fig
 
 
 def holdout_sample(data: Path) -> Figures:
-    return labelled_sample(data, holdout=True)
+    return labelled_sample(data, holdout=1)
 
 
 def show(
-    data: Path, finding_id: str, work: Path = WORK, out: TextIO = sys.stdout, holdout: bool = False
+    data: Path, finding_id: str, work: Path = WORK, out: TextIO = sys.stdout, holdout: int = 0
 ) -> None:
     """The drawn findings of one id that no label judges, as label rows to complete, each
     followed by its message, evidence and record files."""
-    from audit.sample import HOLDOUT, SIZE, draw, normalized, population
+    from audit.sample import drawn_round, normalized, population
 
     labels = sample_labels()
     writer = csv.writer(out)
-    found = population(data.resolve(), work.resolve())
-    drawn = draw(found, HOLDOUT, skip=SIZE) if holdout else draw(found)
+    drawn = drawn_round(population(data.resolve(), work.resolve()), holdout)
     for (rule, severity), sample in drawn.items():
         if rule != finding_id:
             continue
@@ -474,7 +472,11 @@ def main(argv: list[str] | None = None) -> int:
         "--show", metavar="ID", help="print the drawn, unjudged findings of one id to judge"
     )
     parser.add_argument(
-        "--holdout", action="store_true", help="with --show: the hold-out sample's findings"
+        "--holdout",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --show: round N of the hold-out (default: 0, the sample)",
     )
     args = parser.parse_args(argv)
     if not args.data.is_dir():

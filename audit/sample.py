@@ -8,7 +8,8 @@ ordered by a hash of the seed, the corpus and the finding's fingerprint. That or
 nothing a rule can tune: a finding keeps its place while other findings come and go, and a
 rule that reports fewer findings cannot choose which ones are drawn. Rules were fixed on the
 false positives of that sample, so its figures after the fixes are fitted to it; the next
-``HOLDOUT`` findings of each bucket, judged after the fixes, measure the rules as they are.
+``HOLDOUT`` findings of each bucket, judged after the fixes, measure the rules as they are;
+when rules are fixed on those, the next round measures them again.
 """
 
 from __future__ import annotations
@@ -29,8 +30,19 @@ from audit.record import atomic_write
 SEED = "trial-audit sample 1"
 SIZE = 30
 #: Findings judged after the rules were fixed on the first ``SIZE``, without changing them:
-#: the figures a fix cannot have been fitted to.
+#: the figures a fix cannot have been fitted to. Round ``n`` of the hold-out is the
+#: ``HOLDOUT`` findings after the first ``SIZE + (n - 1) * HOLDOUT``; a new round is drawn
+#: when rules were fixed on the false positives of the last one.
 HOLDOUT = 10
+
+
+def drawn_round(found: Iterable[tuple[str, Finding]], holdout: int = 0) -> dict[Bucket, Sample]:
+    """The sample (``holdout`` 0) or one round of the hold-out."""
+    if not holdout:
+        return draw(found)
+    return draw(found, HOLDOUT, skip=SIZE + (holdout - 1) * HOLDOUT)
+
+
 AS_OF = date(2026, 11, 22)
 PACKAGE = Path(__file__).resolve().parent
 #: Code that decides what ``audit normalize`` writes: a change re-normalizes.
