@@ -450,6 +450,12 @@ def test_an_age_in_parentheses_choosing_a_performance_scale_is_not_a_limit():
     ]
     assert findings(eligible(items, min_age=1, max_age=25)) == []
     assert findings(eligible(items, min_age=5, max_age=None)) == []
+    # Modelled on a leptomeningeal-disease trial (a finding newly drawn after the fix above).
+    scales = [
+        "Performance status - Lansky 50-100% (age 10 and under)",
+        "Performance status - Karnofsky 50-100% (over age 10)",
+    ]
+    assert findings(eligible(scales, min_age=1, max_age=None)) == []
 
 
 def test_healthy_volunteers_ages_beside_patients_are_one_cohorts():

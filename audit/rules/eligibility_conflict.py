@@ -237,7 +237,8 @@ _CONSENT_ASIDE = re.compile(r"\([^()]*(?:\b(?:consent|assent|percent)\b|%)[^()]*
 # "Lansky (age 1 to 16) or Karnofsky (age > 16)": the age picks the performance scale.
 _SCALE_AGE_ASIDE = re.compile(
     r"\b(lansky|karnofsky|ecog|zubrod)\b([^()\n]{0,20}?)\s*\(\s*(?:for\s+)?"
-    r"(?:(?:patients?|pts|subjects?|children)\s+)?(?:age[sd]?\b|[<>]|\d)[^()]*\)"
+    r"(?:(?:patients?|pts|subjects?|children)\s+)?"
+    r"(?:age[sd]?\b|[<>]|\d|(?:over|under|above|below|older|younger)\b)[^()]*\)"
 )
 
 
