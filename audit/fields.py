@@ -310,6 +310,14 @@ RECORD: tuple[Field, ...] = (
         "details (screen failures, a run-in, participants not assigned), where results are "
         "posted. Optional: records written before it existed are valid.",
     ),
+    value(
+        "baseline_population",
+        optional=True,
+        description="Results section: the baseline characteristics' population description "
+        '(who was analysed at baseline, e.g. "71 subjects were in baseline. But only 31 '
+        'subjects enrolled into the study intervention portion"), where results are posted. '
+        "Optional: records written before it existed are valid.",
+    ),
     # Where and when the record was read: last in the trial view.
     value(
         "captured",

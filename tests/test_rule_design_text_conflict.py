@@ -144,6 +144,11 @@ def test_mentions_of_other_studies_phases_or_events_are_not_the_design(text):
         "Non-responders may receive an injection of open label X at the 1 month visit.",
         "Patients on the blinded arms will proceed as open-label X after unblinding.",
         "Group B: Patients receive treatment on their assigned, open-label regimen.",
+        # (hold-out sample) a later step entered after a CD4 drop, told in an amendment,
+        "Patients who develop a drop in CD4 count are offered open-label azithromycin. [AS PER "
+        "AMENDMENT 06/24/98: Patients remain on open-label azithromycin regardless of "
+        "subsequent CD4 counts.] Patients from Step 3 who are initiating open-label "
+        "azithromycin enter Step 4.",
         # a later trial, and an open-label first part followed by the blinded one,
         "If the patients elect, we will transition them into an open label trial of X.",
         "An Open Label Dose Escalation Phase 1 Trial Followed by a Randomized, Double-blind, "

@@ -428,3 +428,74 @@ def test_a_quota_in_an_aside_leaves_the_range_standing():
     assert summary(eligible([item], min_age=18, max_age=None)) == [
         ("max_age_years", "missing", "info")
     ]
+
+
+# False positives of the hold-out sample (tests/evaluation/findings), as fixtures.
+def test_the_age_at_onset_in_the_same_sentence_is_not_a_limit():
+    # Modelled on a strabismus trial: the onset age follows the participant's age.
+    item = (
+        "An eligible male or female must have been age 3 years or older (adults were "
+        "included) and must have had esotropia that occurred at age 6 months or older."
+    )
+    assert findings(eligible([item], min_age=3, max_age=None)) == []
+    assert summary(eligible([item], min_age=5, max_age=None)) == [
+        ("min_age_years", "conflict", "warning")
+    ]
+
+
+def test_an_age_in_parentheses_choosing_a_performance_scale_is_not_a_limit():
+    items = [
+        "Life expectancy of 12 weeks or more",
+        "Performance status must be > 60 from Lansky (age 1 to 16) or Karnofsky (age > 16)",
+    ]
+    assert findings(eligible(items, min_age=1, max_age=25)) == []
+    assert findings(eligible(items, min_age=5, max_age=None)) == []
+    # Modelled on a leptomeningeal-disease trial (a finding newly drawn after the fix above).
+    scales = [
+        "Performance status - Lansky 50-100% (age 10 and under)",
+        "Performance status - Karnofsky 50-100% (over age 10)",
+    ]
+    assert findings(eligible(scales, min_age=1, max_age=None)) == []
+
+
+def test_healthy_volunteers_ages_beside_patients_are_one_cohorts():
+    # Modelled on a natural-history protocol: patients and relatives of any age over a month,
+    # healthy volunteers 18-80.
+    items = [
+        "Patients known to have or suspected of having an immune defect will be eligible, as "
+        "well as their blood relatives.",
+        "Healthy volunteers will be healthy adults between the age of 18 and 80 years of "
+        "either sex, and they must be able to provide informed consents for themselves.",
+    ]
+    assert findings(eligible(items, min_age=0.0833, max_age=None)) == []
+    # A trial of healthy volunteers alone: their ages are the trial's.
+    alone = [items[1], "Non-smokers"]
+    assert summary(eligible(alone, min_age=0.0833, max_age=None)) == [
+        ("min_age_years", "conflict", "warning"),
+        ("max_age_years", "missing", "info"),
+    ]
+
+
+def test_cohort_headings_among_the_exclusion_criteria_widen_the_ages():
+    # Modelled on a transplant protocol with two age groups, the older one named only in
+    # the heading of its exclusion criteria.
+    inclusion = [
+        "Patients with CML in first chronic phase",
+        "Patients =< 65 years old who are at high risk of regimen related toxicity",
+    ]
+    exclusion = [
+        "Patients who are HIV+",
+        "GROUP 1: (PATIENTS AGED > 65 AND < 75 YEARS)",
+        "Karnofsky score < 70",
+        "GROUP 2 (PATIENTS AGED =< 65)",
+        "DONOR: Age less than 12 years",
+    ]
+    assert findings(eligible(inclusion, min_age=None, max_age=74, exclusion=exclusion)) == []
+    # Without the heading the inclusion criteria's maximum still conflicts.
+    assert summary(eligible(inclusion, min_age=None, max_age=74)) == [
+        ("max_age_years", "conflict", "warning")
+    ]
+    # A maximum beyond every cohort's still conflicts.
+    assert summary(eligible(inclusion, min_age=None, max_age=80, exclusion=exclusion)) == [
+        ("max_age_years", "conflict", "warning")
+    ]

@@ -27,13 +27,13 @@ completed the double-blind study"), negations ("has never been studied in a doub
 trial"), a later or partial phase ("followed by an open-label extension", "open-label
 period", "may receive active drug on an open-label basis"), a treatment given openly
 ("patients are offered open-label drug X" as rescue, "all patients then receive open-label
-peptide T"), an open-label part "followed by" a blinded one, earlier evidence told in the
-same sentence ("NAC had been safely used ... in a prospective randomized trial"), a named
-trial ("the SPIRIT III Randomized Control Trial") and events ("participants are unblinded
-at week 12", "sponsor unblinded"). A record with an arm labelled open-label has an
-open-label part, which its texts may name: their "open-label" is not judged. "Open-label"
-with only the outcomes assessor masked (masking SINGLE) is the usual PROBE design and is not
-reported.
+peptide T", "patients remain on open-label azithromycin" after the blinded step), an open-
+label part "followed by" a blinded one, earlier evidence told in the same sentence ("NAC had
+been safely used ... in a prospective randomized trial"), a named trial ("the SPIRIT III
+Randomized Control Trial") and events ("participants are unblinded at week 12", "sponsor
+unblinded"). A record with an arm labelled open-label has an open-label part, which its
+texts may name: their "open-label" is not judged. "Open-label" with only the outcomes
+assessor masked (masking SINGLE) is the usual PROBE design and is not reported.
 
 Why it matters: masking and allocation decide how a trial's evidence is graded; a record that
 contradicts itself is graded wrong by whichever part a reader or a pipeline trusts.
@@ -117,10 +117,12 @@ _UNBLINDED_BEFORE = re.compile(
 
 
 # "patients may receive open-label drug X", "are offered open-label ABC", "will proceed as
-# open-label AZT": a treatment given openly (rescue, after the blinded phase, to a subgroup).
+# open-label AZT", "remain on open-label azithromycin": a treatment given openly (rescue,
+# after the blinded phase, to a subgroup).
 _RECEIVES_BEFORE = re.compile(
     r"\b(?:receives?|received|receiving|given|offered|proceed(?:s|ed)?\s+(?:as|to|with)|"
-    r"switch(?:es|ed)?\s+to|cross(?:es|ed)?\s+over\s+to)\b(?:\W+[\w-]+){0,5}?\W*$",
+    r"switch(?:es|ed)?\s+to|cross(?:es|ed)?\s+over\s+to|remain(?:s|ed|ing)?\s+on|"
+    r"continue(?:s|d)?\s+on|initiat(?:e|es|ed|ing))\b(?:\W+[\w-]+){0,5}?\W*$",
     re.IGNORECASE,
 )
 # "... receive drug X in an open-label fashion": the study's design after all.

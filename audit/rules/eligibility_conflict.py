@@ -11,18 +11,20 @@ and the page may simply not have been captured (a stated minimum of 0, "0-18 yea
 birth", is no limit either and is not reported). A record whose source cannot carry structured
 ages (the website's CSV download gives age groups only) gets none.
 
-Only numbers tied to an age word are read ("age", "aged", "years old", "years of age",
-"or older", "younger than"): a BMI of 18-30, "HbA1c 7-10%" or "within 6 months" are never
-ages. Criteria about other people or other moments are skipped: the age of a caregiver,
-parent or donor, the age at diagnosis or onset, gestational age, conditional criteria ("for
-participants younger than 16 years ...") and age as one alternative among others ("age > 60
-or diabetes", "one of the following risk factors: age > 65, ..."), also when the alternatives
-are the items listed under "at least one of the following:" or "risk factors including:"
-(up to the next numbered item or heading), an age tied to a performance score ("Age less than
-16 years: Lansky 50-100%"), the age of relatives or of participants who choose an optional
-part ("patients who elect to complete the questionnaire must be 18"), a possible later
-extension, and ages outside a range ("Age less than 18 years and over 70 years": an
-exclusion filed among the inclusion criteria).
+Only numbers tied to an age word are read ("age", "aged", "years old", "years of age", "or
+older", "younger than"): a BMI of 18-30, "HbA1c 7-10%" or "within 6 months" are never ages.
+Criteria about other people or other moments are skipped: the age of a caregiver, parent or
+donor, the age at diagnosis or onset (also "esotropia that occurred at age 6 months or
+older" beside the participant's "age 3 years or older"), gestational age, conditional
+criteria ("for participants younger than 16 years ...") and age as one alternative among
+others ("age > 60 or diabetes", "one of the following risk factors: age > 65, ..."), also
+when the alternatives are the items listed under "at least one of the following:" or "risk
+factors including:" (up to the next numbered item or heading), an age tied to a performance
+score ("Age less than 16 years: Lansky 50-100%", "Lansky (age 1 to 16) or Karnofsky (age >
+16)"), the age of relatives or of participants who choose an optional part ("patients who
+elect to complete the questionnaire must be 18"), a possible later extension, and ages
+outside a range ("Age less than 18 years and over 70 years": an exclusion filed among the
+inclusion criteria).
 An open age group above a range ("aged 18-59, or 60 years and above") means no maximum, and
 a cohort's ages qualified after the range ("14-18 for children with X") are not limits. When
 the criteria speak of newborns or pregnancies, a structured minimum in the first weeks of
@@ -31,10 +33,14 @@ ICTRP's export writes >= and <= as "=": "Age = 18 years" may be a minimum or a m
 states no limit alone and only widens the limits other criteria state. An item giving an age
 in words ("five years 3 months of age") is not read, nor one about an earlier version of the
 protocol, the age at which puberty is delayed or the age of healthy volunteers or controls
-("Healthy volunteers: age 18 or older"), nor a quota ("no more than 10 percent of subjects
+("Healthy volunteers: age 18 or older"; "Healthy volunteers will be healthy adults between
+the age of 18 and 80" where the criteria also admit patients, while in a trial of healthy
+volunteers alone their ages are the trial's), nor a quota ("no more than 10 percent of subjects
 may be over 50"); an aside about who consents for minors ("(consent of parent or guardian
 required if under 18)") or a quota is left out of the criterion.
-Exclusion criteria are not read.
+Exclusion criteria are not read, except a cohort heading among them stating its cohort's ages
+("GROUP 1: (PATIENTS AGED > 65 AND < 75 YEARS)" heading that group's exclusions), which
+widens the limits the inclusion criteria state: every cohort's range counts.
 
 Why it matters: registry searches, eligibility screening tools and meta-analyses filter on
 the structured ages and sex; a record whose criteria admit 18-70 year olds but whose fields
@@ -188,10 +194,20 @@ def _normalized(item: str) -> str:
     return re.sub(r"[~～–—−]", "-", text)
 
 
+# "esotropia that occurred at age 6 months or older": the age at an event, not at enrolment.
+_EVENT_AGE_BEFORE = re.compile(
+    r"\b(?:occur(?:red|ring|s)?|beg[au]n|beginning|start(?:ed|ing)|develop(?:ed|ing)|"
+    r"appear(?:ed|ing)|present(?:ed|ing)|manifest(?:ed|ing)|diagnosed|detected|acquired)\s+"
+    r"(?:at|before|after|by|from)\s+(?:the\s+)?age[sd]?\s*(?:of\s*)?$"
+)
+
+
 def _has_context(text: str, start: int, end: int, matched: str) -> bool:
     """Is the number an age limit: an age word in or just around it, and not one alternative
-    of several ("age > 60 or diabetes")?"""
+    of several ("age > 60 or diabetes") nor the age at an event ("occurred at age 6 months")?"""
     if _ALTERNATIVE.match(text, end) or _RISK_BEFORE.search(text, 0, start):
+        return False
+    if _EVENT_AGE_BEFORE.search(text[max(0, start - 40) : start]):
         return False
     return bool(
         re.search(r"\bage[sd]?\b|older|younger", matched)
@@ -218,13 +234,22 @@ _EITHER = re.compile(rf"(?<![<>=!])=\s*{_number('n')}")
 
 
 _CONSENT_ASIDE = re.compile(r"\([^()]*(?:\b(?:consent|assent|percent)\b|%)[^()]*\)")
+# "Lansky (age 1 to 16) or Karnofsky (age > 16)": the age picks the performance scale.
+_SCALE_AGE_ASIDE = re.compile(
+    r"\b(lansky|karnofsky|ecog|zubrod)\b([^()\n]{0,20}?)\s*\(\s*(?:for\s+)?"
+    r"(?:(?:patients?|pts|subjects?|children)\s+)?"
+    r"(?:age[sd]?\b|[<>]|\d|(?:over|under|above|below|older|younger)\b)[^()]*\)"
+)
 
 
-def age_bounds(item: str) -> tuple[list[Bound], list[Bound]]:
-    """(lower bounds, upper bounds) an inclusion criterion states for the participant's age."""
+def age_bounds(item: str, heading: bool = False) -> tuple[list[Bound], list[Bound]]:
+    """(lower bounds, upper bounds) an inclusion criterion states for the participant's age.
+    A cohort ``heading`` ("GROUP 1: (PATIENTS AGED > 65 AND < 75 YEARS)") is read as a range
+    also where "and" joins its two limits."""
     # "at least 14 years old (consent of parent or guardian required if under 18)": who
     # consents for minors does not change the criterion.
     text = _CONSENT_ASIDE.sub(" ", _normalized(item))
+    text = _SCALE_AGE_ASIDE.sub(r"\1\2", text)
     if _OTHER_AGE.search(text) or _outside(text):
         return [], []
     if _EITHER.search(text):  # "Patients = 20 but < 65 years of age": = is >= or <=
@@ -246,7 +271,8 @@ def age_bounds(item: str) -> tuple[list[Bound], list[Bound]]:
     between = False
     for match in _RANGE.finditer(text):
         between = between or bool(match["between"])  # "between 18 and 55, or 65 and 85"
-        if match["sep"] == "and" and not between:
+        bounded = heading and bool(match["low_op"] and match["high_op"])  # "> 65 and < 75"
+        if match["sep"] == "and" and not (between or bounded):
             continue
         if not _has_context(text, *match.span(), match.group(0)):
             continue
@@ -313,12 +339,17 @@ def stated_limits(lows: list[Bound], highs: list[Bound]) -> tuple[Bound | None, 
     return lower, upper
 
 
-def _distinct_inclusions(studies: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
-    """Each study's position in the distinct inclusion texts, and those texts cut where an
-    "Exclusion criteria" heading starts. Registries repeat criteria, so each is read once."""
-    codes, texts = pd.factorize(studies["inclusion"])
-    inclusion = pd.Series(texts).str.split(r"(?i)exclusion criteria", n=1, regex=True).str[0]
-    return codes, inclusion
+def _distinct_inclusions(studies: pd.DataFrame) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """Each study's position in the distinct criteria, those criteria's inclusion texts cut
+    where an "Exclusion criteria" heading starts, and their exclusion texts (the part after
+    that heading and the exclusion criteria). Registries repeat criteria, so each is read
+    once."""
+    exclusion = studies["exclusion"].fillna("") if "exclusion" in studies else ""
+    codes, texts = pd.factorize(studies["inclusion"] + "\x00" + exclusion)
+    both = pd.Series(texts).str.split("\x00", n=1, regex=False)
+    parts = both.str[0].str.split(r"(?i)exclusion criteria", n=1, regex=True)
+    tails = parts.map(lambda part: part[1] if len(part) > 1 else "")
+    return codes, parts.str[0], tails + "\n" + both.str[1]
 
 
 # "... and at least one of the following:" ("poor risk factors including:") ends an item
@@ -360,17 +391,73 @@ def _age_items(inclusion: pd.Series) -> pd.DataFrame:
 Limits = tuple[Bound | None, Bound | None]
 
 
-def _text_limits(inclusion: pd.Series) -> list[Limits | None]:
+# "Healthy volunteers will be healthy adults between the age of 18 and 80": the controls'
+# ages. Where the criteria also admit patients, these are one cohort's limits and not read;
+# in a trial of healthy volunteers alone they are the trial's.
+_CONTROLS_ITEM = re.compile(
+    r"(?i)^\W*(?:(?:the\s+)?healthy\s+(?:adult\s+)?(?:volunteers?|controls?|subjects?|"
+    r"participants?)|(?:normal\s+)?controls?|control\s+(?:group|subjects?))\s+"
+    r"(?:will\s+be|must\s+be|should\s+be|are|is|shall\s+be|will\s+include|include)\b"
+)
+_PATIENTS = r"(?i)\bpatients?\b"
+# "GROUP 1: (PATIENTS AGED > 65 AND < 75 YEARS)": a cohort heading stating its ages, also
+# where it heads that cohort's exclusion criteria.
+_COHORT_HEADING = re.compile(
+    r"(?i)^\W*(?:group|cohort|arm|stratum|part)\s*(?:\d{1,2}|[a-d]|i{1,3}|iv)\b\W*"
+    r"(?:(?:patients?|subjects?|participants?|children|adults)\s+)?aged?\b[^:;.]{0,40}$"
+)
+
+
+def _controls_apart(inclusion: pd.Series, items: pd.DataFrame) -> set[int]:
+    """Positions of the age items (in ``items``) about healthy volunteers or controls in a
+    text that also admits patients: one cohort's ages, not the trial's."""
+    controls = items["item"].str.contains(_CONTROLS_ITEM, regex=True).fillna(False)
+    if not controls.any():
+        return set()
+    lines = inclusion.str.split("\n").explode().dropna().astype("string")
+    lines = lines[~lines.str.contains(_CONTROLS_ITEM, regex=True).fillna(False)]
+    with_patients = set(lines[lines.str.contains(_PATIENTS, regex=True).fillna(False)].index)
+    texts = items["text"].to_numpy()
+    flags = controls.to_numpy(dtype=bool)
+    return {i for i in range(len(items)) if flags[i] and texts[i] in with_patients}
+
+
+def _heading_bounds(exclusion: pd.Series) -> dict[int, tuple[list[Bound], list[Bound]]]:
+    """Per text position: the ages stated by cohort headings after its exclusion heading."""
+    lines = exclusion.str.split("\n").explode().dropna().astype("string")
+    lines = lines[lines.str.contains(_COHORT_HEADING, regex=True).fillna(False)]
+    found: dict[int, tuple[list[Bound], list[Bound]]] = {}
+    for text, line in zip(lines.index.tolist(), lines.tolist(), strict=True):
+        lows, highs = age_bounds(line, heading=True)
+        found.setdefault(text, ([], []))
+        found[text][0].extend(lows)
+        found[text][1].extend(highs)
+    return found
+
+
+def _text_limits(inclusion: pd.Series, exclusion: pd.Series | None = None) -> list[Limits | None]:
     """The ``stated_limits`` of each inclusion text, None when it states no age. Each distinct
-    item is read once."""
+    item is read once. Cohort headings in the exclusion part (``exclusion``, by position)
+    add their cohorts' ages; where the criteria admit patients, the ages of healthy volunteers
+    or controls are not read."""
     items = _age_items(inclusion)
+    apart = _controls_apart(inclusion, items)
     codes, distinct = pd.factorize(items["item"])
     bounds = [age_bounds(item) for item in distinct]
     lows: list[list[Bound]] = [[] for _ in range(len(inclusion))]
     highs: list[list[Bound]] = [[] for _ in range(len(inclusion))]
-    for text, code in zip(items["text"].tolist(), codes.tolist(), strict=True):
+    for position, (text, code) in enumerate(
+        zip(items["text"].tolist(), codes.tolist(), strict=True)
+    ):
+        if position in apart:
+            continue
         lows[text].extend(bounds[code][0])
         highs[text].extend(bounds[code][1])
+    headings = _heading_bounds(exclusion) if exclusion is not None else {}
+    for text, (low, high) in headings.items():
+        if lows[text] or highs[text]:  # only widens what the inclusion criteria state
+            lows[text].extend(low)
+            highs[text].extend(high)
     return [
         stated_limits(low, high) if low or high else None
         for low, high in zip(lows, highs, strict=True)
@@ -516,7 +603,8 @@ def _sex_findings(
 @rule("eligibility-conflict", severity="warning", scope="record")
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     studies = tables.studies[tables.studies["inclusion"].notna()]
-    codes, inclusion = _distinct_inclusions(studies)
+    codes, inclusion, exclusion = _distinct_inclusions(studies)
     newborns = inclusion.str.contains(_NEWBORNS, regex=True).fillna(False).astype(bool).tolist()
-    yield from _age_findings(studies, codes, _text_limits(inclusion), newborns, ctx)
+    limits = _text_limits(inclusion, exclusion)
+    yield from _age_findings(studies, codes, limits, newborns, ctx)
     yield from _sex_findings(studies, codes, _text_sexes(inclusion), ctx)

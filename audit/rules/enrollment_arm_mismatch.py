@@ -19,7 +19,9 @@ What it detects (one finding per kind of mismatch and record):
   withdrawn, screen failures, ineligible, not randomized, treated or included, a run-in).
   A flow with a group that starts no one in its first period is not judged: its groups start
   in different periods (a run-in, cross-sectional samples, phases), so the first period's
-  STARTED is not the whole.
+  STARTED is not the whole. The results' baseline population description explains it too
+  when it gives both counts or their difference ("71 subjects were in baseline. But only 31
+  subjects enrolled into the study intervention portion").
 
 Records without arm sizes, without a stated group count, without arms or without results
 are not judged on that point. Arm sizes come from arm descriptions ("30 patients will be
@@ -83,6 +85,21 @@ def _explained(details: str | None, enrolled: int, started: int) -> bool:
         any(re.search(rf"(?<![\d.,]){n}(?![\d.,]\d|\d)", details) for n in numbers)
         or _ATTRITION.search(details)
     )
+
+
+def _population_explains(population: str | None, enrolled: int, started: int) -> bool:
+    """Does the baseline population description explain the gap: does it give both counts
+    ("71 subjects were in baseline. But only 31 subjects enrolled into the study intervention
+    portion") or their difference? One count alone ("all 71 randomized participants") does
+    not say why the flow started another number."""
+    if not population:
+        return False
+
+    def gives(number: int) -> bool:
+        return bool(re.search(rf"(?<![\d.,]){number}(?![\d.,]\d|\d)", population))
+
+    difference = abs(enrolled - started)
+    return (gives(enrolled) and gives(started)) or (difference > 1 and gives(difference))
 
 
 @rule("enrollment-arm-mismatch", severity="warning", scope="record")
@@ -149,7 +166,10 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
         & (studies["flow_started_least"] > 0).fillna(False)
     ]
     for row in flow.itertuples(index=False):
-        if _explained(value(row.flow_details), row.enrollment_count, row.flow_started_total):
+        enrolled, started = int(row.enrollment_count), int(row.flow_started_total)
+        if _explained(value(row.flow_details), enrolled, started):
+            continue
+        if _population_explains(value(row.baseline_population), enrolled, started):
             continue
         yield ctx.finding(
             f"{row.flow_started_total} participants started (participant flow, "

@@ -207,6 +207,11 @@ def record(path: Path, study: Any, where: str) -> dict:
         },
         participant_flow=_participant_flow(_obj(study, "resultsSection", "participantFlowModule")),
         flow_details=_flow_details(_obj(study, "resultsSection", "participantFlowModule")),
+        baseline_population=_str(
+            _obj(study, "resultsSection", "baselineCharacteristicsModule").get(
+                "populationDescription"
+            )
+        ),
     )
 
 

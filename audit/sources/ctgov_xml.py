@@ -372,4 +372,5 @@ def study_record(path: Path, root: Element, where: str | None = None) -> dict:
         },
         participant_flow=_participant_flow(root),
         flow_details=_flow_details(root),
+        baseline_population=_text(root, "clinical_results/baseline/population"),
     )
