@@ -73,8 +73,8 @@ def test_the_fingerprint_survives_new_records_of_the_same_source():
 @pytest.mark.shared
 def test_real_corpus(real_tables):
     """The real corpus: the API studies whose data version (versionHolder) is over two years
-    old (website exports and AACT fixtures, 2023-11 to 2024-06), the legacy XML (processed 2017-10 to 2023-05) and the ICTRP export of
-    2020-07-07 are old copies."""
+    old (website exports and AACT fixtures, 2023-11 to 2024-06), the legacy XML (processed
+    2017-10 to 2023-05) and the ICTRP export of 2020-07-07 are old copies."""
     found = {f.key: f.evidence for f in findings_in(real_tables)}
     assert {
         k: (e["records"], e["oldest_capture"], e["newest_capture"]) for k, e in found.items()
