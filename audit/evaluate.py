@@ -399,6 +399,10 @@ def holdout_sample(data: Path) -> Figures:
     return labelled_sample(data, holdout=1)
 
 
+def holdout_round_2(data: Path) -> Figures:
+    return labelled_sample(data, holdout=2)
+
+
 def show(
     data: Path, finding_id: str, work: Path = WORK, out: TextIO = sys.stdout, holdout: int = 0
 ) -> None:
@@ -431,6 +435,7 @@ MEASURES: dict[str, Callable[[Path], Figures]] = {
     "duplicate-registration/direcct": direcct,
     "findings/sample": labelled_sample,
     "findings/holdout": holdout_sample,
+    "findings/holdout-2": holdout_round_2,
 }
 
 
