@@ -261,6 +261,16 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return EXIT_INCOMPLETE if missing else 0
 
 
+def _as_of_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--as-of",
+        type=_date,
+        default=date.today(),
+        metavar="DATE",
+        help="date (YYYY-MM-DD) every time-based rule measures from (default: today)",
+    )
+
+
 def _audit_options(command: argparse.ArgumentParser) -> None:
     """The options ``run`` and ``gate`` share."""
     command.add_argument(
@@ -278,13 +288,7 @@ def _audit_options(command: argparse.ArgumentParser) -> None:
         "found walking up from --records, then from the working directory, else the "
         "package's own suites)",
     )
-    command.add_argument(
-        "--as-of",
-        type=_date,
-        default=date.today(),
-        metavar="DATE",
-        help="date (YYYY-MM-DD) every time-based rule measures from (default: today)",
-    )
+    _as_of_option(command)
     command.add_argument(
         "--out",
         type=Path,
@@ -454,13 +458,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder of rules.yaml and waivers.yaml (default: found as for audit run)",
     )
-    check.add_argument(
-        "--as-of",
-        type=_date,
-        default=date.today(),
-        metavar="DATE",
-        help="date (YYYY-MM-DD) every time-based rule measures from (default: today)",
-    )
+    _as_of_option(check)
     check.set_defaults(handler=cmd_check)
 
     rules = commands.add_parser(
