@@ -378,6 +378,11 @@ def _word_kinds(text: str) -> dict[str, list[str]]:
     return found
 
 
+#: A name that is one capitalized acronym and nothing but a degree ("MRC", "MPH") is as
+#: often an organization's desk (Hamad's Medical Research Center, "MRC").
+_ACRONYM = re.compile(r"\s*[A-Z]{3,}\s*")
+
+
 @lru_cache(maxsize=100_000)
 def not_a_person(name: str | None) -> tuple[str, str] | None:
     """``(kind, words)`` when the entry names no person, else None. Kinds: "empty" (nothing
@@ -386,6 +391,8 @@ def not_a_person(name: str | None) -> tuple[str, str] | None:
     "placeholder" ("TBD", "Site 202"). A job title next to a real name ("Jatin Shah Chief
     Medical Officer", "Project management, Diane Egger-Adam") is a person."""
     if not isinstance(name, str) or not name_tokens(name):
+        if isinstance(name, str) and _ACRONYM.fullmatch(name):
+            return ("organization", name.strip())
         return ("empty", (name or "").strip())
     main = _main_text(name)
     if re.search(r"@|https?:|www\.", main) or len(re.findall(r"\d", name)) >= 5:

@@ -52,7 +52,6 @@ phone), the second is a person.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -75,11 +74,6 @@ _WHAT = {
     "organization": "is an organization, not a person",
     "role": "names a role, not a person",
 }
-
-
-#: A name that is one capitalized acronym: read as a degree ("MRC", "MPH"), it is as often an
-#: organization's desk (Hamad's Medical Research Center, "MRC", with its email and phone).
-_ACRONYM = re.compile(r"\s*[A-Z]{3,}\s*")
 
 
 def _severity(kind: str, role: str | None, reachable: bool) -> str | None:
@@ -109,8 +103,6 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
         groups[(row.record_file, folded, value(row.role), *kinds[at])].append(row)
     for (record_file, folded, role, kind, why), rows in sorted(groups.items(), key=str):
         first = rows[0]
-        if kind == "empty" and _ACRONYM.fullmatch(value(first.name) or ""):
-            kind = "organization"  # "MRC" is a degree, and a research centre's desk
         severity = _severity(kind, role, any(value(r.email) or value(r.phone) for r in rows))
         if severity is None:
             continue
