@@ -40,7 +40,8 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     studies = tables.studies
     days = day_numbers(studies["captured"])
     limit = months_before(ctx.as_of, OLD_COPY_MONTHS).toordinal()
-    old = studies[flag(days < limit)].assign(day=days[flag(days < limit)])
+    old_copy = flag(days < limit)
+    old = studies[old_copy].assign(day=days[old_copy])
     for source, rows in old.groupby("source", sort=True):
         oldest = date.fromordinal(int(rows["day"].min())).isoformat()
         newest = date.fromordinal(int(rows["day"].max())).isoformat()
