@@ -3,44 +3,49 @@
 What it detects: an inclusion criterion that states an age limit ("Aged 18-70", "age ≥ 18
 years", "18 years or older", "between the ages of 6 months and 17 years", "under 65 years of
 age") or a sex ("women only", "males and females") that differs from the structured minimum
-age, maximum age or sex. When several criteria state ages (cohorts of different ages), the
-lowest minimum and the highest maximum are compared. "> 18" may be written as 18 or 19 and
-"< 65" as 64 or 65. A record whose structured age is missing while its criteria state one
-gets an ``info`` finding: the registry may mean "no limit", but the criteria say otherwise,
-and the page may simply not have been captured (a stated minimum of 0, "0-18 years" or "from
-birth", is no limit either and is not reported). A record whose source cannot carry structured
-ages (the website's CSV download gives age groups only) gets none.
+age, maximum age or sex. When the criteria state several limits on one side (cohorts of
+different ages, study stages, or an age that is not the participant's at enrolment: "were at
+least 1 year old when they had chickenpox", "wound more than 6 months old", "mental age of at
+least 18 months"), the record conflicts only if it agrees with none of them: which one is the
+trial's is not the rule's to guess. "> 18" may be written as 18 or 19 and "< 65" as 64 or 65.
+A record whose structured age is missing while its criteria state one, one way (one limit on
+that side, and no criterion stating only the other side beside a range: "over 18" for patients
+and "18 to 70" for volunteers), gets an ``info`` finding: the registry may mean "no limit",
+but the criteria say otherwise, and the page may simply not have been captured (a stated
+minimum of 0, "0-18 years" or "from birth", is no limit either and is not reported). A record
+whose source cannot carry structured ages (the website's CSV download gives age groups only)
+gets none.
 
 Only numbers tied to an age word are read ("age", "aged", "years old", "years of age", "or
 older", "younger than"): a BMI of 18-30, "HbA1c 7-10%" or "within 6 months" are never ages.
 Criteria about other people or other moments are skipped: the age of a caregiver, parent or
-donor, the age at diagnosis or onset (also "esotropia that occurred at age 6 months or
-older" beside the participant's "age 3 years or older"), gestational age, conditional
-criteria ("for participants younger than 16 years ...") and age as one alternative among
-others ("age > 60 or diabetes", "one of the following risk factors: age > 65, ..."), also
-when the alternatives are the items listed under "at least one of the following:" or "risk
-factors including:" (up to the next numbered item or heading), an age tied to a performance
-score ("Age less than 16 years: Lansky 50-100%", "Lansky (age 1 to 16) or Karnofsky (age >
-16)"), the age of relatives or of participants who choose an optional part ("patients who
-elect to complete the questionnaire must be 18"), a possible later extension, and ages
-outside a range ("Age less than 18 years and over 70 years": an exclusion filed among the
-inclusion criteria).
-An open age group above a range ("aged 18-59, or 60 years and above") means no maximum, and
-a cohort's ages qualified after the range ("14-18 for children with X") are not limits. When
-the criteria speak of newborns or pregnancies, a structured minimum in the first weeks of
-life is the newborns' and is not contradicted by the mothers' or another cohort's age.
-ICTRP's export writes >= and <= as "=": "Age = 18 years" may be a minimum or a maximum, so it
-states no limit alone and only widens the limits other criteria state. An item giving an age
-in words ("five years 3 months of age") is not read, nor one about an earlier version of the
-protocol, the age at which puberty is delayed or the age of healthy volunteers or controls
-("Healthy volunteers: age 18 or older"; "Healthy volunteers will be healthy adults between
-the age of 18 and 80" where the criteria also admit patients, while in a trial of healthy
-volunteers alone their ages are the trial's), nor a quota ("no more than 10 percent of subjects
-may be over 50"); an aside about who consents for minors ("(consent of parent or guardian
-required if under 18)") or a quota is left out of the criterion.
-Exclusion criteria are not read, except a cohort heading among them stating its cohort's ages
-("GROUP 1: (PATIENTS AGED > 65 AND < 75 YEARS)" heading that group's exclusions), which
-widens the limits the inclusion criteria state: every cohort's range counts.
+donor, the age at diagnosis or onset (also "esotropia that occurred at age 6 months or older"
+beside the participant's "age 3 years or older"), gestational age, conditional criteria ("for
+participants younger than 16 years ...") and age as one alternative among others ("age > 60 or
+diabetes", "one of the following risk factors: age > 65, ..."), also when the alternatives are
+the items listed under "at least one of the following:" or "risk factors including:" (up to
+the next numbered item or heading), an age tied to a performance score ("Age less than 16
+years: Lansky 50-100%", "Lansky (age 1 to 16) or Karnofsky (age > 16)"), the age of relatives
+or of participants who choose an optional part ("patients who elect to complete the
+questionnaire must be 18"), a possible later extension, and ages outside a range ("Age less
+than 18 years and over 70 years": an exclusion filed among the inclusion criteria). An open
+age group above a range ("aged 18-59, or 60 years and above") means no maximum, and a cohort's
+ages qualified after the range ("14-18 for children with X") are not limits. When the criteria
+speak of newborns or pregnancies, a structured minimum in the first weeks of life is the
+newborns' and is not contradicted by the mothers' or another cohort's age. ICTRP's export
+writes >= and <= as "=": "Age = 18 years" may be a minimum or a maximum, so it states no limit
+alone and only widens the limits other criteria state. An item giving an age in words ("five
+years 3 months of age") is not read, nor one about an earlier version of the protocol, an age
+in a past year ("Age 30-60 in 1988"), the age at which puberty is delayed or the age of
+healthy volunteers or controls ("Healthy volunteers: age 18 or older"; "Healthy volunteers
+will be healthy adults between the age of 18 and 80" where the criteria also admit patients,
+while in a trial of healthy volunteers alone their ages are the trial's), nor a quota ("no
+more than 10 percent of subjects may be over 50"); an aside about who consents for minors
+("(consent of parent or guardian required if under 18)") or a quota is left out of the
+criterion. Exclusion criteria are not read, except a cohort heading among them stating its
+cohort's ages ("GROUP 1: (PATIENTS AGED > 65 AND < 75 YEARS)" heading that group's
+exclusions), which widens the limits the inclusion criteria state: every cohort's range
+counts.
 
 Why it matters: registry searches, eligibility screening tools and meta-analyses filter on
 the structured ages and sex; a record whose criteria admit 18-70 year olds but whose fields
@@ -134,6 +139,7 @@ _OTHER_AGE = re.compile(
     r"^\W*(?:healthy\s+(?:volunteers?|controls?|subjects?)|(?:normal\s+)?controls?|"
     r"control\s+(?:group|subjects?))\s*:|(?:percent|%)\s+of\s+(?:the\s+)?(?:subjects|participants|"
     r"patients|volunteers)|"
+    r"\b(?:in|as of|since|during|before|after|by)\s+(?:19|20)\d\d\b|"  # the age in a past year
     r"menarche|menopaus|any age|historical control|permitted|may (?:only )?be extended|"
     r"local (?:law|regulation)|(?:pcr|test|swab|sample|result|scan|x-?ray)\b[^.;]{0,40}older than|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:years?|months?)"
@@ -268,14 +274,17 @@ def age_bounds(item: str, heading: bool = False) -> tuple[list[Bound], list[Boun
     lows: list[Bound] = []
     highs: list[Bound] = []
     taken: list[tuple[int, int]] = []
-    between = False
+    between = ages_between = False
     for match in _RANGE.finditer(text):
         between = between or bool(match["between"])  # "between 18 and 55, or 65 and 85"
         bounded = heading and bool(match["low_op"] and match["high_op"])  # "> 65 and < 75"
         if match["sep"] == "and" and not (between or bounded):
             continue
-        if not _has_context(text, *match.span(), match.group(0)):
+        # "between the ages of 18 and 55 years, inclusive, 65 and 85 years": ages too
+        listed = ages_between and bool(match["high_unit"])
+        if not listed and not _has_context(text, *match.span(), match.group(0)):
             continue
+        ages_between = between
         low, low_step = _years(match["low"], match["low_unit"] or match["high_unit"])
         high, high_step = _years(match["high"], match["high_unit"] or match["low_unit"])
         if low < high:
@@ -388,7 +397,17 @@ def _age_items(inclusion: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"text": items.index, "item": items})
 
 
-Limits = tuple[Bound | None, Bound | None]
+@dataclass(frozen=True)
+class Side:
+    """What the criteria state on one side (minimum or maximum): the widest limit, which a
+    finding names; every limit stated on that side; and whether they read one way."""
+
+    limit: Bound
+    every: tuple[Bound, ...]
+    clear: bool
+
+
+Limits = tuple[Side | None, Side | None]
 
 
 # "Healthy volunteers will be healthy adults between the age of 18 and 80": the controls'
@@ -435,33 +454,64 @@ def _heading_bounds(exclusion: pd.Series) -> dict[int, tuple[list[Bound], list[B
     return found
 
 
+ItemBounds = tuple[list[Bound], list[Bound]]  # one criterion's (lower bounds, upper bounds)
+
+
 def _text_limits(inclusion: pd.Series, exclusion: pd.Series | None = None) -> list[Limits | None]:
-    """The ``stated_limits`` of each inclusion text, None when it states no age. Each distinct
-    item is read once. Cohort headings in the exclusion part (``exclusion``, by position)
-    add their cohorts' ages; where the criteria admit patients, the ages of healthy volunteers
-    or controls are not read."""
+    """The limits each inclusion text states (``_one_reading`` of its items), None when it
+    states no age. Each distinct item is read once. Cohort headings in the exclusion part
+    (``exclusion``, by position) add their cohorts' ages; where the criteria admit patients,
+    the ages of healthy volunteers or controls are not read."""
     items = _age_items(inclusion)
     apart = _controls_apart(inclusion, items)
     codes, distinct = pd.factorize(items["item"])
     bounds = [age_bounds(item) for item in distinct]
-    lows: list[list[Bound]] = [[] for _ in range(len(inclusion))]
-    highs: list[list[Bound]] = [[] for _ in range(len(inclusion))]
+    stating: list[list[ItemBounds]] = [[] for _ in range(len(inclusion))]
     for position, (text, code) in enumerate(
         zip(items["text"].tolist(), codes.tolist(), strict=True)
     ):
-        if position in apart:
-            continue
-        lows[text].extend(bounds[code][0])
-        highs[text].extend(bounds[code][1])
+        if position not in apart and (bounds[code][0] or bounds[code][1]):
+            stating[text].append(bounds[code])
     headings = _heading_bounds(exclusion) if exclusion is not None else {}
-    for text, (low, high) in headings.items():
-        if lows[text] or highs[text]:  # only widens what the inclusion criteria state
-            lows[text].extend(low)
-            highs[text].extend(high)
-    return [
-        stated_limits(low, high) if low or high else None
-        for low, high in zip(lows, highs, strict=True)
-    ]
+    for text, heading in headings.items():
+        if stating[text]:  # only widens what the inclusion criteria state
+            stating[text].append(heading)
+    return [_one_reading(found) if found else None for found in stating]
+
+
+def _one_limit(bounds: list[Bound], lower: bool) -> bool:
+    """Does one structured age agree with every limit the criteria state on this side? When
+    none does, they state several (cohorts, study stages, the age at an earlier illness, the
+    age of a wound) and which one is the trial's is not for a rule to guess."""
+    known = [b for b in bounds if not b.either]
+    candidates = {c for b in known for c in (b.years, b.years - b.step, b.years + b.step)}
+    candidates |= {float(int(b.years)) for b in known}
+    return not known or any(all(_agrees(c, b, lower) for b in known) for c in candidates)
+
+
+def _one_sided(found: list[ItemBounds], side: int) -> bool:
+    """Does a criterion state only this side's limit while another states a range ("over the
+    age of 18" for patients, "between 18 and 70" for volunteers)? Then the range's other
+    limit may be one cohort's."""
+    known = [[[b for b in bounds if not b.either] for bounds in item] for item in found]
+    ranged = any(lows and highs for lows, highs in known)
+    return ranged and any(item[side] and not item[1 - side] for item in known)
+
+
+def _one_reading(found: list[ItemBounds]) -> Limits:
+    """The criteria's ``stated_limits``, with every limit on each side; a side is clear when
+    its limits agree and no criterion states only the other side beside a range."""
+    lows = [b for item in found for b in item[0]]
+    highs = [b for item in found for b in item[1]]
+    lower, upper = stated_limits(lows, highs)
+    return (
+        Side(lower, tuple(lows), _one_limit(lows, True) and not _one_sided(found, 1))
+        if lower
+        else None,
+        Side(upper, tuple(highs), _one_limit(highs, False) and not _one_sided(found, 0))
+        if upper
+        else None,
+    )
 
 
 def _years_text(years: float) -> str:
@@ -493,12 +543,18 @@ def _age_problems(
         ("min_age_years", low, min_age, True, "minimum"),
         ("max_age_years", high, max_age, False, "maximum"),
     ):
-        if stated is None or (structured is None and lower and stated.years == 0):
+        if stated is None or (structured is None and lower and stated.limit.years == 0):
             continue  # no minimum and a minimum of 0 ("from birth") say the same
         if lower and newborns and structured is not None and structured < _NEWBORN_YEARS:
             continue
-        if structured is None or not _agrees(structured, stated, lower):
-            problems.append(AgeProblem(field, word, stated, structured))
+        # Where the criteria state several limits, the record is wrong only if it agrees
+        # with none of them, and missing only when they read one way.
+        if (
+            stated.clear
+            if structured is None
+            else not any(_agrees(structured, b, lower) for b in stated.every)
+        ):
+            problems.append(AgeProblem(field, word, stated.limit, structured))
     return problems
 
 

@@ -16,7 +16,9 @@ What it detects (one finding per kind of mismatch and record):
   explain the difference. They explain it when they give the enrollment, the number started or the
   difference ("62 participants were registered but only fifty (50) were randomized", "27
   patients ... were excluded"), or tell of participants lost before assignment (excluded,
-  withdrawn, screen failures, ineligible, not randomized, treated or included, a run-in).
+  withdrawn, screen failures, ineligible, not randomized, treated or included, a run-in),
+  or of a flow pooled with another study's ("pooled data from studies NCT00479557 and
+  NCT00498602").
   A flow with a group that starts no one in its first period is not judged: its groups start
   in different periods (a run-in, cross-sectional samples, phases), so the first period's
   STARTED is not the whole. The results' baseline population description explains it too
@@ -69,7 +71,9 @@ _ATTRITION = re.compile(
     r"exclu|withdr|drop(?:ped)?\s+out|dropout|screen(?:ing)?\s+fail|fail(?:ed)?\s+screening|"
     r"ineligible|not\s+(?:be(?:en)?\s+)?(?:eligible|randomi[sz]ed|assigned|treated|dosed|"
     r"included|allocated|started)|never\s+(?:received|started|dosed|treated)|run-?in|lead-?in|"
-    r"wash-?out|discontinu|removed|lost\s+to",
+    r"wash-?out|discontinu|removed|lost\s+to|"
+    # or of a flow that is not this study's alone ("pooled data from studies NCT00479557 and")
+    r"\bpool(?:ed|ing)\b|\bcombined\s+(?:data|results|analysis)|\b(?:studies|trials)\s+NCT\d{8}",
     re.IGNORECASE,
 )
 
