@@ -388,7 +388,7 @@ def test_real_corpus_counts(real_tables):
         # info: criteria state an age the record lacks (mostly EU CTR, CTRI, ChiCTR rows of ICTRP)
         ("min_age_years", "missing", "ctgov-xml"): 3,
         ("min_age_years", "missing", "ctgov-api"): 2,
-        ("min_age_years", "missing", "ictrp"): 254,
+        ("min_age_years", "missing", "ictrp"): 253,
         ("max_age_years", "missing", "ctgov-xml"): 4,
         ("max_age_years", "missing", "ctgov-api"): 2,
         ("max_age_years", "missing", "ictrp"): 114,
@@ -414,6 +414,14 @@ def test_newborn_participants_are_not_contradicted_by_the_mothers_or_other_cohor
         "Infants over 4 weeks old with bronchopulmonary dysplasia",
     ]
     assert findings(eligible(cohorts, min_age=0, max_age=None)) == []
+    # ISRCTN68026880: the babies take part too, so no minimum is not a missing one
+    babies = ["1. Women aged 18-50 who are pregnant and their babies"]
+    assert findings(eligible(babies, min_age=None, max_age=50)) == []
+    # while the mothers alone do not make a missing minimum right
+    mothers = ["Non-pregnant women aged 18-50"]
+    assert summary(eligible(mothers, min_age=None, max_age=50)) == [
+        ("min_age_years", "missing", "info")
+    ]
     # A record whose minimum is neither the newborns' nor the mothers' is still reported.
     neonates = ["Pregnant women aged 18 years and older", "Neonates aged 1-60 days"]
     assert summary(eligible(neonates, min_age=12, max_age=None)) == [

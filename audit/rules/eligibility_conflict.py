@@ -32,7 +32,8 @@ than 18 years and over 70 years": an exclusion filed among the inclusion criteri
 age group above a range ("aged 18-59, or 60 years and above") means no maximum, and a cohort's
 ages qualified after the range ("14-18 for children with X") are not limits. When the criteria
 speak of newborns or pregnancies, a structured minimum in the first weeks of life is the
-newborns' and is not contradicted by the mothers' or another cohort's age. ICTRP's export
+newborns' and is not contradicted by the mothers' or another cohort's age; where they name the
+babies, no minimum at all is not reported missing either. ICTRP's export
 writes >= and <= as "=": "Age = 18 years" may be a minimum or a maximum, so it states no limit
 alone and only widens the limits other criteria state. An item giving an age in words ("five
 years 3 months of age") is not read, nor one about an earlier version of the protocol, an age
@@ -64,6 +65,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import IntEnum
 from itertools import compress
 from typing import Any, NamedTuple
 
@@ -527,14 +529,33 @@ class AgeProblem(NamedTuple):
     structured: float | None  # None: the record has no such age
 
 
-# Criteria about newborns, or pregnancies whose newborns take part: a structured minimum in
-# the first weeks of life is theirs, whatever age the other cohorts (or the mothers) state.
-_NEWBORNS = r"(?i)newborn|neonat|new-born|gestation|pregnan|premature infant|preterm|at birth"
+# Criteria about newborns, or pregnancies whose newborns may take part: a structured minimum
+# in the first weeks of life is theirs, whatever age the other cohorts (or the mothers) state.
+# Where they name the babies, no minimum at all is right too.
+_BABIES = r"newborn|neonat|new-born|bab(?:y|ies)|(?:premature|preterm) infant"
+_NEWBORNS = rf"(?i){_BABIES}|gestation|preterm|at birth|pregnan"
 _NEWBORN_YEARS = 0.1
 
 
+class Newborns(IntEnum):
+    """How far a text's criteria speak of newborns."""
+
+    NONE = 0
+    POSSIBLE = 1  # pregnancies: the mothers' babies may be enrolled from birth
+    NAMED = 2
+
+
+def _newborns(inclusion: pd.Series) -> list[Newborns]:
+    possible = inclusion.str.contains(_NEWBORNS, regex=True).fillna(False).astype(bool)
+    named = inclusion.str.contains(rf"(?i){_BABIES}", regex=True).fillna(False).astype(bool)
+    return [Newborns(int(p) + int(n)) for p, n in zip(possible, named, strict=True)]
+
+
 def _age_problems(
-    limits: Limits, min_age: float | None, max_age: float | None, newborns: bool = False
+    limits: Limits,
+    min_age: float | None,
+    max_age: float | None,
+    newborns: Newborns = Newborns.NONE,
 ) -> list[AgeProblem]:
     """The structured ages that are missing or disagree with the criteria's limits."""
     low, high = limits
@@ -547,6 +568,8 @@ def _age_problems(
             continue  # no minimum and a minimum of 0 ("from birth") say the same
         if lower and newborns and structured is not None and structured < _NEWBORN_YEARS:
             continue
+        if lower and newborns == Newborns.NAMED and structured is None:
+            continue  # "women aged 18-50 who are pregnant and their babies": no minimum fits
         # Where the criteria state several limits, the record is wrong only if it agrees
         # with none of them, and missing only when they read one way.
         if (
@@ -587,7 +610,7 @@ def _age_findings(
     studies: pd.DataFrame,
     codes: np.ndarray,
     limits: list[Limits | None],
-    newborns: list[bool],
+    newborns: list[Newborns],
     ctx: Context,
 ) -> Iterator[Finding]:
     """Findings for studies whose criteria state an age. Studies sharing criteria and
@@ -660,7 +683,6 @@ def _sex_findings(
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     studies = tables.studies[tables.studies["inclusion"].notna()]
     codes, inclusion, exclusion = _distinct_inclusions(studies)
-    newborns = inclusion.str.contains(_NEWBORNS, regex=True).fillna(False).astype(bool).tolist()
     limits = _text_limits(inclusion, exclusion)
-    yield from _age_findings(studies, codes, limits, newborns, ctx)
+    yield from _age_findings(studies, codes, limits, _newborns(inclusion), ctx)
     yield from _sex_findings(studies, codes, _text_sexes(inclusion), ctx)
