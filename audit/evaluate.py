@@ -403,6 +403,10 @@ def holdout_round_2(data: Path) -> Figures:
     return labelled_sample(data, holdout=2)
 
 
+def holdout_round_3(data: Path) -> Figures:
+    return labelled_sample(data, holdout=3)
+
+
 def show(
     data: Path, finding_id: str, work: Path = WORK, out: TextIO = sys.stdout, holdout: int = 0
 ) -> None:
@@ -436,6 +440,7 @@ MEASURES: dict[str, Callable[[Path], Figures]] = {
     "findings/sample": labelled_sample,
     "findings/holdout": holdout_sample,
     "findings/holdout-2": holdout_round_2,
+    "findings/holdout-3": holdout_round_3,
 }
 
 
