@@ -149,6 +149,8 @@ def test_mentions_of_other_studies_phases_or_events_are_not_the_design(text):
         "AMENDMENT 06/24/98: Patients remain on open-label azithromycin regardless of "
         "subsequent CD4 counts.] Patients from Step 3 who are initiating open-label "
         "azithromycin enter Step 4.",
+        # (hold-out round 3) a cohort an amendment added,
+        "Per 07/28/92 amendment, 18 volunteers will receive 200 mcg gp160 in an unblinded study.",
         # a later trial, and an open-label first part followed by the blinded one,
         "If the patients elect, we will transition them into an open label trial of X.",
         "An Open Label Dose Escalation Phase 1 Trial Followed by a Randomized, Double-blind, "

@@ -30,10 +30,12 @@ period", "may receive active drug on an open-label basis"), a treatment given op
 peptide T", "patients remain on open-label azithromycin" after the blinded step), an open-
 label part "followed by" a blinded one, earlier evidence told in the same sentence ("NAC had
 been safely used ... in a prospective randomized trial"), a named trial ("the SPIRIT III
-Randomized Control Trial") and events ("participants are unblinded at week 12", "sponsor
-unblinded"). A record with an arm labelled open-label has an open-label part, which its
-texts may name: their "open-label" is not judged. "Open-label" with only the outcomes
-assessor masked (masking SINGLE) is the usual PROBE design and is not reported.
+Randomized Control Trial"), a part an amendment added ("Per 07/28/92 amendment, 18
+volunteers will receive gp160 in an unblinded study") and events ("participants are unblinded
+at week 12", "sponsor unblinded"). A record with an arm labelled open-label has an
+open-label part, which its texts may name: their "open-label" is not judged. "Open-label"
+with only the outcomes assessor masked (masking SINGLE) is the usual PROBE design and is not
+reported.
 
 Why it matters: masking and allocation decide how a trial's evidence is graded; a record that
 contradicts itself is graded wrong by whichever part a reader or a pipeline trusts.
@@ -140,6 +142,9 @@ _EVIDENCE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _NAMED_TRIAL_BEFORE = re.compile(r"\b[A-Z][A-Z0-9-]{2,}[\s-]+(?:I{1,3}|IV|V|\d{1,2})\s*$")
+# "Per 07/28/92 amendment, 18 volunteers will receive gp160 in an unblinded study": a cohort
+# or step an amendment added, not the study's design.
+_AMENDMENT_BEFORE = re.compile(r"\bamend(?:ment|ed)\b", re.IGNORECASE)
 
 
 def _states_design(text: str, start: int, end: int, masking: str | None = None) -> bool:
@@ -149,6 +154,8 @@ def _states_design(text: str, start: int, end: int, masking: str | None = None) 
     if _OTHER_STUDY_BEFORE.search(before) or _OTHER_STUDY_AFTER.match(text, end):
         return False
     if _EVIDENCE_BEFORE.search(before) or _NAMED_TRIAL_BEFORE.search(before):
+        return False
+    if _AMENDMENT_BEFORE.search(before):
         return False
     if masking is None:
         return True

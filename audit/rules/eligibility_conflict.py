@@ -3,18 +3,19 @@
 What it detects: an inclusion criterion that states an age limit ("Aged 18-70", "age ≥ 18
 years", "18 years or older", "between the ages of 6 months and 17 years", "under 65 years of
 age") or a sex ("women only", "males and females") that differs from the structured minimum
-age, maximum age or sex. When the criteria state several limits on one side (cohorts of
-different ages, study stages, or an age that is not the participant's at enrolment: "were at
-least 1 year old when they had chickenpox", "wound more than 6 months old", "mental age of at
-least 18 months"), the record conflicts only if it agrees with none of them: which one is the
-trial's is not the rule's to guess. "> 18" may be written as 18 or 19 and "< 65" as 64 or 65.
-A record whose structured age is missing while its criteria state one, one way (one limit on
-that side, and no criterion stating only the other side beside a range: "over 18" for patients
-and "18 to 70" for volunteers), gets an ``info`` finding: the registry may mean "no limit",
-but the criteria say otherwise, and the page may simply not have been captured (a stated
-minimum of 0, "0-18 years" or "from birth", is no limit either and is not reported). A record
-whose source cannot carry structured ages (the website's CSV download gives age groups only)
-gets none.
+age, maximum age or sex. Criteria that give ages in more than one item are not judged: on real
+records such a second age is mostly another cohort's, another moment's or someone else's
+("were at least 1 year old when they had chickenpox", "wound more than 6 months old", "mental
+age of at least 18 months", "Age 35-39 years" heading one risk group), and which one is the
+trial's is not the rule's to guess. Where one item states several limits on one side (ranges
+by study stage), the record conflicts only if it agrees with none of them, nor with an age the
+criteria give elsewhere without an age word ("18 and over"). "> 18" may be written as 18 or 19
+and "< 65" as 64 or 65. A record whose structured age is missing while its criteria state one,
+one way, for one population (not cohorts, controls, or mothers and their babies), gets an
+``info`` finding: the registry may mean "no limit", but the criteria say otherwise, and the
+page may simply not have been captured (a stated minimum of 0, "0-18 years" or "from birth",
+is no limit either and is not reported). A record whose source cannot carry structured ages
+(the website's CSV download gives age groups only) gets none.
 
 Only numbers tied to an age word are read ("age", "aged", "years old", "years of age", "or
 older", "younger than"): a BMI of 18-30, "HbA1c 7-10%" or "within 6 months" are never ages.
@@ -65,7 +66,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import IntEnum
 from itertools import compress
 from typing import Any, NamedTuple
 
@@ -143,7 +143,8 @@ _OTHER_AGE = re.compile(
     r"patients|volunteers)|"
     r"\b(?:in|as of|since|during|before|after|by)\s+(?:19|20)\d\d\b|"  # the age in a past year
     r"menarche|menopaus|any age|historical control|permitted|may (?:only )?be extended|"
-    r"local (?:law|regulation)|(?:pcr|test|swab|sample|result|scan|x-?ray)\b[^.;]{0,40}older than|"
+    r"local (?:law|regulation)|(?:pcr|test|swab|sample|specimen|result|scan|x-?ray)\b[^.;]{0,40}"
+    r"(?:older than|\bat\s*(?:>=|<=|>|<)?\s*\d)|"
     r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+(?:years?|months?)"
     r"(?:\s+\d+\s+months?)?\s+(?:of age|old)\b|"
     r"\b(?:patients?|subjects?|participants?|those)\s+who\s+(?:elect|choose|opt|wish)\b|"
@@ -363,28 +364,38 @@ def _distinct_inclusions(studies: pd.DataFrame) -> tuple[np.ndarray, pd.Series, 
     return codes, parts.str[0], tails + "\n" + both.str[1]
 
 
-# "... and at least one of the following:" ("poor risk factors including:") ends an item
-# whose next items are alternatives (risk factors, conditions for a test), up to the next
-# numbered item or section heading.
+# "... and at least one of the following:" ("poor risk factors including:", "2 or more risk
+# factors:", "stress test required for the following:") ends an item whose next items are
+# alternatives (risk factors, conditions for a test), up to the next item numbered as the
+# header is (its lettered sub-items are the alternatives) or section heading.
 _ALTERNATIVES_HEADER = (
     r"(?i)(?:\b(?:one|any|either|two|three|\d)\s+(?:or more\s+)?of\s+the\s+following\b|"
+    r"\b(?:one|two|three|\d)\s+or\s+more\b|\b(?:required|needed|necessary)\s+(?:for|in|if)\b|"
     r"risk factors?\b|\bincluding\b)[^.]*:\s*$"
 )
 _ALTERNATIVES_SPAN = 8
-_NEW_ITEM = r"(?i)^\s*(?:\d{1,2}|[a-h]|[ivx]{1,4})\s*[.)]\s"
+_MARKER = r"(?i)^\s*(?:(?P<digit>\d{1,2})|(?P<letter>[a-h])|(?P<roman>[ivx]{1,4}))\s*[.)]\s"
 
 
 def _alternatives(items: pd.Series) -> pd.Series:
     """Is each item (indexed by its text's position, in order) one of the alternatives listed
     under an "at least one of the following:" item of its text: one of the next
-    ``_ALTERNATIVES_SPAN`` items, before any numbered item or section heading?"""
+    ``_ALTERNATIVES_SPAN`` items, before a section heading or an item numbered as the header
+    is (a header without a number: any numbered item but a lettered one)?"""
     header = items.str.contains(_ALTERNATIVES_HEADER, regex=True).fillna(False).astype(bool)
     heading = items.str.contains(r":\s*$", regex=True).fillna(False).astype(bool) & ~header
-    numbered = items.str.contains(_NEW_ITEM, regex=True).fillna(False).astype(bool)
+    markers = items.str.extract(_MARKER)
+    kind = (
+        pd.Series(np.select([markers[c].notna() for c in markers], list(markers), ""), items.index)
+        if len(items)
+        else pd.Series("", items.index)
+    )
+    governing = kind.where(header).groupby(level=0).ffill().groupby(level=0).shift(1)
+    ends = (kind != "") & ((kind == governing) | ((governing == "") & (kind != "letter")))
     position = items.groupby(level=0).cumcount().astype(float)
-    marks = position.where(header, np.where(numbered | heading, -np.inf, np.nan))
+    marks = position.where(header, np.where(ends | heading, -np.inf, np.nan))
     since = position - marks.groupby(level=0).ffill().groupby(level=0).shift(1)
-    return (since <= _ALTERNATIVES_SPAN).fillna(False) & ~numbered & ~heading
+    return (since <= _ALTERNATIVES_SPAN).fillna(False) & ~ends & ~heading
 
 
 def _age_items(inclusion: pd.Series) -> pd.DataFrame:
@@ -531,31 +542,57 @@ class AgeProblem(NamedTuple):
 
 # Criteria about newborns, or pregnancies whose newborns may take part: a structured minimum
 # in the first weeks of life is theirs, whatever age the other cohorts (or the mothers) state.
-# Where they name the babies, no minimum at all is right too.
-_BABIES = r"newborn|neonat|new-born|bab(?:y|ies)|(?:premature|preterm) infant"
-_NEWBORNS = rf"(?i){_BABIES}|gestation|preterm|at birth|pregnan"
+_NEWBORNS = r"(?i)newborn|neonat|new-born|gestation|pregnan|premature infant|preterm|at birth"
 _NEWBORN_YEARS = 0.1
+# Criteria admitting several populations, whose stated limits may be one population's.
+_POPULATIONS = (
+    r"(?i)\b(?:(?:healthy|normal|matched)\s+controls?|control\s+(?:group|subjects?|participants?|"
+    r"children)|as\s+controls|cohorts?\s+(?:[a-d1-9]|i{1,3}|iv)\b|"
+    r"healthy\s+(?:adult\s+)?(?:volunteers?|subjects?)(?=[\s\S]*\bpatients?\b)|"
+    r"\bpatients?\b(?=[\s\S]*healthy\s+(?:adult\s+)?(?:volunteers?|subjects?))|"
+    r"(?:group|arm|part|stratum)\s+(?:[a-d1-9]|i{1,3}|iv)\b)|"
+    r"(?:pregnan|mothers?\b)(?=[\s\S]*\b(?:bab(?:y|ies)|newborns?|neonates?|infants?)\b)"
+)
+# An age anywhere in the criteria: "5 to 20 years", "18 and over", "Age 35-39 years".
+_ANY_AGE = re.compile(
+    rf"(?<![\d.])(\d{{1,3}}(?:\.\d+)?)(?:\s*(?:-|to|through)\s*(\d{{1,3}}(?:\.\d+)?))?\s*"
+    rf"(?:({_UNIT})|(?:and|or)\s+(?:over|older|above)|\+)"
+)
 
 
-class Newborns(IntEnum):
-    """How far a text's criteria speak of newborns."""
+class Criteria(NamedTuple):
+    """What the rule knows of one inclusion text beside its limits."""
 
-    NONE = 0
-    POSSIBLE = 1  # pregnancies: the mothers' babies may be enrolled from birth
-    NAMED = 2
+    text: str
+    newborns: bool  # newborns may take part: it speaks of birth or pregnancy
+    several: bool  # it admits several populations (cohorts, controls, mothers and babies)
+    ages_given: int  # how many of its items give an age, however the rule reads them
 
 
-def _newborns(inclusion: pd.Series) -> list[Newborns]:
-    possible = inclusion.str.contains(_NEWBORNS, regex=True).fillna(False).astype(bool)
-    named = inclusion.str.contains(rf"(?i){_BABIES}", regex=True).fillna(False).astype(bool)
-    return [Newborns(int(p) + int(n)) for p, n in zip(possible, named, strict=True)]
+def _criteria(inclusion: pd.Series) -> list[Criteria]:
+    newborns = inclusion.str.contains(_NEWBORNS, regex=True).fillna(False).astype(bool)
+    several = inclusion.str.contains(_POPULATIONS, regex=True).fillna(False).astype(bool)
+    items = inclusion.str.lower().str.split("\n").explode().dropna().astype("string")
+    items = items[items.str.contains(_AGE_WORD, regex=True) & items.map(_ANY_AGE.search).notna()]
+    given = items.groupby(level=0).nunique().reindex(inclusion.index, fill_value=0)
+    return list(
+        map(Criteria, inclusion.tolist(), newborns.tolist(), several.tolist(), given.tolist())
+    )
+
+
+def _mentioned(text: str, years: float) -> bool:
+    """Do the criteria give ``years`` as an age anywhere, also where the rule does not read it
+    as a limit (an item set aside as conditional, about relatives, written without an age
+    word)? Then the record may well be right."""
+    for match in _ANY_AGE.finditer(_normalized(text)):
+        for number in match.groups()[:2]:
+            if number and abs(_years(number, match[3])[0] - years) <= _TOLERANCE:
+                return True
+    return False
 
 
 def _age_problems(
-    limits: Limits,
-    min_age: float | None,
-    max_age: float | None,
-    newborns: Newborns = Newborns.NONE,
+    limits: Limits, min_age: float | None, max_age: float | None, criteria: Criteria
 ) -> list[AgeProblem]:
     """The structured ages that are missing or disagree with the criteria's limits."""
     low, high = limits
@@ -566,17 +603,19 @@ def _age_problems(
     ):
         if stated is None or (structured is None and lower and stated.limit.years == 0):
             continue  # no minimum and a minimum of 0 ("from birth") say the same
-        if lower and newborns and structured is not None and structured < _NEWBORN_YEARS:
+        if criteria.ages_given > 1:
+            continue  # which item gives the trial's limits is a guess (see the doc)
+        if lower and criteria.newborns and structured is not None and structured < _NEWBORN_YEARS:
             continue
-        if lower and newborns == Newborns.NAMED and structured is None:
-            continue  # "women aged 18-50 who are pregnant and their babies": no minimum fits
-        # Where the criteria state several limits, the record is wrong only if it agrees
-        # with none of them, and missing only when they read one way.
-        if (
-            stated.clear
-            if structured is None
-            else not any(_agrees(structured, b, lower) for b in stated.every)
-        ):
+        # Where the criteria state several limits, the record is wrong only if it agrees with
+        # none of them (nor with an age they give elsewhere), and missing only when they read
+        # one way for one population.
+        if structured is None:
+            missing = stated.clear and not criteria.several
+        else:
+            missing = not any(_agrees(structured, b, lower) for b in stated.every)
+            missing = missing and not _mentioned(criteria.text, structured)
+        if missing:
             problems.append(AgeProblem(field, word, stated.limit, structured))
     return problems
 
@@ -610,7 +649,7 @@ def _age_findings(
     studies: pd.DataFrame,
     codes: np.ndarray,
     limits: list[Limits | None],
-    newborns: list[Newborns],
+    criteria: list[Criteria],
     ctx: Context,
 ) -> Iterator[Finding]:
     """Findings for studies whose criteria state an age. Studies sharing criteria and
@@ -626,7 +665,7 @@ def _age_findings(
         )
     )
     problems = {
-        case: _age_problems(limits[case[0]], value(case[1]), value(case[2]), newborns[case[0]])
+        case: _age_problems(limits[case[0]], value(case[1]), value(case[2]), criteria[case[0]])
         for case in set(cases)
     }
     flagged = [bool(problems[case]) for case in cases]
@@ -684,5 +723,5 @@ def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     studies = tables.studies[tables.studies["inclusion"].notna()]
     codes, inclusion, exclusion = _distinct_inclusions(studies)
     limits = _text_limits(inclusion, exclusion)
-    yield from _age_findings(studies, codes, limits, _newborns(inclusion), ctx)
+    yield from _age_findings(studies, codes, limits, _criteria(inclusion), ctx)
     yield from _sex_findings(studies, codes, _text_sexes(inclusion), ctx)
