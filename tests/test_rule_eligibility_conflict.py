@@ -351,20 +351,20 @@ def test_real_corpus_counts(real_tables):
     assert counts == {
         ("min_age_years", "conflict", "ctgov-xml"): 9,
         ("min_age_years", "conflict", "ctgov-api"): 2,
-        ("min_age_years", "conflict", "ictrp"): 27,
+        ("min_age_years", "conflict", "ictrp"): 26,
         ("max_age_years", "conflict", "ctgov-xml"): 6,
         ("max_age_years", "conflict", "ctgov-api"): 3,
-        ("max_age_years", "conflict", "ictrp"): 20,
+        ("max_age_years", "conflict", "ictrp"): 19,
         ("sex", "conflict", "ctgov-xml"): 1,
         ("sex", "conflict", "ctgov-api"): 1,
         ("sex", "conflict", "ictrp"): 3,
         # info: criteria state an age the record lacks (mostly EU CTR, CTRI, ChiCTR rows of ICTRP)
         ("min_age_years", "missing", "ctgov-xml"): 3,
         ("min_age_years", "missing", "ctgov-api"): 2,
-        ("min_age_years", "missing", "ictrp"): 231,
+        ("min_age_years", "missing", "ictrp"): 228,
         ("max_age_years", "missing", "ctgov-xml"): 4,
         ("max_age_years", "missing", "ctgov-api"): 1,
-        ("max_age_years", "missing", "ictrp"): 99,
+        ("max_age_years", "missing", "ictrp"): 96,
     }
 
 
@@ -586,3 +586,42 @@ def test_ages_that_are_conditions_not_limits(items):
 )
 def test_a_limit_of_one_population_among_several_is_not_missing(items):
     assert findings(eligible(items, min_age=None, max_age=None)) == []
+
+
+@pytest.mark.parametrize(
+    ("items", "min_age", "max_age"),
+    [
+        # NCT00001627: the patients' "age greater than or equal to 2" has no unit
+        (
+            [
+                "Healthy volunteers age greater than or equal to 18 years.",
+                "Subjects with hematologic disease age greater than or equal to 2 (for subjects "
+                "less than 18, specimens will be obtained with clinically indicated sampling).",
+            ],
+            2,
+            110,
+        ),
+        # NCT00001625: cohorts "between the ages of 21 and 55" and "21 and 65", no unit
+        (
+            [
+                "Adults between the ages of 21 and 55 in good general health.",
+                "Adults between the ages of 21 and 65 with non-insulin dependent diabetes.",
+            ],
+            21,
+            65,
+        ),
+        # ChiCTR2000029822: the age is not limited; 16 is who signs the consent
+        (
+            [
+                "1. Age is not limited;",
+                "7. consent signed by the guardian of the person under the age of 16.",
+            ],
+            0,
+            100,
+        ),
+        # NCT04398147: "18 to <55" is read only as a number in an item about ages
+        (["Healthy adults from 18 to <55 and 65-<85 years of age at enrollment"], 18, 84),
+    ],
+)
+def test_ages_without_units_and_unlimited_ages(items, min_age, max_age):
+    assert findings(eligible(items, min_age=min_age, max_age=max_age)) == []

@@ -555,9 +555,13 @@ _POPULATIONS = (
 )
 # An age anywhere in the criteria: "5 to 20 years", "18 and over", "Age 35-39 years".
 _ANY_AGE = re.compile(
-    rf"(?<![\d.])(\d{{1,3}}(?:\.\d+)?)(?:\s*(?:-|to|through)\s*(\d{{1,3}}(?:\.\d+)?))?\s*"
-    rf"(?:({_UNIT})|(?:and|or)\s+(?:over|older|above)|\+)"
+    rf"(?<![\d.])(\d{{1,3}}(?:\.\d+)?)(?:\s*(?:-|to|through)\s*[<>]?=?\s*(\d{{1,3}}(?:\.\d+)?))?"
+    rf"\s*(?:({_UNIT})|(?:and|or)\s+(?:over|older|above)|\+)"
 )
+# "age greater than or equal to 2 (for ...)", "patients over age 25": an age without a unit.
+_AGE_NUMBER = r"\bage[sd]?\b[^.;:\d]{0,30}\d"
+# "Age is not limited": the criteria state no limit, whatever else they say of ages.
+_UNLIMITED = r"(?i)\bage\s+(?:is\s+)?(?:not\s+limited|unlimited)|\bno\s+age\s+limit|\ball\s+ages\b"
 
 
 class Criteria(NamedTuple):
@@ -566,15 +570,18 @@ class Criteria(NamedTuple):
     text: str
     newborns: bool  # newborns may take part: it speaks of birth or pregnancy
     several: bool  # it admits several populations (cohorts, controls, mothers and babies)
-    ages_given: int  # how many of its items give an age, however the rule reads them
+    ages_given: int  # how many of its items give an age, however the rule reads them (99:
+    # it says the age is not limited)
 
 
 def _criteria(inclusion: pd.Series) -> list[Criteria]:
     newborns = inclusion.str.contains(_NEWBORNS, regex=True).fillna(False).astype(bool)
     several = inclusion.str.contains(_POPULATIONS, regex=True).fillna(False).astype(bool)
     items = inclusion.str.lower().str.split("\n").explode().dropna().astype("string")
-    items = items[items.str.contains(_AGE_WORD, regex=True) & items.map(_ANY_AGE.search).notna()]
+    gives = items.map(_ANY_AGE.search).notna() | items.str.contains(_AGE_NUMBER, regex=True)
+    items = items[items.str.contains(_AGE_WORD, regex=True) & gives]
     given = items.groupby(level=0).nunique().reindex(inclusion.index, fill_value=0)
+    given = given.where(~inclusion.str.contains(_UNLIMITED, regex=True).fillna(False), 99)
     return list(
         map(Criteria, inclusion.tolist(), newborns.tolist(), several.tolist(), given.tolist())
     )
@@ -588,7 +595,16 @@ def _mentioned(text: str, years: float) -> bool:
         for number in match.groups()[:2]:
             if number and abs(_years(number, match[3])[0] - years) <= _TOLERANCE:
                 return True
-    return False
+    return any(  # a number in an item about ages ("from 18 to <55 and 65-<85 years of age")
+        abs(float(number) - years) <= _TOLERANCE
+        for item in text.split("\n")
+        if re.search(_AGE_WORD, item, re.IGNORECASE)
+        for number in re.findall(
+            r"(?<![\d.])(\d{1,3})(?![\d.]|\s*(?:%|mg|g/|kg|mmol|/|x\s*10)|"
+            r"(?:\s*(?:-|to)\s*[<>]?=?\s*\d{1,3})?\s*(?:months?|mos?|weeks?|wks?|days?|hours?|hrs?)\b)",
+            item,
+        )
+    )
 
 
 def _age_problems(
