@@ -619,6 +619,15 @@ def test_a_limit_of_one_population_among_several_is_not_missing(items):
             0,
             100,
         ),
+        # NCT00001305: a recruitment goal, not a limit
+        (
+            [
+                "Patients will be recruited with the goal of including at least 10 each of "
+                "individuals with types III and IV OI who are between 3 and 8 years of age."
+            ],
+            3,
+            16,
+        ),
         # NCT04398147: "18 to <55" is read only as a number in an item about ages
         (["Healthy adults from 18 to <55 and 65-<85 years of age at enrollment"], 18, 84),
     ],

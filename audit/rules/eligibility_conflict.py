@@ -142,6 +142,7 @@ _OTHER_AGE = re.compile(
     r"control\s+(?:group|subjects?))\s*:|(?:percent|%)\s+of\s+(?:the\s+)?(?:subjects|participants|"
     r"patients|volunteers)|"
     r"\b(?:in|as of|since|during|before|after|by)\s+(?:19|20)\d\d\b|"  # the age in a past year
+    r"\bgoal\b|\bat least \d+ (?:each )?of\b|"  # a recruitment goal: "at least 10 each of ..."
     r"menarche|menopaus|any age|historical control|permitted|may (?:only )?be extended|"
     r"local (?:law|regulation)|(?:pcr|test|swab|sample|specimen|result|scan|x-?ray)\b[^.;]{0,40}"
     r"(?:older than|\bat\s*(?:>=|<=|>|<)?\s*\d)|"
