@@ -407,6 +407,10 @@ def holdout_round_3(data: Path) -> Figures:
     return labelled_sample(data, holdout=3)
 
 
+def holdout_round_4(data: Path) -> Figures:
+    return labelled_sample(data, holdout=4)
+
+
 def show(
     data: Path, finding_id: str, work: Path = WORK, out: TextIO = sys.stdout, holdout: int = 0
 ) -> None:
@@ -441,6 +445,7 @@ MEASURES: dict[str, Callable[[Path], Figures]] = {
     "findings/holdout": holdout_sample,
     "findings/holdout-2": holdout_round_2,
     "findings/holdout-3": holdout_round_3,
+    "findings/holdout-4": holdout_round_4,
 }
 
 
