@@ -379,10 +379,12 @@ class SampleFigures:
         return lines
 
 
-def labelled_sample(data: Path, work: Path = WORK, holdout: int = 0) -> Figures:
+def labelled_sample(
+    data: Path, work: Path = WORK, holdout: int = 0, only: frozenset[str] | None = None
+) -> Figures:
     """Precision per finding id and severity on ``SIZE`` findings of each drawn from the real
     corpora with a fixed seed (``audit.sample``), or on a round of the hold-out after them,
-    judged in ``tests/evaluation/findings/``."""
+    judged in ``tests/evaluation/findings/``; with ``only``, of those finding ids alone."""
     from audit.sample import drawn_round, population
 
     labels = sample_labels()
@@ -390,7 +392,7 @@ def labelled_sample(data: Path, work: Path = WORK, holdout: int = 0) -> Figures:
     buckets = tuple(
         BucketFigures(bucket, sample.total, judge((d.key for d in sample.drawn), labels))
         for bucket, sample in drawn.items()
-        if sample.drawn
+        if sample.drawn and (only is None or bucket[0] in only)
     )
     return SampleFigures(buckets)
 
@@ -409,6 +411,11 @@ def holdout_round_3(data: Path) -> Figures:
 
 def holdout_round_4(data: Path) -> Figures:
     return labelled_sample(data, holdout=4)
+
+
+def holdout_round_5(data: Path) -> Figures:
+    """The one bucket still changed after round 4 was judged: eligibility-conflict."""
+    return labelled_sample(data, holdout=5, only=frozenset({"eligibility-conflict"}))
 
 
 def show(
@@ -446,6 +453,7 @@ MEASURES: dict[str, Callable[[Path], Figures]] = {
     "findings/holdout-2": holdout_round_2,
     "findings/holdout-3": holdout_round_3,
     "findings/holdout-4": holdout_round_4,
+    "findings/holdout-5": holdout_round_5,
 }
 
 

@@ -3,19 +3,21 @@
 What it detects: an inclusion criterion that states an age limit ("Aged 18-70", "age ≥ 18
 years", "18 years or older", "between the ages of 6 months and 17 years", "under 65 years of
 age") or a sex ("women only", "males and females") that differs from the structured minimum
-age, maximum age or sex. Criteria that give ages in more than one item are not judged: on real
-records such a second age is mostly another cohort's, another moment's or someone else's
-("were at least 1 year old when they had chickenpox", "wound more than 6 months old", "mental
-age of at least 18 months", "Age 35-39 years" heading one risk group), and which one is the
-trial's is not the rule's to guess. Where one item states several limits on one side (ranges
-by study stage), the record conflicts only if it agrees with none of them, nor with an age the
-criteria give elsewhere without an age word ("18 and over"). "> 18" may be written as 18 or 19
-and "< 65" as 64 or 65. A record whose structured age is missing while its criteria state one,
-one way, for one population (not cohorts, controls, or mothers and their babies), gets an
-``info`` finding: the registry may mean "no limit", but the criteria say otherwise, and the
-page may simply not have been captured (a stated minimum of 0, "0-18 years" or "from birth",
-is no limit either and is not reported). A record whose source cannot carry structured ages
-(the website's CSV download gives age groups only) gets none.
+age, maximum age or sex. Criteria that give ages in more than one item (also without an age
+word: "over 6 months to under 21 years", "18 and over") or that admit several populations
+(cohorts, groups, healthy volunteers beside patients, mothers and their babies) are not
+judged: on real records such a second age is mostly another cohort's, another moment's or
+someone else's ("were at least 1 year old when they had chickenpox", "wound more than 6 months
+old", "mental age of at least 18 months", "Age 35-39 years" heading one risk group), and which
+one is the trial's is not the rule's to guess. Where one item states several limits on one
+side (ranges by study stage), the record conflicts only if it agrees with none of them, nor
+with an age the criteria give elsewhere without an age word ("18 and over"). "> 18" may be
+written as 18 or 19 and "< 65" as 64 or 65. A record whose structured age is missing while its
+criteria state one, one way, for one population (not cohorts, controls, or mothers and their
+babies), gets an ``info`` finding: the registry may mean "no limit", but the criteria say
+otherwise, and the page may simply not have been captured (a stated minimum of 0, "0-18 years"
+or "from birth", is no limit either and is not reported). A record whose source cannot carry
+structured ages (the website's CSV download gives age groups only) gets none.
 
 Only numbers tied to an age word are read ("age", "aged", "years old", "years of age", "or
 older", "younger than"): a BMI of 18-30, "HbA1c 7-10%" or "within 6 months" are never ages.
@@ -551,7 +553,8 @@ _POPULATIONS = (
     r"children)|as\s+controls|cohorts?\s+(?:[a-d1-9]|i{1,3}|iv)\b|"
     r"healthy\s+(?:adult\s+)?(?:volunteers?|subjects?)(?=[\s\S]*\bpatients?\b)|"
     r"\bpatients?\b(?=[\s\S]*healthy\s+(?:adult\s+)?(?:volunteers?|subjects?))|"
-    r"(?:group|arm|part|stratum)\s+(?:[a-d1-9]|i{1,3}|iv)\b)|"
+    r"(?:group|arm|part|stratum)\s+(?:[a-d1-9]|i{1,3}|iv)\b|subject\s+groups|"
+    r"(?:several|two|three|both|different)\s+(?:age\s+|subject\s+)?groups)|"
     r"(?:pregnan|mothers?\b)(?=[\s\S]*\b(?:bab(?:y|ies)|newborns?|neonates?|infants?)\b)"
 )
 # An age anywhere in the criteria: "5 to 20 years", "18 and over", "Age 35-39 years".
@@ -561,6 +564,12 @@ _ANY_AGE = re.compile(
 )
 # "age greater than or equal to 2 (for ...)", "patients over age 25": an age without a unit.
 _AGE_NUMBER = r"\bage[sd]?\b[^.;:\d]{0,30}\d"
+# "Over 6 months to under 21 years", "18 and over": an age without an age word.
+_BOUND_AGE = (
+    r"(?:over|under|above|below|older than|younger than|[<>]=?)\s*\d{1,3}\s*(?:years?|yrs?|months?)"
+    r"|\d{1,3}\s*(?:years?|months?)?\s*(?:-|to)\s*(?:under\s*|<\s*)?\d{1,3}\s*(?:years?|yrs?)\b"
+    r"|\d{1,3}\s*(?:years?\s*)?(?:and|or)\s+(?:over|older)\b"
+)
 # "Age is not limited": the criteria state no limit, whatever else they say of ages.
 _UNLIMITED = r"(?i)\bage\s+(?:is\s+)?(?:not\s+limited|unlimited)|\bno\s+age\s+limit|\ball\s+ages\b"
 
@@ -580,7 +589,8 @@ def _criteria(inclusion: pd.Series) -> list[Criteria]:
     several = inclusion.str.contains(_POPULATIONS, regex=True).fillna(False).astype(bool)
     items = inclusion.str.lower().str.split("\n").explode().dropna().astype("string")
     gives = items.map(_ANY_AGE.search).notna() | items.str.contains(_AGE_NUMBER, regex=True)
-    items = items[items.str.contains(_AGE_WORD, regex=True) & gives]
+    gives = gives & items.str.contains(_AGE_WORD, regex=True)
+    items = items[gives | items.str.contains(_BOUND_AGE, regex=True)]
     given = items.groupby(level=0).nunique().reindex(inclusion.index, fill_value=0)
     given = given.where(~inclusion.str.contains(_UNLIMITED, regex=True).fillna(False), 99)
     return list(
@@ -620,8 +630,8 @@ def _age_problems(
     ):
         if stated is None or (structured is None and lower and stated.limit.years == 0):
             continue  # no minimum and a minimum of 0 ("from birth") say the same
-        if criteria.ages_given > 1:
-            continue  # which item gives the trial's limits is a guess (see the doc)
+        if criteria.ages_given > 1 or criteria.several:
+            continue  # which item or population gives the trial's limits is a guess
         if lower and criteria.newborns and structured is not None and structured < _NEWBORN_YEARS:
             continue
         # Where the criteria state several limits, the record is wrong only if it agrees with
