@@ -19,7 +19,7 @@ from audit.sources import cannot_carry, importers
 from audit.tables import KEY_COLUMNS, build_tables
 from audit.validate.expectations import load_suites, run_suites
 
-CONTEXT = Context(date(2026, 11, 22), "eligibility-conflict", "warning")
+CONTEXT = Context(date(2026, 11, 22), "eligibility-conflict", "info")
 
 
 def _paths(properties: dict[str, Any], prefix: str = "") -> set[str]:
