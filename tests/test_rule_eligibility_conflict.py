@@ -629,15 +629,6 @@ def test_a_limit_of_one_population_among_several_is_not_missing(items):
             3,
             16,
         ),
-    ],
-)
-def test_ages_without_units_and_unlimited_ages(items, min_age, max_age):
-    assert findings(eligible(items, min_age=min_age, max_age=max_age)) == []
-
-
-@pytest.mark.parametrize(
-    ("items", "min_age", "max_age"),
-    [
         # NCT00002757: "under 21 years" has no age word; 18 is a national exception
         (
             ["Over 6 months to under 21 years", "Maximum age 18 years in France and the UK"],
@@ -655,7 +646,7 @@ def test_ages_without_units_and_unlimited_ages(items, min_age, max_age):
         ),
     ],
 )
-def test_hold_out_round_4_false_alarms(items, min_age, max_age):
+def test_hold_out_false_alarms_of_rounds_3_and_4(items, min_age, max_age):
     assert findings(eligible(items, min_age=min_age, max_age=max_age)) == []
 
 
