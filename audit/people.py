@@ -124,10 +124,14 @@ class Entry(NamedTuple):
     item: int  # the entry's index in its record's people (SARIF points at it)
 
 
+def _address(email: str) -> str | None:
+    """The address as compared: stripped, lower case; None for ''."""
+    return email.strip().lower() or None
+
+
 def _email_details(email: str) -> tuple[str | None, str]:
-    """The address as compared (stripped, lower case; None for '') and the name it reads as
-    ('' for none)."""
-    return email.strip().lower() or None, email_name_key(email)
+    """The address as compared and the name it reads as ('' for none)."""
+    return _address(email), email_name_key(email)
 
 
 def named(tables: Tables) -> pd.DataFrame:
@@ -452,7 +456,7 @@ def _nameless(tables: Tables) -> list[Entry]:
     names = table["name"]
     rows = np.flatnonzero(names.isna().to_numpy() | (names.astype(str).str.strip() == ""))
     chosen = table.iloc[rows]
-    addresses = each_distinct(chosen["email"], lambda email: email.strip().lower() or None, None)
+    addresses = each_distinct(chosen["email"], _address, None)
     columns = [cells(chosen[c]) for c in ("record_file", "trial_id", "source", "role")]
     columns.append(chosen["item"].tolist())
     return [
@@ -502,6 +506,69 @@ def reach(tables: Tables, seeds: np.ndarray) -> np.ndarray:
     result = np.zeros(len(tables.people), dtype=bool)
     result[positions[found]] = True
     return result
+
+
+_BEFORE = "\x00before/"  # marks the rows changed files had before, beside their rows now
+
+Key = tuple[str, int]  # an entry: its record file and its index in the record's people
+
+
+def with_previous(tables: Tables, changed: set[str], previous: Tables) -> tuple[Tables, np.ndarray]:
+    """The tables now and, as records of their own, the studies and people rows the changed
+    files had before (``previous``); and which people rows are the changed files', now or
+    before (``entry_keys`` names them as entries of their files again)."""
+    before = {
+        name: frame.assign(record_file=_BEFORE + frame["record_file"].astype(str))
+        for name, frame in previous.items()
+        if name in ("studies", "people")
+    }
+    both = Tables(
+        **{
+            name: pd.concat([frame, before[name]], ignore_index=True) if name in before else frame
+            for name, frame in tables.items()
+        }
+    )
+    files = both.people["record_file"].astype(str)
+    changed_rows = files.isin(changed | {_BEFORE + name for name in changed}).to_numpy(dtype=bool)
+    return both, changed_rows
+
+
+def entry_keys(people: pd.DataFrame, rows: np.ndarray) -> set[Key]:
+    """The entries of these people rows (of ``with_previous``'s tables)."""
+    found = people[rows]
+    return {
+        (file.removeprefix(_BEFORE), int(item))
+        for file, item in zip(found["record_file"].astype(str), found["item"], strict=True)
+    }
+
+
+def reach_everyone(tables: Tables, seeds: np.ndarray) -> np.ndarray:
+    """``reach`` for persons as ``everyone`` resolves them, which also hold the entries
+    without a name: those join the person of their address, so the named entries of a seed's
+    address are seeds too, and every nameless entry of an address found is found."""
+    table = tables.people
+    emails = np.array(each_distinct(table["email"], _address, None), dtype=object)
+    names = table["name"]
+    nameless = (names.isna() | (names.astype(str).str.strip() == "")).to_numpy()
+    given = set(emails[seeds & nameless]) - {None}
+    found = reach(tables, seeds | (~nameless & np.isin(emails, list(given))))
+    given |= set(emails[found]) - {None}
+    return found | (seeds & nameless) | (nameless & np.isin(emails, list(given)))
+
+
+def persons_changed(
+    tables: Tables, changed: set[str], previous: Tables, also: set[str]
+) -> tuple[set[Key], list[Person]]:
+    """The entries of every person (as ``everyone`` resolves them) that an entry of the
+    changed files, now or before the change (``previous``: the rows they had), or of the
+    files ``also`` belongs to, now or before; and those persons as they are now, in the
+    order ``everyone`` gives them. Only their records are resolved."""
+    both, seeds = with_previous(tables, changed, previous)
+    seeds = seeds | both.people["record_file"].isin(also).to_numpy(dtype=bool)
+    found = entry_keys(both.people, reach_everyone(both, seeds))
+    now = changed & set(tables.studies["record_file"])
+    persons = everyone(tables.subset(({file for file, _ in found} - changed) | now))
+    return found, [p for p in persons if (p.entries[0].record_file, p.entries[0].item) in found]
 
 
 # --- one address, different people -------------------------------------------------------
