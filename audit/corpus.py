@@ -11,14 +11,11 @@ for row, so every check gives identical findings.
 from __future__ import annotations
 
 import bisect
-import gc
 import hashlib
 import os
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -32,6 +29,7 @@ import pyarrow as pa
 
 from audit import __version__
 from audit.findings import Finding, as_dict, finding, from_dict
+from audit.heap import without_cycle_collection
 from audit.load import (
     RecordError,
     parse_record,
@@ -238,21 +236,8 @@ class _Parsed:
     found: dict[str, list[dict[str, Any]]]  # per readable file its findings, as dicts
 
 
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Parsed records hold no reference cycles, but millions of new rows make the cycle
-    collector walk them again and again (a quarter of the loading time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _parse_files(root: Path, names: list[str], remember: bool) -> _Parsed:
-    with _without_cycle_collection():
+    with without_cycle_collection():
         return _parse_each(root, names, remember)
 
 

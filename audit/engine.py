@@ -21,7 +21,7 @@ import orjson
 from audit import __version__
 from audit.catalogue import Entry, declared
 from audit.config import Config
-from audit.corpus import load_changes, load_corpus
+from audit.corpus import Change, load_changes, load_corpus
 from audit.findings import Finding, finding, sorted_findings
 from audit.incremental import Affected, Incremental
 from audit.load import RecordError, parse_record
@@ -54,6 +54,9 @@ class AuditResult:
     rechecked: dict[str, int | None] = field(default_factory=dict)
     check_seconds: dict[str, float] = field(default_factory=dict)  # per check (pandera, rule)
     cache_state: str = ""  # with a cache: the id of the cached state it left (or read)
+    cache: Path | None = None  # the cache folder, where the reports keep what they computed
+    change: Change | None = None  # what differs from the cache's previous state (None: cold)
+    cache_readonly: bool = False  # the merge gate reads main's cache and never writes it
 
     @property
     def complete(self) -> bool:
@@ -181,6 +184,9 @@ def run_audit(
         checks.rechecked,
         checks.seconds,
         loaded.generation,
+        cache,
+        loaded.change,
+        changes is not None,
     )
 
 

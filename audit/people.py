@@ -25,13 +25,14 @@ How a person's name is written, and misspelled, is ``audit.spellings``'s part.
 from __future__ import annotations
 
 import re
+import weakref
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import combinations, groupby
 from operator import itemgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -124,15 +125,37 @@ class Entry(NamedTuple):
     item: int  # the entry's index in its record's people (SARIF points at it)
 
 
+def _address(email: str) -> str | None:
+    """The address as compared: stripped, lower case; None for ''."""
+    return email.strip().lower() or None
+
+
 def _email_details(email: str) -> tuple[str | None, str]:
-    """The address as compared (stripped, lower case; None for '') and the name it reads as
-    ('' for none)."""
-    return email.strip().lower() or None, email_name_key(email)
+    """The address as compared and the name it reads as ('' for none)."""
+    return _address(email), email_name_key(email)
+
+
+_KEPT: dict[tuple[int, str], Any] = {}
+
+
+def _kept(owner: object, name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per living ``owner``: an incremental run's contact-name-mismatch
+    rule and its report resolve the same change's persons over the same tables."""
+    key = (id(owner), name)
+    if key not in _KEPT:
+        _KEPT[key] = compute()
+        weakref.finalize(owner, _KEPT.pop, key, None)
+    return _KEPT[key]
 
 
 def named(tables: Tables) -> pd.DataFrame:
     """People rows with a name, indexed by position: the name, its key, the email as compared
-    and the name the email reads as, each computed once per distinct name or address."""
+    and the name the email reads as, each computed once per distinct name or address (and
+    once per tables)."""
+    return _kept(tables, "named", lambda: _named(tables))
+
+
+def _named(tables: Tables) -> pd.DataFrame:
     table = tables.people
     details = each_distinct(table["email"], _email_details, (None, ""))
     frame = pd.DataFrame(
@@ -452,7 +475,7 @@ def _nameless(tables: Tables) -> list[Entry]:
     names = table["name"]
     rows = np.flatnonzero(names.isna().to_numpy() | (names.astype(str).str.strip() == ""))
     chosen = table.iloc[rows]
-    addresses = each_distinct(chosen["email"], lambda email: email.strip().lower() or None, None)
+    addresses = each_distinct(chosen["email"], _address, None)
     columns = [cells(chosen[c]) for c in ("record_file", "trial_id", "source", "role")]
     columns.append(chosen["item"].tolist())
     return [
@@ -475,16 +498,9 @@ def reach(tables: Tables, seeds: np.ndarray) -> np.ndarray:
     count = len(rows)
     positions = rows.index.to_numpy()
     found = np.asarray(seeds, dtype=bool)[positions]
-    keys = pd.concat([rows["key"], rows["email_key"]], ignore_index=True)
-    codes = pd.factorize(keys)[0]
-    key, local = codes[:count], np.where(rows["email_key"].to_numpy() == "", -1, codes[count:])
-    email = pd.factorize(rows["email"])[0]
-    files = tables.people["record_file"].iloc[positions]
-    # The institutions of a row pool those of the rows of its name in its record: a row is
-    # linked with all of them.
-    pooled = pd.factorize(files.astype(str) + "\x00" + rows["key"].to_numpy().astype(str))[0]
+    key, local, email, pooled = _kept(tables, "keys", lambda: _keys(tables))
     while True:
-        names = np.zeros(len(codes) + 1, dtype=bool)
+        names = np.zeros(max(key.max(initial=-1), local.max(initial=-1)) + 2, dtype=bool)
         names[key[found]] = names[local[found]] = True
         names[-1] = False
         addresses = np.zeros(email.max(initial=-1) + 2, dtype=bool)
@@ -502,6 +518,100 @@ def reach(tables: Tables, seeds: np.ndarray) -> np.ndarray:
     result = np.zeros(len(tables.people), dtype=bool)
     result[positions[found]] = True
     return result
+
+
+def _keys(tables: Tables) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For each row of ``named``, as numbers: its name key, the name its email reads as (-1
+    for none; numbered as the keys), its address (-1 for none) and its name in its record
+    (the institutions of a row pool those of the rows of its name in its record, so a row is
+    linked with all of them)."""
+    rows = named(tables)
+    count = len(rows)
+    keys = pd.concat([rows["key"], rows["email_key"]], ignore_index=True)
+    codes = pd.factorize(keys)[0]
+    key, local = codes[:count], np.where(rows["email_key"].to_numpy() == "", -1, codes[count:])
+    email = pd.factorize(rows["email"])[0]
+    files = tables.people["record_file"].iloc[rows.index.to_numpy()]
+    pooled = pd.factorize(files.astype(str) + "\x00" + rows["key"].to_numpy().astype(str))[0]
+    return key, local, email, pooled
+
+
+_BEFORE = "\x00before/"  # marks the rows changed files had before, beside their rows now
+
+Key = tuple[str, int]  # an entry: its record file and its index in the record's people
+
+
+def with_previous(tables: Tables, changed: set[str], previous: Tables) -> tuple[Tables, np.ndarray]:
+    """The tables now and, as records of their own, the studies and people rows the changed
+    files had before (``previous``); and which people rows are the changed files', now or
+    before (``entry_keys`` names them as entries of their files again). Made once per
+    change (so ``named`` of them is computed once)."""
+    made = _kept(previous, "with", dict)
+    if made.get("tables") is not tables or made.get("changed") != changed:
+        made |= {
+            "tables": tables,
+            "changed": set(changed),
+            "both": _with_previous(tables, changed, previous),
+        }
+    both, seeds = made["both"]
+    return both, seeds.copy()
+
+
+def _with_previous(
+    tables: Tables, changed: set[str], previous: Tables
+) -> tuple[Tables, np.ndarray]:
+    before = {
+        name: frame.assign(record_file=_BEFORE + frame["record_file"].astype(str))
+        for name, frame in previous.items()
+        if name in ("studies", "people")
+    }
+    both = Tables(
+        **{
+            name: pd.concat([frame, before[name]], ignore_index=True) if name in before else frame
+            for name, frame in tables.items()
+        }
+    )
+    files = both.people["record_file"].astype(str)
+    changed_rows = files.isin(changed | {_BEFORE + name for name in changed}).to_numpy(dtype=bool)
+    return both, changed_rows
+
+
+def entry_keys(people: pd.DataFrame, rows: np.ndarray) -> set[Key]:
+    """The entries of these people rows (of ``with_previous``'s tables)."""
+    found = people[rows]
+    return {
+        (file.removeprefix(_BEFORE), int(item))
+        for file, item in zip(found["record_file"].astype(str), found["item"], strict=True)
+    }
+
+
+def reach_everyone(tables: Tables, seeds: np.ndarray) -> np.ndarray:
+    """``reach`` for persons as ``everyone`` resolves them, which also hold the entries
+    without a name: those join the person of their address, so the named entries of a seed's
+    address are seeds too, and every nameless entry of an address found is found."""
+    table = tables.people
+    emails = pd.Series(each_distinct(table["email"], _address, None), dtype=object)
+    names = table["name"]
+    nameless = (names.isna() | (names.astype(str).str.strip() == "")).to_numpy()
+    given = set(emails[seeds & nameless]) - {None}
+    found = reach(tables, seeds | (~nameless & emails.isin(given).to_numpy()))
+    given |= set(emails[found]) - {None}
+    return found | (seeds & nameless) | (nameless & emails.isin(given).to_numpy())
+
+
+def persons_changed(
+    tables: Tables, changed: set[str], previous: Tables, also: set[str]
+) -> tuple[set[Key], list[Person]]:
+    """The entries of every person (as ``everyone`` resolves them) that an entry of the
+    changed files, now or before the change (``previous``: the rows they had), or of the
+    files ``also`` belongs to, now or before; and those persons as they are now, in the
+    order ``everyone`` gives them. Only their records are resolved."""
+    both, seeds = with_previous(tables, changed, previous)
+    seeds = seeds | both.people["record_file"].isin(also).to_numpy(dtype=bool)
+    found = entry_keys(both.people, reach_everyone(both, seeds))
+    now = changed & set(tables.studies["record_file"])
+    persons = everyone(tables.subset(({file for file, _ in found} - changed) | now))
+    return found, [p for p in persons if (p.entries[0].record_file, p.entries[0].item) in found]
 
 
 # --- one address, different people -------------------------------------------------------

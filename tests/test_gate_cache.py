@@ -73,18 +73,30 @@ def records(repo: Path) -> list[Path]:
     return sorted((repo / "records").glob("*.json"))
 
 
+REPORTS = ("index.html", "findings.sarif", "junit.xml", "summary.md")
+
+
 def both_gates(repo: Path, capsys, *extra: str) -> tuple[dict, dict]:
-    """The cached gate and the full gate on the same change: exit code, first output line,
-    gate.json and findings.json of each."""
+    """The cached gate and the full gate on the same change, each writing to ``reports-gate``
+    (so the reports name the same folder): exit code, first output line, gate.json,
+    findings.json and the text of every other report of each."""
     outcome = {}
+    out = repo / "reports-gate"
     for mode, more in (("cached", ["--cache", CACHE]), ("full", [])):
-        out = f"reports-{mode}"
-        args = ["gate", "--base", "main", "--as-of", AS_OF, "--out", out, *more, *extra]
+        shutil.rmtree(out, ignore_errors=True)
+        args = ["gate", "--base", "main", "--as-of", AS_OF, "--out", out.name, *more, *extra]
         code = main(args)
         first = capsys.readouterr().out.splitlines()[0]
-        verdict = json.loads((repo / out / "gate.json").read_text())
-        findings = json.loads((repo / out / "findings.json").read_text())
-        outcome[mode] = {"code": code, "first": first, "verdict": verdict, "findings": findings}
+        verdict = json.loads((out / "gate.json").read_text())
+        findings = json.loads((out / "findings.json").read_text())
+        reports = {name: (out / name).read_text() for name in REPORTS if (out / name).exists()}
+        outcome[mode] = {
+            "code": code,
+            "first": first,
+            "verdict": verdict,
+            "findings": findings,
+            "reports": reports,
+        }
     return outcome["cached"], outcome["full"]
 
 
@@ -98,6 +110,9 @@ def assert_same(cached: dict, full: dict) -> None:
     full_config = full["findings"].pop("config")
     assert cached_config["sha256"] == full_config["sha256"]
     assert cached["findings"] == full["findings"]
+    assert set(cached["reports"]) == set(REPORTS)
+    for name in REPORTS:  # byte for byte
+        assert cached["reports"][name] == full["reports"][name], name
 
 
 def _edit(repo: Path) -> None:

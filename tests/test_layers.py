@@ -19,6 +19,7 @@ LAYER_OF = {
     "audit.registries": "foundation",
     "audit.orgs": "foundation",
     "audit.frames": "foundation",
+    "audit.heap": "foundation",
     "audit.progress": "foundation",
     "audit.record": "foundation",
     "audit.tables": "foundation",

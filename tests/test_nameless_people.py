@@ -12,7 +12,8 @@ from conftest import ROOT, valid_record, write_records
 from audit.engine import run_audit
 from audit.record import contact, person, schema_errors
 from audit.report.html import render_html
-from audit.report.model import people_view, resolved, trial_views
+from audit.report.model import record_views, trial_views
+from audit.report.persons import resolve
 from audit.tables import build_tables
 from audit.validate.schemas import validate_tables
 
@@ -81,10 +82,10 @@ def test_rules_and_report_views_pass_over_nameless_people(tmp_path: Path) -> Non
         "Wei Zhang",
         "Zhang Weii",
     }
-    persons = resolved(result)
-    [person_row] = people_view(persons)  # the phone-only contact is nobody to show
+    persons = resolve(result, {"NCT01234567"}, None)
+    [person_row] = persons.view()  # the phone-only contact is nobody to show
     assert person_row["spellings"] == ["Wei Zhang", "Zhang Weii"]
     assert "SITE_CONTACT" in person_row["roles"]  # the nameless entry joined by its email
-    [trial] = trial_views(result, {"NCT01234567"}, persons)
+    [trial] = trial_views(result, record_views(result, {"NCT01234567"}, {}), persons)
     assert [p["spellings"] for p in trial["people"]] == [["Wei Zhang", "Zhang Weii"]]
     assert "wzhang@example.org" in render_html(result)

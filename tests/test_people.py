@@ -13,7 +13,7 @@ from conftest import valid_record
 from audit.names import name_key, name_tokens, not_a_person, same_name
 from audit.people import everyone, no_person
 from audit.record import person, record_filename
-from audit.report.model import people_view
+from audit.report.persons import MAX_PEOPLE, describe
 from audit.rules import Context, contact_name_mismatch
 from audit.tables import Tables, build_tables
 
@@ -22,6 +22,10 @@ RULE = "contact-name-mismatch"
 
 def tables_of(*records: dict) -> Tables:
     return build_tables((record_filename(r), r) for r in records)
+
+
+def people_view(persons: list) -> list[dict]:
+    return describe(persons, set(), len(persons) > MAX_PEOPLE).view()
 
 
 def view(tables: Tables) -> list[dict]:

@@ -8,7 +8,9 @@ from typing import Any
 from urllib.parse import quote
 
 from audit.engine import AuditResult
+from audit.heap import without_cycle_collection
 from audit.record import atomic_write
+from audit.report import memo
 from audit.report.html import render_html, render_incomplete_html
 from audit.report.junit import render_incomplete_junit, render_junit
 from audit.report.markdown import escape, render_summary
@@ -29,19 +31,26 @@ def write_reports(
     base = "records/"
     if result.records_dir is not None and not result.records_dir.is_absolute():
         base = result.records_dir.as_posix().rstrip("/") + "/"
-    if link_base:
-        html = render_html(result, verdict, new, link_base.rstrip("/") + "/", record_lines(result))
-    else:
-        html = render_html(result, verdict, new, records_relative(result.records_dir, out_dir))
-    for name, text in (
-        ("index.html", html),
-        ("findings.sarif", render_sarif(result, base, verdict)),
-        ("junit.xml", render_junit(result, verdict)),
-        ("summary.md", render_summary(result, verdict, shown_path(out_dir / "index.html"))),
-    ):
+    with without_cycle_collection():
+        kept = memo.load(result)
+        kept.lines = record_lines(result, kept.lines)
+        if link_base:
+            link = link_base.rstrip("/") + "/"
+            html = render_html(result, verdict, new, link, kept.lines, kept)
+        else:
+            where = records_relative(result.records_dir, out_dir)
+            html = render_html(result, verdict, new, where, memo=kept)
+        reports = (
+            ("index.html", html),
+            ("findings.sarif", render_sarif(result, base, verdict, kept.lines)),
+            ("junit.xml", render_junit(result, verdict)),
+            ("summary.md", render_summary(result, verdict, shown_path(out_dir / "index.html"))),
+        )
+    for name, text in reports:
         path = out_dir / name
         atomic_write(path, text)
         written.append(path)
+    memo.save(result, kept)
     return written
 
 

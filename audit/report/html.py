@@ -18,11 +18,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from audit.engine import AuditResult
 from audit.registries import registry_links
-from audit.report import model
+from audit.report import model, persons
+from audit.report.memo import Memo
 from audit.report.sarif import Lines
 
 MAX_TRIAL_VIEWS = 5000  # trial views read records again; findings' trials come first
-MAX_PEOPLE = 20000
 
 
 def _environment() -> Environment:
@@ -68,23 +68,28 @@ def render_html(
     new: set[str] | None = None,
     records_base: str = "../records/",
     lines: Lines | None = None,
+    memo: Memo | None = None,
 ) -> str:
     """The page. Record links are ``records_base`` + the record file (a path relative to the
-    page, or a URL); with ``lines`` they end in ``#L<line>`` of the finding's field."""
+    page, or a URL); with ``lines`` they end in ``#L<line>`` of the finding's field. ``memo``:
+    what a previous run computed from unchanged records (``audit.report.memo``), updated with
+    this page's trial views and persons."""
+    memo = memo if memo is not None else Memo()
     overview = model.overview(result, verdict)
     trials = sorted({t for f in result.findings for t in f.trial_ids})[:MAX_TRIAL_VIEWS]
     if len(trials) < MAX_TRIAL_VIEWS:  # room left: trials without findings, in id order
         others = set(result.tables.studies["trial_id"].dropna()) - set(trials)
         trials += sorted(others)[: MAX_TRIAL_VIEWS - len(trials)]
-    persons = model.resolved(result)
+    memo.views = model.record_views(result, set(trials), memo.views)
+    memo.persons = persons.resolve(result, set(memo.views), memo.persons)
     data = {
         "findings": model.finding_rows(result.findings, new, lines),
         "gate": verdict is not None,
         "records_base": records_base,
         "registries": registry_links(),
         "docs": model.rule_docs(result),
-        "trials": model.trial_views(result, set(trials), persons),
-        "people": model.people_view(persons)[:MAX_PEOPLE],
+        "trials": model.trial_views(result, memo.views, memo.persons),
+        "people": memo.persons.view(),
     }
     script = files("audit.report").joinpath("templates/report.js").read_text(encoding="utf-8")
     style = files("audit.report").joinpath("templates/report.css").read_text(encoding="utf-8")

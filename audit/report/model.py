@@ -7,13 +7,14 @@ findings stay responsive); the overview is rendered server-side from the same nu
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from audit.dates import months_between, to_date
 from audit.engine import AuditResult
 from audit.fields import TRIAL_VIEW
 from audit.findings import SEVERITIES, Finding
-from audit.people import Entry, Person, everyone
+from audit.report.persons import Persons
 from audit.report.sarif import Lines, line_of, record_path
 
 MAX_TEXT = 2000
@@ -65,56 +66,79 @@ def _about(field: str | None) -> tuple[str, ...]:
     )
 
 
+def record_views(
+    result: AuditResult, trials: set[str], known: Mapping[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Per trial with a readable record: each source's values side by side, newest capture
+    first, with disagreeing fields marked. Taken from ``known`` (a previous run's, of records
+    unchanged since) when those are the trial's records now, else read again from the files,
+    only for the trials shown."""
+    studies = result.tables.studies
+    chosen = studies[studies["trial_id"].isin(list(trials))]
+    names: dict[str, list[str]] = defaultdict(list)
+    for name, trial in zip(chosen["record_file"], chosen["trial_id"], strict=True):
+        names[trial].append(name)
+    views = {}
+    for trial, files in names.items():
+        before = known.get(trial)
+        if before is not None and sorted(before["files"]) == sorted(files):
+            views[trial] = before
+            continue
+        records = [(name, result.record(name)) for name in files]
+        entries = [(name, record) for name, record in records if record is not None]
+        if entries:
+            views[trial] = _record_view(entries)
+    return views
+
+
+def _record_view(entries: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    entries = sorted(entries, key=lambda item: (str(item[1].get("source")), item[0]))
+    entries.sort(key=lambda item: str(item[1].get("captured") or ""), reverse=True)
+    rows = []
+    for view, path in TRIAL_VIEW:  # declared with the record's fields
+        values = [_show(_get(record, path)) for _, record in entries]
+        stated = {_normalized(v) for v in values if v}
+        lines = [_line(record, path[0]) if view.line else None for _, record in entries]
+        rows.append(
+            {
+                "field": view.label,
+                "values": values,
+                "lines": lines,
+                "conflict": view.compare and len(stated) > 1,
+            }
+        )
+    return {
+        "title": _show(next((r.get("title") for _, r in entries if r.get("title")), "")),
+        "sources": [str(r.get("source")) for _, r in entries],
+        "files": [name for name, _ in entries],
+        "captured": [_show(record.get("captured")) for _, record in entries],
+        "rows": rows,
+    }
+
+
 def trial_views(
-    result: AuditResult, trials: set[str], persons: list[Person]
+    result: AuditResult, views: Mapping[str, dict[str, Any]], persons: Persons
 ) -> list[dict[str, Any]]:
-    """Per trial: each source's values side by side, newest capture first, with disagreeing
-    fields and fields a finding is about marked (records are read again from their files,
-    only for the trials shown), and its people (``persons``: ``resolved(result)``)."""
+    """The trials' views (``record_views``) with the fields a finding is about marked, and
+    their people."""
     flagged: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for item in result.findings:
         for label in _about(item.field):
             for trial in item.trial_ids:
-                if trial in trials:
+                if trial in views:
                     flagged[trial][label].add(item.rule)
-    studies = result.tables.studies
-    chosen = studies[studies["trial_id"].isin(list(trials))]
-    by_trial: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
-    for name, trial in zip(chosen["record_file"], chosen["trial_id"], strict=True):
-        record = result.record(name)
-        if record is not None:
-            by_trial[trial].append((name, record))
-    people = _trial_people(persons, set(by_trial))
-    views = []
-    for trial in sorted(by_trial):
-        entries = sorted(by_trial[trial], key=lambda item: (str(item[1].get("source")), item[0]))
-        entries.sort(key=lambda item: str(item[1].get("captured") or ""), reverse=True)
-        rows = []
-        for view, path in TRIAL_VIEW:  # declared with the record's fields
-            values = [_show(_get(record, path)) for _, record in entries]
-            stated = {_normalized(v) for v in values if v}
-            lines = [_line(record, path[0]) if view.line else None for _, record in entries]
-            rows.append(
-                {
-                    "field": view.label,
-                    "values": values,
-                    "lines": lines,
-                    "conflict": view.compare and len(stated) > 1,
-                    "findings": sorted(flagged[trial][view.label]),
-                }
-            )
-        views.append(
-            {
-                "trial": trial,
-                "title": _show(next((r.get("title") for _, r in entries if r.get("title")), "")),
-                "sources": [str(r.get("source")) for _, r in entries],
-                "files": [name for name, _ in entries],
-                "captured": [_show(record.get("captured")) for _, record in entries],
-                "rows": rows,
-                "people": people.get(trial, []),
-            }
-        )
-    return views
+    return [
+        views[trial]
+        | {
+            "trial": trial,
+            "rows": [
+                row | {"findings": sorted(flagged[trial][row["field"]])}
+                for row in views[trial]["rows"]
+            ],
+            "people": persons.of_trial(trial),
+        }
+        for trial in sorted(views)
+    ]
 
 
 def _line(record: dict[str, Any], field: str) -> int | None:
@@ -123,88 +147,6 @@ def _line(record: dict[str, Any], field: str) -> int | None:
         return None
     line = lines.get(field)
     return line if isinstance(line, int) else None
-
-
-def resolved(result: AuditResult) -> list[Person]:
-    """Every person, as ``audit.people`` resolves them (so the views and the
-    contact-name-mismatch rule never disagree on who is who)."""
-    return everyone(result.tables)
-
-
-def _trial_people(persons: list[Person], trials: set[str]) -> dict[str, list[dict[str, Any]]]:
-    """For each of ``trials``, its people: the names this trial writes, then the spellings
-    that misspell them elsewhere; whether there are such; the roles and sources here."""
-    shown: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for whole in _named(persons):
-        here: dict[str, list[Entry]] = defaultdict(list)
-        for entry in whole.entries:
-            if entry.trial_id in trials:
-                here[entry.trial_id].append(entry)
-        if not here:
-            continue
-        misspelled = [s for group in whole.misspellings for s in group]
-        for trial, mine in here.items():
-            elsewhere = [
-                s.label
-                for s in misspelled
-                if not s.from_email and all(e.trial_id != trial for e in s.entries)
-            ]
-            shown[trial].append(
-                {
-                    "spellings": sorted({e.name for e in mine if e.name}) + elsewhere,
-                    "misspelled": bool(misspelled),
-                    "roles": sorted({str(e.role) for e in mine}),
-                    "sources": sorted({str(e.source) for e in mine}),
-                }
-            )
-    return {trial: sorted(items, key=lambda p: p["spellings"]) for trial, items in shown.items()}
-
-
-def _named(persons: list[Person]) -> list[Person]:
-    """The persons with a name or an email: a contact known only by a phone is nobody a
-    reviewer can look up."""
-    return [whole for whole in persons if any(e.name or e.email for e in whole.entries)]
-
-
-def people_view(persons: list[Person]) -> list[dict[str, Any]]:
-    """Each person (``persons``: ``resolved(result)``) with their spellings, the groups of
-    those that differ by a misspelled word (as contact-name-mismatch reports them), emails,
-    roles and trials; misspelled people first."""
-    # People seen once, under one spelling, tell a reviewer nothing; at registry scale they
-    # are most of the table, so the view keeps the others.
-    if len(persons) > 20000:
-        persons = [whole for whole in persons if _seen_more_than_once(whole.entries)]
-    rows = []
-    for whole in _named(persons):
-        entries = whole.entries
-        rows.append(
-            {
-                "spellings": [s.label for s in whole.spellings if not s.from_email],
-                "written": sorted({e.name for e in entries if e.name}),
-                "misspelled": [[s.label for s in group] for group in whole.misspellings],
-                "emails": sorted({e.email for e in entries if e.email}),
-                "trials": sorted({str(e.trial_id) for e in entries}),
-                "roles": sorted({str(e.role) for e in entries}),
-            }
-        )
-    return sorted(
-        rows,
-        key=lambda p: (
-            not p["misspelled"],
-            -len(p["spellings"]),
-            -len(p["trials"]),
-            p["spellings"],
-        ),
-    )
-
-
-def _seen_more_than_once(entries: list[Entry]) -> bool:
-    """Several trials or written names, or an email that reads as another name."""
-    return (
-        len({e.trial_id for e in entries}) > 1
-        or len({e.name for e in entries}) > 1
-        or any(e.email_key not in ("", e.key) for e in entries)
-    )
 
 
 def verification_ages(result: AuditResult) -> list[int]:

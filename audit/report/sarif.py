@@ -145,17 +145,24 @@ def _read_lines(folder: Path | None, name: str) -> list[str]:
         return []
 
 
-def record_lines(result: AuditResult) -> Lines:
+def record_lines(result: AuditResult, known: Lines | None = None) -> Lines:
     """The line of each (record file, ``finding_path``) the findings name, reading each file
-    once, in name order (a registry-sized audit names hundreds of thousands of files)."""
+    once, in name order (a registry-sized audit names hundreds of thousands of files), except
+    the files whose every line asked for is ``known`` (from a previous run, of files that
+    have not changed since)."""
     paths: dict[str, set[tuple[str | int, ...]]] = defaultdict(set)
     for item in result.findings:
         if item.rule != "record-unreadable":
             for name in _located_files(item):
                 paths[name].add(finding_path(item, name))
+    known = known or {}
     located: Lines = {}
     folder = Path(result.records_dir) if result.records_dir is not None else None
     for name in sorted(paths):
+        wanted = [(name, path) for path in paths[name]]
+        if all(at in known for at in wanted):
+            located.update((at, known[at]) for at in wanted)
+            continue
         lines = _read_lines(folder, name)
         for path in paths[name]:
             located[name, path] = find_line(lines, path)
@@ -233,9 +240,11 @@ def render_sarif(
     result: AuditResult,
     records_uri_base: str = "records/",
     verdict: Mapping[str, Any] | None = None,
+    lines: Lines | None = None,
 ) -> str:
     """The audit result as a SARIF 2.1.0 log (JSON text, deterministic); ``verdict`` (the
-    gate's JSON) adds each result's ``baselineState`` and the absent results."""
+    gate's JSON) adds each result's ``baselineState`` and the absent results; ``lines``:
+    ``record_lines(result)`` when already found."""
     absent = list((verdict or {}).get("fixed_findings") or [])
     by_rule: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for item in result.findings:
@@ -243,7 +252,7 @@ def render_sarif(
     for found in absent:
         by_rule[found["rule"]].append((found["severity"], found["origin"]))
     rule_ids = sorted(by_rule)
-    lines = record_lines(result)
+    lines = record_lines(result) if lines is None else lines
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     results = [_result(f, index[f.rule], records_uri_base, lines) for f in result.findings]
     if verdict is not None:

@@ -45,11 +45,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import combinations
 
-import pandas as pd
-
 from audit.findings import Finding
 from audit.names import same_name
-from audit.people import Entry, spelled_several_ways
+from audit.people import Entry, entry_keys, spelled_several_ways, with_previous
 from audit.people import reach as people_reach
 from audit.rules import Context, Focus, rule
 from audit.spellings import Spelling, difference, email_words
@@ -131,33 +129,13 @@ def _finding(ctx: Context, group: list[Spelling]) -> Finding:
     )
 
 
-_BEFORE = "\x00before/"  # marks the rows changed files had before, beside their rows now
-
-
 def reach(tables: Tables, changed: set[str], previous: Tables) -> set[tuple[str, int]]:
     """The entries (record file, index) of every person an entry of a changed file belongs
     to, now or before the change (``people.reach``, over the rows now and, as records of
     their own, the rows the changed files had): the only persons whose findings a change can
     alter. A person's findings depend on all of its entries and on nothing else."""
-    before = {
-        name: frame.assign(record_file=_BEFORE + frame["record_file"].astype(str))
-        for name, frame in previous.items()
-        if name in ("studies", "people")
-    }
-    both = Tables(
-        **{
-            name: pd.concat([frame, before[name]], ignore_index=True) if name in before else frame
-            for name, frame in tables.items()
-        }
-    )
-    files = both.people["record_file"].astype(str)
-    marked = {_BEFORE + name for name in changed}
-    seeds = files.isin(changed | marked).to_numpy(dtype=bool)
-    found = both.people[people_reach(both, seeds)]
-    return {
-        (file.removeprefix(_BEFORE), int(item))
-        for file, item in zip(found["record_file"].astype(str), found["item"], strict=True)
-    }
+    both, seeds = with_previous(tables, changed, previous)
+    return entry_keys(both.people, people_reach(both, seeds))
 
 
 def anchor(found: Finding) -> tuple[str, int] | None:
