@@ -45,11 +45,23 @@ def cells(column: pd.Series) -> list[Any]:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def each_distinct(column: pd.Series, function: Callable[[str], Any], missing: Any) -> list[Any]:
+def each_distinct(
+    column: pd.Series,
+    function: Callable[[str], Any],
+    missing: Any,
+    known: dict[str, Any] | None = None,
+) -> list[Any]:
     """``function`` of every cell of a text column, computed once per distinct text
-    (``missing`` for nulls)."""
+    (``missing`` for nulls); with ``known``, only for texts it does not hold, which it then
+    keeps (``function`` must depend on the text alone and never return None)."""
     codes, texts = pd.factorize(column)
-    results = [*map(function, texts.tolist()), missing]  # code -1 (null) takes the last
+    if known is None:
+        results = [*map(function, texts.tolist())]
+    else:
+        results = [known.get(text) for text in texts.tolist()]
+        for at in [at for at, result in enumerate(results) if result is None]:
+            results[at] = known[texts[at]] = function(texts[at])
+    results.append(missing)  # code -1 (null) takes the last
     return [results[code] for code in codes]
 
 

@@ -40,9 +40,12 @@ import pandas as pd
 
 from audit.corpus import Corpus, code_id
 from audit.findings import Finding, as_dict, from_dict
+from audit.people import known_keys, learn_keys
 from audit.record import atomic_write
 from audit.rules import Focus
 from audit.tables import Tables
+
+PERSON_KEYS = "person-keys"  # the people's name keys, kept for the code that computed them
 
 Check = Callable[[Tables], list[Finding]]
 
@@ -76,6 +79,7 @@ class Incremental:
         # and its wall time.
         self.rechecked: dict[str, int | None] = {}
         self.seconds: dict[str, float] = {}
+        self._learn_person_keys()
         change = corpus.change
         path = folder / "checks.json" if folder else None
         if change is None or path is None or not path.exists():
@@ -225,25 +229,40 @@ class Incremental:
         return reached if len(reached) <= len(self.corpus.files) // 2 else None
 
     def _save_blocks(self, name: str, keys: pd.DataFrame) -> None:
-        if self.folder is None or not self.corpus.generation or self.readonly:
+        if self.corpus.generation:
+            self._replace(f"blocks-{name}", self.corpus.generation, keys.astype("string"))
+
+    def _replace(self, stem: str, version: str, frame: pd.DataFrame) -> None:
+        """Keep ``frame`` as ``<stem>-<version>.parquet``, and no other version of it."""
+        if self.folder is None or self.readonly:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"blocks-{name}-{self.corpus.generation}.parquet"
+        path = self.folder / f"{stem}-{version}.parquet"
         temporary = path.with_name(f".{path.name}.tmp")
         try:
-            keys.astype("string").to_parquet(temporary, index=False)
+            frame.to_parquet(temporary, index=False)
             temporary.replace(path)
         finally:
             temporary.unlink(missing_ok=True)
-        for old in self.folder.glob(f"blocks-{name}-*.parquet"):
+        for old in self.folder.glob(f"{stem}-*.parquet"):
             if old != path:
                 old.unlink(missing_ok=True)
+
+    def _learn_person_keys(self) -> None:
+        """The people's name keys computed by this code in earlier runs (``people.learn_keys``):
+        only the names and addresses not seen before are keyed again."""
+        path = self.folder / f"{PERSON_KEYS}-{code_id()}.parquet" if self.folder else None
+        if path is not None and path.exists():
+            learn_keys(pd.read_parquet(path))
 
     def save(self) -> None:
         """Keep this run's findings for the tables' current state."""
         self.corpus.saved()
         if self.folder is None or not self.corpus.generation or self.readonly:
             return
+        change = self.corpus.change
+        if change is None or change.files:
+            self._replace(PERSON_KEYS, code_id(), known_keys(self.corpus.tables))
         self.folder.mkdir(parents=True, exist_ok=True)
         state = {"code": code_id(), "generation": self.corpus.generation, "checks": self.kept}
         atomic_write(self.folder / "checks.json", orjson.dumps(state).decode())

@@ -148,6 +148,39 @@ def _kept(owner: object, name: str, compute: Callable[[], Any]) -> Any:
     return _KEPT[key]
 
 
+# Each distinct name's key and each address's details as computed so far: pure functions of
+# the text, kept between runs beside the table cache (``known_keys``, ``learn_keys``), so an
+# incremental run keys only the names and addresses it has not seen.
+_NAME_KEYS: dict[str, str] = {}
+_EMAIL_DETAILS: dict[str, tuple[str | None, str]] = {}
+
+
+def known_keys(tables: Tables) -> pd.DataFrame:
+    """The keys known of the names and addresses in ``tables``'s people: rows of ``kind``
+    (name or email), ``text``, ``key`` (the name key, or the name the address reads as) and
+    ``address`` (the address as compared; None for names)."""
+    names = pd.unique(tables.people["name"].dropna())
+    emails = pd.unique(tables.people["email"].dropna())
+    named_rows = [("name", n, key, None) for n in names if (key := _NAME_KEYS.get(n)) is not None]
+    email_rows = [
+        ("email", e, found[1], found[0])
+        for e in emails
+        if (found := _EMAIL_DETAILS.get(e)) is not None
+    ]
+    columns = ["kind", "text", "key", "address"]
+    return pd.DataFrame(named_rows + email_rows, columns=columns, dtype=object)
+
+
+def learn_keys(known: pd.DataFrame) -> None:
+    """Take back keys ``known_keys`` gave (computed by this same code)."""
+    names = known[known["kind"] == "name"]
+    _NAME_KEYS.update(zip(names["text"].tolist(), names["key"].tolist(), strict=True))
+    emails = known[known["kind"] == "email"]
+    addresses = [a if isinstance(a, str) else None for a in emails["address"].tolist()]
+    details = zip(addresses, emails["key"].tolist(), strict=True)
+    _EMAIL_DETAILS.update(zip(emails["text"].tolist(), details, strict=True))
+
+
 def named(tables: Tables) -> pd.DataFrame:
     """People rows with a name, indexed by position: the name, its key, the email as compared
     and the name the email reads as, each computed once per distinct name or address (and
@@ -157,11 +190,11 @@ def named(tables: Tables) -> pd.DataFrame:
 
 def _named(tables: Tables) -> pd.DataFrame:
     table = tables.people
-    details = each_distinct(table["email"], _email_details, (None, ""))
+    details = each_distinct(table["email"], _email_details, (None, ""), _EMAIL_DETAILS)
     frame = pd.DataFrame(
         {
             "name": cells(table["name"]),
-            "key": each_distinct(table["name"], name_key, ""),
+            "key": each_distinct(table["name"], name_key, "", _NAME_KEYS),
             "email": [address for address, _ in details],
             "email_key": [key for _, key in details],
         },

@@ -8,10 +8,12 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import ROOT
 
 from audit.engine import AuditResult, findings_json, run_audit
+from audit.names import email_name_key, name_key
 from audit.synth import write_corpus
 
 AS_OF = date(2026, 11, 22)
@@ -300,3 +302,24 @@ def test_a_person_in_most_records_runs_the_rule_in_full(tmp_path):
     assert warm.rechecked["rule:contact-name-mismatch"] is None
     assert warm.rechecked["pandera"] == 1
     assert findings_json(warm) == findings_json(audit(records, None))
+
+
+def _kept_person_keys(cache: Path) -> pd.DataFrame:
+    [kept] = cache.glob("person-keys-*.parquet")
+    return pd.read_parquet(kept)
+
+
+def test_the_cache_keeps_the_key_of_every_name_and_address_now_in_the_records(records, tmp_path):
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    rename(with_people(records)[0], "Zhongming Liu-Fortan")  # one name gone, one new
+    people = audit(records, cache).tables.people
+    known = _kept_person_keys(cache)
+    names, emails = known[known["kind"] == "name"], known[known["kind"] == "email"]
+    assert set(names["text"]) == set(people["name"].dropna())
+    assert "Zhongming Liu-Fortan" in set(names["text"])
+    assert names["key"].tolist() == [name_key(text) for text in names["text"]]
+    assert set(emails["text"]) == set(people["email"].dropna())
+    assert emails["key"].tolist() == [email_name_key(text) for text in emails["text"]]
+    addresses = [a if isinstance(a, str) else None for a in emails["address"]]
+    assert addresses == [text.strip().lower() or None for text in emails["text"]]

@@ -7,9 +7,11 @@ from __future__ import annotations
 from datetime import date
 from itertools import combinations
 
+import pandas as pd
 import pytest
 from conftest import valid_record
 
+from audit.frames import each_distinct
 from audit.names import name_key, name_tokens, not_a_person, same_name
 from audit.people import everyone, no_person
 from audit.record import person, record_filename
@@ -164,3 +166,18 @@ def test_real_corpus_view_and_rule_agree(real_tables):
 def test_no_people_at_all():
     tables = tables_of(record("NCT1"))
     assert (view(tables), findings(tables), no_person(tables)) == ([], [], [])
+
+
+def test_keys_known_from_earlier_runs_are_taken_and_only_new_texts_are_keyed():
+    column = pd.Series(["Liu, Zhongming", None, "Ann Lee", "Liu, Zhongming", "Bo Wu"])
+    keyed: list[str] = []
+
+    def counted(text: str) -> str:
+        keyed.append(text)
+        return name_key(text)
+
+    known = {"Ann Lee": "ann lee"}
+    found = each_distinct(column, counted, "", known)
+    assert found == each_distinct(column, name_key, "")
+    assert sorted(keyed) == ["Bo Wu", "Liu, Zhongming"]
+    assert known == {text: name_key(text) for text in ("Ann Lee", "Bo Wu", "Liu, Zhongming")}
