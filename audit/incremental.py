@@ -250,10 +250,17 @@ class Incremental:
 
     def _learn_person_keys(self) -> None:
         """The people's name keys computed by this code in earlier runs (``people.learn_keys``):
-        only the names and addresses not seen before are keyed again."""
+        only the names and addresses not seen before are keyed again. A damaged file is
+        ignored: everything is keyed."""
         path = self.folder / f"{PERSON_KEYS}-{code_id()}.parquet" if self.folder else None
-        if path is not None and path.exists():
-            learn_keys(pd.read_parquet(path))
+        if path is None or not path.exists():
+            return
+        try:
+            known = pd.read_parquet(path)
+        except (OSError, ValueError):  # Arrow's errors for a file that is not Parquet
+            return
+        if {"kind", "text", "key", "address"} <= set(known.columns):
+            learn_keys(known)
 
     def save(self) -> None:
         """Keep this run's findings for the tables' current state."""

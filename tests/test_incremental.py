@@ -278,6 +278,19 @@ def test_a_damaged_findings_cache_is_ignored(records, tmp_path):
     assert findings_json(warm) == findings_json(audit(records, None))
 
 
+@pytest.mark.parametrize("damage", [b"not parquet", None])
+def test_damaged_person_keys_are_ignored(records, tmp_path, damage):
+    cache = tmp_path / "cache"
+    audit(records, cache)
+    [kept] = cache.glob("person-keys-*.parquet")
+    if damage is None:  # Parquet, but not the keys
+        pd.DataFrame({"other": ["column"]}).to_parquet(kept)
+    else:
+        kept.write_bytes(damage)
+    rename(with_people(records)[0], "Zhongming Liu-Fortan")
+    assert findings_json(audit(records, cache)) == findings_json(audit(records, None))
+
+
 def test_a_person_in_most_records_runs_the_rule_in_full(tmp_path):
     """Six trials name one investigator (one address): a change to one reaches them all
     through the person, so contact-name-mismatch runs over everything instead of a subset as
