@@ -4,6 +4,7 @@ AUDIT_REQUIRE_SHARED=1 (CI sets it) so that missing data can never pass as a ski
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,20 @@ def valid_record(trial_id: str = "NCT01234567", source: str = "ctgov-api", **fie
     }
     base.update(fields)
     return new_record(trial_id=trial_id, source=source, **base)
+
+
+def synthetic_records(folder: Path, trials: int, seed: int) -> Path:
+    """A synthetic corpus of ``trials`` with every rule's defect injected (every rule finds)."""
+    from audit.synth import write_corpus
+
+    write_corpus(folder, trials, seed=seed, rate=0.2)
+    return folder / "records"
+
+
+@pytest.fixture
+def records(synthetic: Path, tmp_path: Path) -> Path:
+    """A fresh, editable copy of the test module's ``synthetic`` records."""
+    return Path(shutil.copytree(synthetic, tmp_path / "records"))
 
 
 def write_records(folder: Path, records: dict[str, dict]) -> Path:

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT
+from conftest import ROOT, synthetic_records
 
 from audit.engine import AuditResult, findings_json, run_audit
 from audit.names import email_name_key, name_key
-from audit.synth import write_corpus
 
 AS_OF = date(2026, 11, 22)
 EXPECTATIONS = ROOT / "expectations"
@@ -22,15 +21,7 @@ EXPECTATIONS = ROOT / "expectations"
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory) -> Path:
-    """400 synthetic trials with every rule's defect injected (so every rule has findings)."""
-    folder = tmp_path_factory.mktemp("synth")
-    write_corpus(folder, 400, seed=7, rate=0.2)
-    return folder / "records"
-
-
-@pytest.fixture
-def records(synthetic, tmp_path) -> Path:
-    return Path(shutil.copytree(synthetic, tmp_path / "records"))
+    return synthetic_records(tmp_path_factory.mktemp("synth"), 400, seed=7)
 
 
 def audit(records: Path, cache: Path | None, as_of: date = AS_OF) -> AuditResult:

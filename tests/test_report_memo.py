@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, synthetic_records
 
 from audit import people
 from audit.engine import AuditResult, run_audit
@@ -23,16 +23,7 @@ REPORTS = ("index.html", "findings.sarif", "junit.xml", "summary.md")
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory) -> Path:
-    from audit.synth import write_corpus
-
-    folder = tmp_path_factory.mktemp("synth")
-    write_corpus(folder, 300, seed=5, rate=0.2)
-    return folder / "records"
-
-
-@pytest.fixture
-def records(synthetic, tmp_path) -> Path:
-    return Path(shutil.copytree(synthetic, tmp_path / "records"))
+    return synthetic_records(tmp_path_factory.mktemp("synth"), 300, seed=5)
 
 
 def reports(records: Path, cache: Path | None) -> dict[str, str]:
