@@ -431,35 +431,12 @@ class Side:
 Limits = tuple[Side | None, Side | None]
 
 
-# "Healthy volunteers will be healthy adults between the age of 18 and 80": the controls'
-# ages. Where the criteria also admit patients, these are one cohort's limits and not read;
-# in a trial of healthy volunteers alone they are the trial's.
-_CONTROLS_ITEM = re.compile(
-    r"(?i)^\W*(?:(?:the\s+)?healthy\s+(?:adult\s+)?(?:volunteers?|controls?|subjects?|"
-    r"participants?)|(?:normal\s+)?controls?|control\s+(?:group|subjects?))\s+"
-    r"(?:will\s+be|must\s+be|should\s+be|are|is|shall\s+be|will\s+include|include)\b"
-)
-_PATIENTS = r"(?i)\bpatients?\b"
 # "GROUP 1: (PATIENTS AGED > 65 AND < 75 YEARS)": a cohort heading stating its ages, also
 # where it heads that cohort's exclusion criteria.
 _COHORT_HEADING = re.compile(
     r"(?i)^\W*(?:group|cohort|arm|stratum|part)\s*(?:\d{1,2}|[a-d]|i{1,3}|iv)\b\W*"
     r"(?:(?:patients?|subjects?|participants?|children|adults)\s+)?aged?\b[^:;.]{0,40}$"
 )
-
-
-def _controls_apart(inclusion: pd.Series, items: pd.DataFrame) -> set[int]:
-    """Positions of the age items (in ``items``) about healthy volunteers or controls in a
-    text that also admits patients: one cohort's ages, not the trial's."""
-    controls = items["item"].str.contains(_CONTROLS_ITEM, regex=True).fillna(False)
-    if not controls.any():
-        return set()
-    lines = inclusion.str.split("\n").explode().dropna().astype("string")
-    lines = lines[~lines.str.contains(_CONTROLS_ITEM, regex=True).fillna(False)]
-    with_patients = set(lines[lines.str.contains(_PATIENTS, regex=True).fillna(False)].index)
-    texts = items["text"].to_numpy()
-    flags = controls.to_numpy(dtype=bool)
-    return {i for i in range(len(items)) if flags[i] and texts[i] in with_patients}
 
 
 def _heading_bounds(exclusion: pd.Series) -> dict[int, tuple[list[Bound], list[Bound]]]:
@@ -484,14 +461,11 @@ def _text_limits(inclusion: pd.Series, exclusion: pd.Series | None = None) -> li
     (``exclusion``, by position) add their cohorts' ages; where the criteria admit patients,
     the ages of healthy volunteers or controls are not read."""
     items = _age_items(inclusion)
-    apart = _controls_apart(inclusion, items)
     codes, distinct = pd.factorize(items["item"])
     bounds = [age_bounds(item) for item in distinct]
     stating: list[list[ItemBounds]] = [[] for _ in range(len(inclusion))]
-    for position, (text, code) in enumerate(
-        zip(items["text"].tolist(), codes.tolist(), strict=True)
-    ):
-        if position not in apart and (bounds[code][0] or bounds[code][1]):
+    for text, code in zip(items["text"].tolist(), codes.tolist(), strict=True):
+        if bounds[code][0] or bounds[code][1]:
             stating[text].append(bounds[code])
     headings = _heading_bounds(exclusion) if exclusion is not None else {}
     for text, heading in headings.items():
