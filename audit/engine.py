@@ -28,7 +28,7 @@ from audit.load import RecordError, parse_record
 from audit.policy import PolicyError, load_policy
 from audit.progress import MIN_ITEMS
 from audit.record import atomic_write
-from audit.rules import Rule, all_rules, run_rules
+from audit.rules import Context, Rule, all_rules, run_rules
 from audit.tables import Tables
 from audit.validate.expectations import SuiteError, load_suites, run_suites, suite_entries
 from audit.validate.schemas import validate_tables
@@ -197,8 +197,11 @@ def full_catalogue() -> dict[str, Entry]:
     return declared()
 
 
-def _affected(checks: Incremental, rule: Rule) -> Affected | None:
+def _affected(checks: Incremental, rule: Rule, as_of: date) -> Affected | None:
     """What a rule must re-check in an incremental run (None: everything)."""
+    if rule.linkage is not None:
+        linkage, ctx = rule.linkage, Context(as_of, rule.id, rule.severity)
+        return lambda: checks.linkage_scope(f"rule:{rule.id}", linkage, ctx)
     if rule.scope == "record":
         return checks.changed_files
     if rule.scope == "trial":
@@ -214,6 +217,9 @@ def _affected(checks: Incremental, rule: Rule) -> Affected | None:
 
 def _prime(checks: Incremental, rule: Rule) -> Callable[[], object] | None:
     """What a full run of a rule prepares for the next incremental run: its blocks' keys."""
+    if rule.linkage is not None:
+        linkage = rule.linkage
+        return lambda: checks.save_link_keys(f"rule:{rule.id}", linkage)
     if rule.scope == "corpus" and rule.focus is None and rule.blocks is not None:
         blocks = rule.blocks
         return lambda: checks.block_files(rule.id, blocks)
@@ -228,7 +234,7 @@ def _run_rules_safely(checks: Incremental, as_of: date, problems: list[str]) -> 
                 f"rule:{rule.id}",
                 as_of.isoformat(),
                 lambda tables, rule=rule: run_rules(tables, as_of, [rule]),
-                _affected(checks, rule),
+                _affected(checks, rule, as_of),
                 _prime(checks, rule),
             )
         except Exception as error:  # a crashing rule must fail the audit, not vanish

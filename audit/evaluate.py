@@ -293,7 +293,8 @@ def weight_estimates(data: Path) -> Estimates:
     tables = _tables(data, CORPORA["ICTRP + classic"])
     rows = rule._records(tables)
     known = set(rows["canonical"])
-    declared = [p for p in rule._declared(rule._named_ids(tables, rows)) if set(p) <= known]
+    named = rule._named_ids(tables.identifiers, rows)
+    declared = [p for p in rule._declared(named) if set(p) <= known]
     candidates = sorted(rule._candidate_pairs(rows))
     trials = rule._trials(tables, rows, {c for p in (*declared, *candidates) for c in p})
     shares = {

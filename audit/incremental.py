@@ -37,27 +37,31 @@ from typing import Any
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
 
 from audit.corpus import Corpus, code_id
 from audit.findings import Finding, as_dict, from_dict
 from audit.people import known_keys, learn_keys
 from audit.record import atomic_write
-from audit.rules import Focus
-from audit.tables import Tables
+from audit.rules import Context, Delta, Focus, Linkage
+from audit.tables import Tables, among
 
 PERSON_KEYS = "person-keys"  # the people's name keys, kept for the code that computed them
+LINK_KEYS = "link-keys"  # every record's blocking keys for a rule with a Linkage
 
 Check = Callable[[Tables], list[Finding]]
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What a warm run re-checks for a rule with a ``Focus``: the check runs on ``files``; of
-    its findings and of the cached ones, those the re-check decides (``owns``) come from the
-    re-check, the others from the cache."""
+    """What a warm run re-checks for a rule with a ``Focus`` or a ``Linkage``: the check runs
+    on ``files`` (or the rule gave its ``findings`` there already); of its findings and of the
+    cached ones, those the re-check decides (``owns``) come from the re-check, the others
+    from the cache."""
 
     files: set[str]
     owns: Callable[[Finding], bool]
+    findings: list[Finding] | None = None
 
 
 Affected = Callable[[], "set[str] | Scope | None"]
@@ -149,7 +153,9 @@ class Incremental:
         elif isinstance(files, Scope):
             self.rechecked[name] = len(files.files)
             before = [from_dict(item) for item in prior["findings"]]
-            fresh = check(self.subset(files.files)) if files.files else []
+            fresh = files.findings
+            if fresh is None:
+                fresh = check(self.subset(files.files)) if files.files else []
             found = [f for f in before if not files.owns(f)] + [f for f in fresh if files.owns(f)]
         else:
             self.rechecked[name] = len(files)
@@ -202,6 +208,47 @@ class Incremental:
             return at is None or at[0] in files or at in reached
 
         return Scope(chosen, owns)
+
+    def linkage_scope(self, name: str, linkage: Linkage, ctx: Context) -> Scope | None:
+        """The clusters a change can alter, re-checked by the rule (``Linkage.recheck``) with
+        every record's keys: main's, kept in ``link-keys-<check>-<state>.parquet``, with the
+        changed files keyed again. None (the rule runs in full) without kept keys, with a
+        cached finding that names no record file, or when the clusters are most of the
+        corpus."""
+        change = self.corpus.change
+        prior = self.saved.get(name)
+        cached = self._link_keys(name, change.since) if change is not None else None
+        if change is None or prior is None or cached is None:
+            self.save_link_keys(name, linkage)
+            return None
+        files = self.changed_files()
+        touched = among(cached["record_file"], pa.array(list(files), pa.string()))
+        fresh = linkage.keys(self.subset(files)) if files else cached.iloc[:0]
+        keys = pd.concat([cached[~touched], fresh], ignore_index=True)
+        self._replace(f"{LINK_KEYS}-{name}", self.corpus.generation, keys)
+        clusters = [set(item["record_files"]) for item in prior["findings"]]
+        delta = Delta(files, change.previous, keys, cached[touched], clusters)
+        rechecked = linkage.recheck(self.corpus.tables, delta, ctx)
+        if rechecked is None:
+            return None
+        reached, findings = rechecked
+        return Scope(reached, lambda found: not reached.isdisjoint(found.record_files), findings)
+
+    def save_link_keys(self, name: str, linkage: Linkage) -> None:
+        """Key every record for the next run's ``linkage_scope`` (not in a read-only run)."""
+        if self.folder is not None and self.corpus.generation and not self.readonly:
+            keys = linkage.keys(self.corpus.tables)
+            self._replace(f"{LINK_KEYS}-{name}", self.corpus.generation, keys)
+
+    def _link_keys(self, name: str, state: str) -> pd.DataFrame | None:
+        path = self.folder / f"{LINK_KEYS}-{name}-{state}.parquet" if self.folder else None
+        if path is None or not path.exists():
+            return None
+        try:
+            keys = pd.read_parquet(path)
+        except (OSError, ValueError):  # Arrow's errors for a file that is not Parquet
+            return None
+        return keys if list(keys.columns) == ["record_file", "key"] else None
 
     def block_files(self, name: str, blocks: Callable[[Tables], pd.DataFrame]) -> set[str] | None:
         """The changed files and every record linked to them through shared blocking keys,

@@ -76,6 +76,37 @@ class Focus:
 
 
 @dataclass(frozen=True)
+class Delta:
+    """A change as a rule with a ``Linkage`` re-checks it: the changed record files
+    (``files``), the rows they had before (``previous``), every record's blocking keys now
+    (``keys``: ``record_file``, ``key``) and the changed files' keys before
+    (``keys_before``), and the record files of each finding the rule gave before
+    (``clusters``)."""
+
+    files: set[str]
+    previous: Tables
+    keys: pd.DataFrame
+    keys_before: pd.DataFrame
+    clusters: list[set[str]]
+
+
+@dataclass(frozen=True)
+class Linkage:
+    """How an incremental run confines a corpus rule whose findings are clusters of trials
+    linked pairwise, the pairs found through blocking keys shared by few enough trials
+    (duplicate-registration). ``keys(tables)`` gives every record's keys (``record_file``,
+    ``key``: uint64); the cache keeps them per file, so a change keys only its own files.
+    ``recheck(tables, delta, ctx)`` gives the record files of every cluster a change can
+    alter, followed through links (not through shared keys, which chain a topic's records),
+    and the findings about those clusters, or None when they are most of the corpus. Unlike a
+    ``Focus``, the re-check needs the whole corpus's keys: a key too common in the corpus
+    stays too common in any part of it."""
+
+    keys: Callable[[Tables], pd.DataFrame]
+    recheck: Callable[[Tables, Delta, Context], tuple[set[str], list[Finding]] | None]
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     severity: str
@@ -84,6 +115,7 @@ class Rule:
     doc: str
     blocks: Blocks | None = None
     focus: Focus | None = None
+    linkage: Linkage | None = None
 
     @property
     def summary(self) -> str:
@@ -100,11 +132,12 @@ def rule(
     scope: str,
     blocks: Blocks | None = None,
     focus: Focus | None = None,
+    linkage: Linkage | None = None,
 ) -> Callable[[Check], Check]:
     """Register a check. ``scope`` is ``record`` (its findings about a record depend on that
     record alone), ``trial`` (on the records of one trial id) or ``corpus`` (across trials);
-    a corpus rule may give ``blocks`` or a ``focus`` so that an incremental run re-checks only
-    the records linked to a changed one."""
+    a corpus rule may give ``blocks``, a ``focus`` or a ``linkage`` so that an incremental run
+    re-checks only the records linked to a changed one."""
     if severity not in SEVERITIES:
         raise ValueError(f"{rule_id}: severity {severity!r} is not one of {SEVERITIES}")
     if scope not in SCOPES:
@@ -114,7 +147,7 @@ def rule(
         module = inspect.getmodule(check)
         doc = inspect.cleandoc(module.__doc__ or "") if module else ""
         declare(rule_id, origin="rule", scope=scope, severity=severity, doc=doc)
-        _REGISTRY[rule_id] = Rule(rule_id, severity, scope, check, doc, blocks, focus)
+        _REGISTRY[rule_id] = Rule(rule_id, severity, scope, check, doc, blocks, focus, linkage)
         return check
 
     return register

@@ -92,8 +92,8 @@ from audit.frames import cells, each_distinct, strings
 from audit.names import fold, name_key, not_a_person, word_set
 from audit.orgs import org_tokens, related_org, same_org
 from audit.registries import is_trial_id, registry_of
-from audit.rules import Context, rule
-from audit.tables import Tables
+from audit.rules import Context, Delta, Linkage, rule
+from audit.tables import Tables, among
 
 #: Titles with fewer content words than this are too generic to link trials on their own.
 MIN_WORDS = 4
@@ -342,13 +342,18 @@ def _records(tables: Tables) -> pd.DataFrame:
     return studies[canonical.notna()].assign(canonical=canonical[canonical.notna()])
 
 
-def _named_ids(tables: Tables, records: pd.DataFrame) -> pd.DataFrame:
-    """Every other trial a record names by NCT id or secondary id: ``record_file``,
-    ``mine`` (its canonical id), ``other`` (the named one's), ``kind`` and ``identifier``."""
-    owners = records.drop_duplicates("record_file", keep="last").set_index("record_file")
-    ids = tables.identifiers[tables.identifiers["kind"].isin(("nct_id", "secondary"))]
+def _owners(records: pd.DataFrame) -> pd.Series:
+    """Each record file's canonical id."""
+    return records.drop_duplicates("record_file", keep="last").set_index("record_file")["canonical"]
+
+
+def _named_ids(identifiers: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """Every other trial a record names by NCT id or secondary id (of ``identifiers`` rows):
+    ``record_file``, ``mine`` (its canonical id), ``other`` (the named one's), ``kind`` and
+    ``identifier``."""
+    ids = identifiers[identifiers["kind"].isin(("nct_id", "secondary"))]
     ids = ids.assign(
-        mine=ids["record_file"].map(owners["canonical"]).astype(object),
+        mine=ids["record_file"].map(_owners(records)).astype(object),
         other=pd.Series(
             each_distinct(ids["identifier"], canonical_id, None), index=ids.index, dtype=object
         ),
@@ -619,24 +624,29 @@ def _candidate_pairs(records: pd.DataFrame) -> set[tuple[str, str]]:
     trial, names = pd.factorize(records["canonical"], sort=True)
     titles = Titles.of(records)
     words = titles.words()
-    pairs = _sharing(_record_keys(records, titles, words), trial)
+    keys = _record_keys(records, titles, words)
+    held = pd.DataFrame({"trial": trial[keys["record"].to_numpy()], "key": keys["key"].to_numpy()})
+    pairs = _sharing(held.drop_duplicates())
+    return _alike(pairs, trial, titles, words, names.to_numpy())
+
+
+def _alike(
+    pairs: pd.DataFrame, trial: np.ndarray, titles: Titles, words: pd.DataFrame, names: np.ndarray
+) -> set[tuple[str, str]]:
+    """The pairs (numbers ``trial_x``, ``trial_y``) sharing MIN_SHARED of their distinctive
+    title words, as canonical ids (``names``); ``trial`` numbers the titles' records."""
     rows = titles.rows.assign(trial=trial[titles.rows["record"]])
     rows = rows[np.isin(rows["trial"], pd.unique(pairs.to_numpy().ravel()))]
     trial_words = rows.merge(words, on="title")[["trial", "word"]].drop_duplicates()
     pairs = pairs[_jaccard(pairs, trial_words) >= MIN_SHARED]
-    found = names.to_numpy()
-    return set(zip(found[pairs["trial_x"]], found[pairs["trial_y"]], strict=True))
+    return set(zip(names[pairs["trial_x"]], names[pairs["trial_y"]], strict=True))
 
 
-def _sharing(keys: pd.DataFrame, trial: np.ndarray) -> pd.DataFrame:
-    """Pairs of trials (numbers, ``trial_x`` < ``trial_y``) that share one of the keys
-    (``record``, ``key``; ``trial`` numbers the records) in a block of at most MAX_BLOCK
-    trials."""
-    found = pd.DataFrame(
-        {"trial": trial[keys["record"].to_numpy()], "key": keys["key"].to_numpy()}
-    ).drop_duplicates()
-    size = found.groupby("key")["trial"].transform("size")
-    found = found[(size > 1) & (size <= MAX_BLOCK)]
+def _sharing(held: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of trials (``trial_x`` < ``trial_y``) sharing a key of ``held`` (distinct
+    ``trial``, ``key`` rows) that at most MAX_BLOCK trials hold."""
+    size = held.groupby("key")["trial"].transform("size")
+    found = held[(size > 1) & (size <= MAX_BLOCK)]
     pairs = found.merge(found, on="key")
     pairs = pairs[pairs["trial_x"] < pairs["trial_y"]]
     return pairs[["trial_x", "trial_y"]].drop_duplicates(ignore_index=True)
@@ -1098,17 +1108,156 @@ def _links(
     return links
 
 
-# No ``blocks=``: the keys are exact, but on real corpora a topic's common words chain the
-# title keys of nearly every record (6,541 of the 6,604 records of the July 2020 ICTRP and
-# classic exports are reached from any one of them), so an incremental run could not narrow
-# the re-check and would only pay for computing the keys twice.
-@rule("duplicate-registration", severity="warning", scope="corpus")
+# --- incremental re-check ----------------------------------------------------------------
+
+
+def record_keys(tables: Tables) -> pd.DataFrame:
+    """Every record's blocking keys (``record_file``, ``key``), as ``_candidate_pairs`` keys
+    them: each record's keys depend on that record alone."""
+    records = _records(tables)
+    titles = Titles.of(records)
+    keys = _record_keys(records, titles, titles.words())
+    files = records["record_file"].to_numpy(dtype=object)[keys["record"].to_numpy()]
+    found = pd.DataFrame({"record_file": files, "key": keys["key"].to_numpy(np.uint64)})
+    return found.drop_duplicates(ignore_index=True)
+
+
+def recheck(tables: Tables, delta: Delta, ctx: Context) -> tuple[set[str], list[Finding]] | None:
+    """The clusters a change can alter, found again as a full run finds them: the record
+    files concerned and the findings about them (None when that is over half the records).
+
+    A link between two trials changes only if one of them changed (a changed record's trial,
+    before or after) or a block they share crossed MAX_BLOCK; a cluster changes only if one
+    of its links did, or one of its trials is linked anew. So the re-check starts from those
+    trials and the members of their former clusters, and follows links from there, whole."""
+    records = _records(tables)
+    owners, before = _owners(records), _owners(_records(delta.previous))
+    changed = records["record_file"].isin(list(delta.files))
+    seeds = set(records["canonical"][changed]) | set(before) | _crossed(delta, owners, before)
+    files = delta.files | set(records["record_file"][records["canonical"].isin(list(seeds))])
+    for cluster in delta.clusters:
+        if not cluster.isdisjoint(files):
+            files |= cluster
+            seeds |= set(owners.reindex(list(cluster)).dropna())
+    most = len(records) // 2
+    found = _linked_from(tables, records, delta.keys, seeds & set(owners), most)
+    if found is None:
+        return None
+    links, trials = found
+    files |= {f for trial in trials.values() for f in trial.record_files}
+    if len(files) > most:
+        return None
+    return files, [_finding(ctx, trials, cluster) for cluster in _clusters(links, trials)]
+
+
+def _crossed(delta: Delta, owners: pd.Series, before: pd.Series) -> set[str]:
+    """The trials holding a key that the change moved into or out of use (shared by 2 to
+    MAX_BLOCK trials): pairs of them appear or vanish though neither changed."""
+    keys = delta.keys
+    changed = keys["record_file"].isin(list(delta.files))
+    touched = np.union1d(keys["key"][changed].to_numpy(), delta.keys_before["key"].to_numpy())
+    rows = keys[keys["key"].isin(touched)]
+    now = _held(rows, owners)
+    then = pd.concat(
+        [
+            now[~rows["record_file"].isin(list(delta.files)).to_numpy()],
+            _held(delta.keys_before, before),
+        ]
+    )
+    moved = _in_use(now) ^ _in_use(then)
+    return set(now["trial"][now["key"].isin(moved)]) | set(then["trial"][then["key"].isin(moved)])
+
+
+def _held(keys: pd.DataFrame, owners: pd.Series) -> pd.DataFrame:
+    """Keys of records (``record_file``, ``key``) as keys of their trials (``trial``, ``key``),
+    row for row."""
+    return pd.DataFrame(
+        {"trial": keys["record_file"].map(owners).to_numpy(), "key": keys["key"].to_numpy()}
+    )
+
+
+def _in_use(held: pd.DataFrame) -> set[int]:
+    size = held.dropna().drop_duplicates().groupby("key")["trial"].size()
+    return set(size.index[(size > 1) & (size <= MAX_BLOCK)])
+
+
+def _linked_from(
+    tables: Tables, records: pd.DataFrame, keys: pd.DataFrame, seeds: set[str], most: int
+) -> tuple[list[Link], dict[str, Trial]] | None:
+    """Every link of the trials linked to ``seeds`` directly or through others, and those
+    trials (None when they are more than ``most``): each round compares the trials newly
+    reached with those they share a key in use with (by the whole corpus's ``keys``), name or
+    are named by, and goes on from the ones they link."""
+    owners = _owners(records)
+    trials: dict[str, Trial] = {}
+    alike: set[tuple[str, str]] = set()
+    reached: set[str] = set()
+    frontier = seeds
+    while frontier and len(reached) <= most:
+        reached |= frontier
+        files = strings(records["record_file"][records["canonical"].isin(list(frontier))])
+        rows = keys[keys["key"].isin(keys["key"][among(keys["record_file"], files)].unique())]
+        pairs = _sharing(_held(rows, owners).drop_duplicates())
+        pairs = pairs[pairs["trial_x"].isin(frontier) | pairs["trial_y"].isin(frontier)]
+        found, named = _alike_ids(pairs, records), _naming(tables.identifiers, records, frontier)
+        new = (frontier | {c for pair in found | named for c in pair}) - set(trials)
+        trials |= _trials(tables, records, new)
+        alike |= found
+        partners = {c for pair in named for c in pair}
+        partners |= {c for a, b in found - named if linked(trials[a], trials[b]) for c in (a, b)}
+        frontier = partners - reached
+    if len(reached) > most:
+        return None
+    files = strings(records["record_file"][records["canonical"].isin(list(reached))])
+    identifiers = tables.identifiers[among(tables.identifiers["record_file"], files)]
+    named = _declared(_named_ids(identifiers, records))
+    declared = {pair: how for pair, how in named.items() if set(pair) <= reached}
+    inside = {pair for pair in alike if set(pair) <= reached}
+    return _links(declared, inside, trials), {c: trials[c] for c in reached}
+
+
+def _alike_ids(pairs: pd.DataFrame, records: pd.DataFrame) -> set[tuple[str, str]]:
+    """The pairs of canonical ids (``trial_x`` < ``trial_y``) that ``_alike`` keeps."""
+    if pairs.empty:
+        return set()
+    rows = records[records["canonical"].isin(pd.unique(pairs.to_numpy().ravel()))]
+    trial, names = pd.factorize(rows["canonical"], sort=True)
+    numbered = pd.DataFrame({c: names.get_indexer(pairs[c]) for c in ("trial_x", "trial_y")})
+    titles = Titles.of(rows)
+    return _alike(numbered, trial, titles, titles.words(), names.to_numpy())
+
+
+def _naming(
+    identifiers: pd.DataFrame, records: pd.DataFrame, trials: set[str]
+) -> set[tuple[str, str]]:
+    """The pairs of known trials (ids in order) of which one names the other, one of them
+    among ``trials``: their records' identifiers, and those of other records that contain
+    one of their ids (an EU CTR id's EudraCT number)."""
+    files = strings(records["record_file"][records["canonical"].isin(list(trials))])
+    ids = "|".join(re.escape(c.removeprefix("EUCTR")) for c in sorted(trials))
+    mentions = pc.match_substring_regex(strings(identifiers["identifier"]), ids, ignore_case=True)
+    mentioned = mentions.fill_null(False).to_numpy(zero_copy_only=False)
+    named = _named_ids(identifiers[among(identifiers["record_file"], files) | mentioned], records)
+    known = set(records["canonical"])
+    return {
+        (min(mine, other), max(mine, other))
+        for mine, other in zip(cells(named["mine"]), cells(named["other"]), strict=True)
+        if other in known and (mine in trials or other in trials)
+    }
+
+
+@rule(
+    "duplicate-registration",
+    severity="warning",
+    scope="corpus",
+    linkage=Linkage(record_keys, recheck),
+)
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
     records = _records(tables)
     known = set(records["canonical"])
     declared = {
         pair: how
-        for pair, how in _declared(_named_ids(tables, records)).items()
+        for pair, how in _declared(_named_ids(tables.identifiers, records)).items()
         if set(pair) <= known
     }
     candidates = _candidate_pairs(records)
