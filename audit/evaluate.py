@@ -291,7 +291,7 @@ def weight_estimates(data: Path) -> Estimates:
     from audit.rules import duplicate_registration as rule
 
     tables = _tables(data, CORPORA["ICTRP + classic"])
-    rows = rule._records(tables)
+    rows = rule._records(tables.studies)
     known = set(rows["canonical"])
     named = rule._named_ids(tables.identifiers, rows)
     declared = [p for p in rule._declared(named) if set(p) <= known]

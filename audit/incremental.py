@@ -12,10 +12,14 @@ records only:
   persons) that a changed file's entries belong to, before or after the change, whole; the
   check runs on their records, and of its findings only those about these groups replace the
   cached ones (``Scope``);
+* ``corpus`` rules with a ``Linkage`` (duplicate-registration): the clusters a change can
+  alter, followed through the rule's links by the rule itself (``Linkage.recheck``) with
+  every record's blocking keys, kept in the cache per file so that only changed files are
+  keyed again and a block's size is the whole corpus's;
 * ``corpus`` rules with blocking keys: every record reached from a changed file's keys (old
   and new) through records sharing keys; the keys are cached per file (for one state of the
   tables), so only changed records are keyed again;
-* ``corpus`` rules without blocking keys, and the GX suites (``mostly`` thresholds and
+* other ``corpus`` rules (old-capture), and the GX suites (``mostly`` thresholds and
   uniqueness are properties of a whole table), run in full unless no record changed.
 
 A check whose cached findings cannot be trusted (another tool version, another ``--as-of``,
@@ -223,7 +227,7 @@ class Incremental:
             return None
         files = self.changed_files()
         touched = among(cached["record_file"], pa.array(list(files), pa.string()))
-        fresh = linkage.keys(self.subset(files)) if files else cached.iloc[:0]
+        fresh = linkage.keys(self.subset(files)).astype(cached.dtypes.to_dict())
         keys = pd.concat([cached[~touched], fresh], ignore_index=True)
         self._replace(f"{LINK_KEYS}-{name}", self.corpus.generation, keys)
         clusters = [set(item["record_files"]) for item in prior["findings"]]
@@ -245,10 +249,10 @@ class Incremental:
         if path is None or not path.exists():
             return None
         try:
-            keys = pd.read_parquet(path)
+            keys = pd.read_parquet(path, dtype_backend="pyarrow")
         except (OSError, ValueError):  # Arrow's errors for a file that is not Parquet
             return None
-        return keys if list(keys.columns) == ["record_file", "key"] else None
+        return keys if {"record_file", "key"} <= set(keys.columns) else None
 
     def block_files(self, name: str, blocks: Callable[[Tables], pd.DataFrame]) -> set[str] | None:
         """The changed files and every record linked to them through shared blocking keys,

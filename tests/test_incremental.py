@@ -164,6 +164,7 @@ def test_a_common_name_does_not_chain_the_corpus(tmp_path):
         records / "NCT00000003.ctgov-api.json", lambda r: r["people"][0].update(name="Zhongmin Liu")
     )
     warm = audit(records, cache)
+    assert not warm.problems
     assert warm.rechecked["rule:contact-name-mismatch"] == 1
     assert warm.rechecked["pandera"] == 1
     assert findings_json(warm) == findings_json(audit(records, None))

@@ -709,7 +709,7 @@ def test_real_corpus(real_tables) -> None:
 
 @pytest.mark.shared
 def test_blocking_stays_near_linear(real_tables) -> None:
-    records = _records(real_tables)
+    records = _records(real_tables.studies)
     pairs = _candidate_pairs(records)
     trials = records["canonical"].nunique()
     assert trials == 5900

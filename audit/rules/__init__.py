@@ -95,7 +95,8 @@ class Linkage:
     """How an incremental run confines a corpus rule whose findings are clusters of trials
     linked pairwise, the pairs found through blocking keys shared by few enough trials
     (duplicate-registration). ``keys(tables)`` gives every record's keys (``record_file``,
-    ``key``: uint64); the cache keeps them per file, so a change keys only its own files.
+    ``key`` and what else the rule keeps with them); the cache keeps them per file, so a
+    change keys only its own files.
     ``recheck(tables, delta, ctx)`` gives the record files of every cluster a change can
     alter, followed through links (not through shared keys, which chain a topic's records),
     and the findings about those clusters, or None when they are most of the corpus. Unlike a

@@ -332,10 +332,10 @@ class Trial:
         return registry(self.canonical)
 
 
-def _records(tables: Tables) -> pd.DataFrame:
+def _records(studies: pd.DataFrame) -> pd.DataFrame:
     """The studies rows whose trial id is a registry's, with their ``canonical`` id (records
     without a source are left to the schema layer, which reports them)."""
-    studies = tables.studies[tables.studies["source"].notna()]
+    studies = studies[studies["source"].notna()]
     canonical = pd.Series(
         each_distinct(studies["trial_id"], canonical_id, None), index=studies.index, dtype=object
     )
@@ -1112,13 +1112,20 @@ def _links(
 
 
 def record_keys(tables: Tables) -> pd.DataFrame:
-    """Every record's blocking keys (``record_file``, ``key``), as ``_candidate_pairs`` keys
-    them: each record's keys depend on that record alone."""
-    records = _records(tables)
+    """Every record's blocking keys as ``_candidate_pairs`` keys them (each record's depend
+    on that record alone): ``record_file``, ``trial`` (its canonical id) and ``key``."""
+    records = _records(tables.studies)
     titles = Titles.of(records)
     keys = _record_keys(records, titles, titles.words())
-    files = records["record_file"].to_numpy(dtype=object)[keys["record"].to_numpy()]
-    found = pd.DataFrame({"record_file": files, "key": keys["key"].to_numpy(np.uint64)})
+    row = keys["record"].to_numpy()
+    text = pd.ArrowDtype(pa.string())  # typed even when empty, in Parquet too
+    found = pd.DataFrame(
+        {
+            "record_file": pd.array(records["record_file"].to_numpy(dtype=object)[row], text),
+            "trial": pd.array(records["canonical"].to_numpy(dtype=object)[row], text),
+            "key": keys["key"].to_numpy(np.uint64),
+        }
+    )
     return found.drop_duplicates(ignore_index=True)
 
 
@@ -1130,17 +1137,19 @@ def recheck(tables: Tables, delta: Delta, ctx: Context) -> tuple[set[str], list[
     before or after) or a block they share crossed MAX_BLOCK; a cluster changes only if one
     of its links did, or one of its trials is linked anew. So the re-check starts from those
     trials and the members of their former clusters, and follows links from there, whole."""
-    records = _records(tables)
-    owners, before = _owners(records), _owners(_records(delta.previous))
-    changed = records["record_file"].isin(list(delta.files))
-    seeds = set(records["canonical"][changed]) | set(before) | _crossed(delta, owners, before)
-    files = delta.files | set(records["record_file"][records["canonical"].isin(list(seeds))])
+    studies = tables.studies
+    changed = _records(studies[among(studies["record_file"], _texts(delta.files))])
+    seeds = set(changed["canonical"]) | set(_records(delta.previous.studies)["canonical"])
+    seeds |= _crossed(delta)
+    files = delta.files | set(_records_of(studies, seeds)["record_file"])
     for cluster in delta.clusters:
         if not cluster.isdisjoint(files):
             files |= cluster
-            seeds |= set(owners.reindex(list(cluster)).dropna())
-    most = len(records) // 2
-    found = _linked_from(tables, records, delta.keys, seeds & set(owners), most)
+            seeds |= set(
+                _records(studies[among(studies["record_file"], _texts(cluster))])["canonical"]
+            )
+    most = len(studies) // 2
+    found = _linked_from(tables, delta.keys, seeds, most)
     if found is None:
         return None
     links, trials = found
@@ -1150,100 +1159,119 @@ def recheck(tables: Tables, delta: Delta, ctx: Context) -> tuple[set[str], list[
     return files, [_finding(ctx, trials, cluster) for cluster in _clusters(links, trials)]
 
 
-def _crossed(delta: Delta, owners: pd.Series, before: pd.Series) -> set[str]:
+def _texts(values: Iterable[str]) -> pa.Array:
+    return pa.array(list(values), pa.string())
+
+
+def _records_of(studies: pd.DataFrame, trials: set[str]) -> pd.DataFrame:
+    """The records (``_records``) of these canonical ids, reading only the rows whose trial id
+    mentions one of them."""
+    found = _records(studies[_mentioning(studies["trial_id"], trials)])
+    return found[found["canonical"].isin(list(trials))]
+
+
+def _mentioning(texts: pd.Series, trials: set[str]) -> np.ndarray:
+    """Which texts contain one of these canonical ids (an EU CTR id: its EudraCT number): the
+    only ones whose ``canonical_id`` can be one of them."""
+    if not trials:
+        return np.zeros(len(texts), dtype=bool)
+    pattern = "|".join(re.escape(c.removeprefix("EUCTR")) for c in sorted(trials))
+    found = pc.match_substring_regex(strings(texts), pattern, ignore_case=True)
+    return found.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def _crossed(delta: Delta) -> set[str]:
     """The trials holding a key that the change moved into or out of use (shared by 2 to
     MAX_BLOCK trials): pairs of them appear or vanish though neither changed."""
-    keys = delta.keys
-    changed = keys["record_file"].isin(list(delta.files))
-    touched = np.union1d(keys["key"][changed].to_numpy(), delta.keys_before["key"].to_numpy())
+    keys, files = delta.keys, _texts(delta.files)
+    changed = among(keys["record_file"], files)
+    touched = np.union1d(
+        keys["key"][changed].to_numpy(np.uint64), delta.keys_before["key"].to_numpy(np.uint64)
+    )
     rows = keys[keys["key"].isin(touched)]
-    now = _held(rows, owners)
-    then = pd.concat(
-        [
-            now[~rows["record_file"].isin(list(delta.files)).to_numpy()],
-            _held(delta.keys_before, before),
-        ]
-    )
-    moved = _in_use(now) ^ _in_use(then)
-    return set(now["trial"][now["key"].isin(moved)]) | set(then["trial"][then["key"].isin(moved)])
+    now = rows[["trial", "key"]]
+    then = pd.concat([now[~among(rows["record_file"], files)], delta.keys_before[["trial", "key"]]])
+    moved = np.setxor1d(_in_use(now), _in_use(then))
+    return {
+        trial
+        for held in (now, then)
+        for trial in held["trial"][np.isin(held["key"].to_numpy(np.uint64), moved)]
+    }
 
 
-def _held(keys: pd.DataFrame, owners: pd.Series) -> pd.DataFrame:
-    """Keys of records (``record_file``, ``key``) as keys of their trials (``trial``, ``key``),
-    row for row."""
-    return pd.DataFrame(
-        {"trial": keys["record_file"].map(owners).to_numpy(), "key": keys["key"].to_numpy()}
-    )
-
-
-def _in_use(held: pd.DataFrame) -> set[int]:
-    size = held.dropna().drop_duplicates().groupby("key")["trial"].size()
-    return set(size.index[(size > 1) & (size <= MAX_BLOCK)])
+def _in_use(held: pd.DataFrame) -> np.ndarray:
+    """The keys (uint64) held by 2 to MAX_BLOCK trials."""
+    size = held.drop_duplicates().groupby("key")["trial"].size()
+    return size.index.to_numpy(np.uint64)[((size > 1) & (size <= MAX_BLOCK)).to_numpy()]
 
 
 def _linked_from(
-    tables: Tables, records: pd.DataFrame, keys: pd.DataFrame, seeds: set[str], most: int
+    tables: Tables, keys: pd.DataFrame, seeds: set[str], most: int
 ) -> tuple[list[Link], dict[str, Trial]] | None:
     """Every link of the trials linked to ``seeds`` directly or through others, and those
     trials (None when they are more than ``most``): each round compares the trials newly
     reached with those they share a key in use with (by the whole corpus's ``keys``), name or
     are named by, and goes on from the ones they link."""
-    owners = _owners(records)
     trials: dict[str, Trial] = {}
     alike: set[tuple[str, str]] = set()
     reached: set[str] = set()
     frontier = seeds
-    while frontier and len(reached) <= most:
+    while frontier:
+        trials |= _trials_of(tables, frontier - set(trials))
+        frontier &= set(trials)  # trials no record has any more link nothing
         reached |= frontier
-        files = strings(records["record_file"][records["canonical"].isin(list(frontier))])
-        rows = keys[keys["key"].isin(keys["key"][among(keys["record_file"], files)].unique())]
-        pairs = _sharing(_held(rows, owners).drop_duplicates())
+        if len(reached) > most:
+            return None
+        held = keys["key"][keys["trial"].isin(list(frontier))].unique()
+        rows = keys[keys["key"].isin(held)]
+        pairs = _sharing(rows[["trial", "key"]].drop_duplicates())
         pairs = pairs[pairs["trial_x"].isin(frontier) | pairs["trial_y"].isin(frontier)]
-        found, named = _alike_ids(pairs, records), _naming(tables.identifiers, records, frontier)
-        new = (frontier | {c for pair in found | named for c in pair}) - set(trials)
-        trials |= _trials(tables, records, new)
+        found = _alike_ids(pairs, tables.studies)
+        named = _naming(tables, frontier, {f for c in frontier for f in trials[c].record_files})
+        trials |= _trials_of(tables, {c for pair in found | named for c in pair} - set(trials))
         alike |= found
         partners = {c for pair in named for c in pair}
         partners |= {c for a, b in found - named if linked(trials[a], trials[b]) for c in (a, b)}
         frontier = partners - reached
-    if len(reached) > most:
-        return None
-    files = strings(records["record_file"][records["canonical"].isin(list(reached))])
+    files = _texts(f for c in reached for f in trials[c].record_files)
     identifiers = tables.identifiers[among(tables.identifiers["record_file"], files)]
-    named = _declared(_named_ids(identifiers, records))
+    named = _declared(_named_ids(identifiers, _records_of(tables.studies, reached)))
     declared = {pair: how for pair, how in named.items() if set(pair) <= reached}
     inside = {pair for pair in alike if set(pair) <= reached}
     return _links(declared, inside, trials), {c: trials[c] for c in reached}
 
 
-def _alike_ids(pairs: pd.DataFrame, records: pd.DataFrame) -> set[tuple[str, str]]:
+def _trials_of(tables: Tables, wanted: set[str]) -> dict[str, Trial]:
+    return _trials(tables, _records_of(tables.studies, wanted), wanted) if wanted else {}
+
+
+def _alike_ids(pairs: pd.DataFrame, studies: pd.DataFrame) -> set[tuple[str, str]]:
     """The pairs of canonical ids (``trial_x`` < ``trial_y``) that ``_alike`` keeps."""
     if pairs.empty:
         return set()
-    rows = records[records["canonical"].isin(pd.unique(pairs.to_numpy().ravel()))]
+    rows = _records_of(studies, set(pairs.to_numpy().ravel()))
     trial, names = pd.factorize(rows["canonical"], sort=True)
     numbered = pd.DataFrame({c: names.get_indexer(pairs[c]) for c in ("trial_x", "trial_y")})
     titles = Titles.of(rows)
     return _alike(numbered, trial, titles, titles.words(), names.to_numpy())
 
 
-def _naming(
-    identifiers: pd.DataFrame, records: pd.DataFrame, trials: set[str]
-) -> set[tuple[str, str]]:
-    """The pairs of known trials (ids in order) of which one names the other, one of them
-    among ``trials``: their records' identifiers, and those of other records that contain
-    one of their ids (an EU CTR id's EudraCT number)."""
-    files = strings(records["record_file"][records["canonical"].isin(list(trials))])
-    ids = "|".join(re.escape(c.removeprefix("EUCTR")) for c in sorted(trials))
-    mentions = pc.match_substring_regex(strings(identifiers["identifier"]), ids, ignore_case=True)
-    mentioned = mentions.fill_null(False).to_numpy(zero_copy_only=False)
-    named = _named_ids(identifiers[among(identifiers["record_file"], files) | mentioned], records)
-    known = set(records["canonical"])
-    return {
-        (min(mine, other), max(mine, other))
+def _naming(tables: Tables, trials: set[str], files: set[str]) -> set[tuple[str, str]]:
+    """The pairs of trials (ids in order) of which one names the other, one of them among
+    ``trials`` (whose records are ``files``): their records' identifiers, and those of other
+    records that mention one of their ids."""
+    ids, studies = tables.identifiers, tables.studies
+    chosen = among(ids["record_file"], _texts(files)) | _mentioning(ids["identifier"], trials)
+    rows = ids[chosen]
+    owners = _records(studies[among(studies["record_file"], strings(rows["record_file"]))])
+    named = _named_ids(rows, owners)
+    pairs = {
+        (mine, other)
         for mine, other in zip(cells(named["mine"]), cells(named["other"]), strict=True)
-        if other in known and (mine in trials or other in trials)
+        if mine in trials or other in trials
     }
+    known = set(_records_of(studies, {other for _, other in pairs})["canonical"])
+    return {(min(pair), max(pair)) for pair in pairs if pair[1] in known}
 
 
 @rule(
@@ -1253,7 +1281,7 @@ def _naming(
     linkage=Linkage(record_keys, recheck),
 )
 def check(tables: Tables, ctx: Context) -> Iterator[Finding]:
-    records = _records(tables)
+    records = _records(tables.studies)
     known = set(records["canonical"])
     declared = {
         pair: how
