@@ -30,7 +30,13 @@ from audit.progress import MIN_ITEMS
 from audit.record import atomic_write
 from audit.rules import Context, Rule, all_rules, run_rules
 from audit.tables import Tables
-from audit.validate.expectations import SuiteError, load_suites, run_suites, suite_entries
+from audit.validate.expectations import (
+    SuiteError,
+    load_suites,
+    suite_entries,
+    update_suites,
+    validate_suites,
+)
 from audit.validate.schemas import validate_tables
 from audit.waivers import Waiver, WaiverError, WaiverOutcome, apply_waivers, load_waivers
 
@@ -150,7 +156,14 @@ def run_audit(
         findings += _timed(
             timings,
             "gx",
-            lambda: checks.run("gx", stamp, lambda t: run_suites(t, suites), None),
+            lambda: checks.run_kept(
+                "gx",
+                stamp,
+                lambda tables: validate_suites(tables, suites),
+                lambda state, changed, previous: update_suites(
+                    loaded.tables, suites, state, changed, previous
+                ),
+            ),
         )
     except SuiteError as error:
         problems.append(str(error))

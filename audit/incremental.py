@@ -117,6 +117,32 @@ class Incremental:
         self.kept[name] = {"stamp": stamp, "findings": [as_dict(f) for f in found]}
         return found
 
+    def run_kept(
+        self,
+        name: str,
+        stamp: str,
+        full: Callable[[Tables], tuple[list[Finding], Any]],
+        update: Callable[[Any, Tables, Tables], tuple[list[Finding], Any] | None],
+    ) -> list[Finding]:
+        """Findings of a check that keeps a state between runs (the GX suites' counts):
+        ``full(tables)`` gives its findings and state; ``update(state, changed, previous)``
+        gives them after a change from the state kept for the state of the tables before it
+        (``changed``: the changed files' rows now, ``previous``: before), or None to run in
+        full."""
+        with self._timed(name):
+            prior = self.saved.get(name)
+            change = self.corpus.change
+            done = None
+            if prior and prior["stamp"] == stamp and change is not None and "state" in prior:
+                if not change.files:
+                    done = [from_dict(item) for item in prior["findings"]], prior["state"]
+                else:
+                    done = update(prior["state"], self.subset(change.files), change.previous)
+            self.rechecked[name] = None if done is None else len(change.files)
+            found, state = done if done is not None else full(self.corpus.tables)
+        self.kept[name] = {"stamp": stamp, "findings": [as_dict(f) for f in found], "state": state}
+        return found
+
     @contextmanager
     def _timed(self, name: str) -> Iterator[None]:
         started = time.perf_counter()

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -97,10 +98,153 @@ def suite_entries(
     return added
 
 
+#: Expectations whose verdict on a row depends on that row alone, and whose success GX
+#: decides from three counts (rows, rows missing the value, unexpected rows): GX's column map
+#: rule, and for ``not_be_null`` every row counted (``_verdict``). An incremental run
+#: validates only the changed rows for these and adds their counts to the kept ones; other
+#: expectations (uniqueness, aggregates) are validated on the whole table.
+ROW_BY_ROW = frozenset(
+    {
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_not_be_null",
+    }
+)
+
+#: What a GX result keeps: the counts, the unexpected rows, an aggregate's observed value.
+_KEPT = ("element_count", "missing_count", "unexpected_count", "unexpected_percent")
+
+
 def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Finding]:
     """Validate each table with its suite through GX's own API; findings per offending row."""
+    return validate_suites(tables, suites)[0]
+
+
+def validate_suites(
+    tables: Tables, suites: dict[str, dict[str, Any]]
+) -> tuple[list[Finding], dict[str, Any]]:
+    """The suites' findings, and what an incremental run starts from (``update_suites``): the
+    sources present in each table and each row-by-row expectation's counts and unexpected
+    rows, whether it failed or not."""
+    present = _present(tables, suites)
+    outcomes = _outcomes(tables, suites, present, lambda config: True)
+    tallies = {key: o for key, o in outcomes.items() if o["config"].get("type") in ROW_BY_ROW}
+    return _suite_findings(outcomes), {"present": present, "tallies": tallies}
+
+
+def update_suites(
+    tables: Tables,
+    suites: dict[str, dict[str, Any]],
+    state: dict[str, Any],
+    changed: Tables,
+    previous: Tables,
+) -> tuple[list[Finding], dict[str, Any]] | None:
+    """The suites' findings after a change, from the state of the run before it: row-by-row
+    expectations validated on the changed files' rows now (``changed``) and before
+    (``previous``), their counts and unexpected rows taken from ``state`` for the rest; the
+    other expectations on the whole tables. None (validate in full) when the sources present
+    in a table changed (they decide which rows a completeness expectation counts) or an
+    expectation could not run."""
+    present = _present(tables, suites)
+    if present != state.get("present"):
+        return None
+    row_by_row = lambda config: config.get("type") in ROW_BY_ROW  # noqa: E731
+    outcomes = _outcomes(tables, suites, present, lambda config: not row_by_row(config))
+    now = _outcomes(changed, suites, present, row_by_row)
+    before = _outcomes(previous, suites, present, row_by_row)
+    files = {
+        f for part in (changed, previous) for _, rows in part.items() for f in rows["record_file"]
+    }
+    tallies = {}
+    for key, kept in state["tallies"].items():
+        parts = [o for o in (now.get(key), before.get(key)) if o is not None]
+        if kept["exception"] or any(o["exception"] for o in parts):
+            return None
+        tallies[key] = _combined(kept, now.get(key), before.get(key), files)
+    if set(tallies) != {k for k, o in _expectations(suites, present) if row_by_row(o)}:
+        return None
+    return _suite_findings(outcomes | tallies), {"present": present, "tallies": tallies}
+
+
+def _present(tables: Tables, suites: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
+    return {
+        table: sorted(getattr(tables, table)["source"].dropna().unique().tolist())
+        for table in suites
+    }
+
+
+def _expectations(
+    suites: dict[str, dict[str, Any]], present: dict[str, list[str]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every expectation of the suites as (key, config), for tables that have rows."""
+    return [
+        (f"{table}:{number}", config)
+        for table, suite in suites.items()
+        if present.get(table)
+        for number, config in enumerate(suite["expectations"])
+        if isinstance(config, dict)
+    ]
+
+
+def _combined(
+    kept: dict[str, Any], now: dict[str, Any] | None, before: dict[str, Any] | None, files: set[str]
+) -> dict[str, Any]:
+    """A row-by-row expectation's outcome over the table after a change: the kept counts less
+    the changed files' rows before, plus their rows now; the unexpected rows likewise."""
+    counts = {
+        name: (kept["result"].get(name) or 0)
+        - ((before or {}).get("result", {}).get(name) or 0)
+        + ((now or {}).get("result", {}).get(name) or 0)
+        for name in ("element_count", "missing_count", "unexpected_count")
+    }
+    rows = [r for r in kept["result"]["unexpected_index_list"] if r["record_file"] not in files]
+    rows += (now or {}).get("result", {}).get("unexpected_index_list") or []
+    config = kept["config"]
+    success, percent = _verdict(config, **counts)
+    result = counts | {"unexpected_percent": percent, "unexpected_index_list": rows}
+    return kept | {"success": success, "result": result}
+
+
+def _verdict(
+    config: dict[str, Any], element_count: int, missing_count: int, unexpected_count: int
+) -> tuple[bool, float | None]:
+    """Success and unexpected percentage as GX decides them from the counts: among the rows
+    with a value (``ColumnMapExpectation``), or among all rows for ``not_be_null``."""
+    mostly = (config.get("kwargs") or {}).get("mostly", 1.0)
+    counted = element_count
+    if config["type"] != "expect_column_values_to_not_be_null":
+        counted = element_count - missing_count
+    if element_count == 0 or counted == 0:
+        return True, None
+    return (counted - unexpected_count) / counted >= mostly, unexpected_count / counted * 100
+
+
+def _suite_findings(outcomes: dict[str, dict[str, Any]]) -> list[Finding]:
+    return [
+        found
+        for outcome in outcomes.values()
+        if not outcome["success"]
+        for found in _findings(
+            outcome["table"],
+            outcome["config"],
+            outcome["result"],
+            outcome["exception"],
+            tuple(outcome["left_out"]),
+        )
+    ]
+
+
+def _outcomes(
+    tables: Tables,
+    suites: dict[str, dict[str, Any]],
+    present: dict[str, list[str]],
+    chosen: Callable[[dict[str, Any]], bool],
+) -> dict[str, dict[str, Any]]:
+    """Each chosen expectation's outcome on these tables (by ``table:number``): its config,
+    the sources left out, GX's success, result (counts, unexpected rows) and exception."""
     if not suites:
-        return []
+        return {}
     _quiet_gx()
     import great_expectations as gx
     from great_expectations.core import ExpectationSuite
@@ -109,19 +253,20 @@ def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Findin
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("audit_tables")
-    results = []
+    outcomes: dict[str, dict[str, Any]] = {}
     for table, suite_json in suites.items():
         frame = getattr(tables, table)
         if frame.empty:
             continue
         asset = source.add_dataframe_asset(table)
         index_columns = [*KEY_COLUMNS, *(["item"] if "item" in frame.columns else [])]
-        present = frame["source"].dropna().unique().tolist()
-        groups: dict[tuple[str, ...], list[Any]] = {}
-        for config in suite_json["expectations"]:
-            groups.setdefault(_left_out(table, config, present), []).append(config)
-        for number, (left_out, expectations) in enumerate(groups.items()):
-            rows = _columns_used(frame, expectations, index_columns)
+        groups: dict[tuple[str, ...], list[tuple[int, Any]]] = {}
+        for number, config in enumerate(suite_json["expectations"]):
+            if not isinstance(config, dict) or chosen(config):
+                left_out = _left_out(table, config, present[table])
+                groups.setdefault(left_out, []).append((number, config))
+        for group, (left_out, numbered) in enumerate(groups.items()):
+            rows = _columns_used(frame, [c for _, c in numbered], index_columns)
             if left_out:
                 rows = rows[~rows["source"].isin(left_out)].reset_index(drop=True)
             if rows.empty:
@@ -129,16 +274,16 @@ def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Findin
             try:
                 suite = context.suites.add(
                     ExpectationSuite(
-                        name=f"{table}-{number}",
-                        expectations=expectations,
+                        name=f"{table}-{group}",
+                        expectations=[c for _, c in numbered],
                         meta=suite_json.get("meta") or {},
                     )
                 )
             except Exception as error:  # GX raises many types for a bad expectation config
                 raise SuiteError(f"expectations/{table}.json: {error}") from error
-            batch = asset.add_batch_definition_whole_dataframe(f"rows-{number}")
+            batch = asset.add_batch_definition_whole_dataframe(f"rows-{group}")
             definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{table}-audit-{number}", data=batch, suite=suite)
+                gx.ValidationDefinition(name=f"{table}-audit-{group}", data=batch, suite=suite)
             )
             outcome = definition.run(
                 batch_parameters={"dataframe": rows},
@@ -147,19 +292,45 @@ def run_suites(tables: Tables, suites: dict[str, dict[str, Any]]) -> list[Findin
                     "unexpected_index_column_names": index_columns,
                 },
             )
-            results += [
-                found
-                for result in outcome.results
-                if not result.success
-                for found in _findings(
-                    table,
-                    result.expectation_config.to_json_dict(),
-                    result.result,
-                    result.exception_info,
-                    left_out,
-                )
-            ]
-    return results
+            for (number, _), result in zip(numbered, outcome.results, strict=True):
+                outcomes[f"{table}:{number}"] = _outcome(table, result, left_out)
+    return outcomes
+
+
+def _outcome(table: str, result: Any, left_out: tuple[str, ...]) -> dict[str, Any]:
+    """One expectation's result as plain data (kept between runs as JSON)."""
+    found = result.result or {}
+    kept = {name: found[name] for name in _KEPT if name in found}
+    kept["unexpected_index_list"] = [
+        {k: _plain(v) for k, v in row.items()} for row in found.get("unexpected_index_list") or []
+    ]
+    if "observed_value" in found:
+        kept["observed_value"] = _plain(found["observed_value"])
+    exception = result.exception_info or {}
+    raised = exception.get("raised_exception")
+    return {
+        "table": table,
+        "config": result.expectation_config.to_json_dict(),
+        "left_out": list(left_out),
+        "success": bool(result.success),
+        "result": kept,
+        "exception": (
+            {"raised_exception": True, "exception_message": exception.get("exception_message")}
+            if raised
+            else None
+        ),
+    }
+
+
+def _plain(value: Any) -> Any:
+    """A JSON value: numpy scalars as Python ones, missing values as None."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is not None and not isinstance(value, str) and pd.isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def _left_out(table: str, config: Any, sources: list[str]) -> tuple[str, ...]:
