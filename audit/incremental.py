@@ -19,8 +19,10 @@ records only:
 * ``corpus`` rules with blocking keys: every record reached from a changed file's keys (old
   and new) through records sharing keys; the keys are cached per file (for one state of the
   tables), so only changed records are keyed again;
-* other ``corpus`` rules (old-capture), and the GX suites (``mostly`` thresholds and
-  uniqueness are properties of a whole table), run in full unless no record changed.
+* the GX suites (``Incremental.run_kept``): row-by-row expectations on the changed files'
+  rows, now and before, with each expectation's whole-table counts and unexpected rows kept
+  (``audit.validate.expectations.update_suites``); other expectations on the whole tables;
+* other ``corpus`` rules (old-capture) run in full unless no record changed.
 
 A check whose cached findings cannot be trusted (another tool version, another ``--as-of``,
 a state the tables no longer have, a finding that names no record file) runs in full. The
@@ -306,7 +308,7 @@ class Incremental:
         return reached if len(reached) <= len(self.corpus.files) // 2 else None
 
     def _save_blocks(self, name: str, keys: pd.DataFrame) -> None:
-        if self.corpus.generation:
+        if self.corpus.generation and self.folder is not None and not self.readonly:
             self._replace(f"blocks-{name}", self.corpus.generation, keys.astype("string"))
 
     def _replace(self, stem: str, version: str, frame: pd.DataFrame) -> None:
