@@ -3,8 +3,10 @@ AUDIT_REQUIRE_SHARED=1 (CI sets it) so that missing data can never pass as a ski
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,13 @@ def synthetic_records(folder: Path, trials: int, seed: int) -> Path:
 def records(synthetic: Path, tmp_path: Path) -> Path:
     """A fresh, editable copy of the test module's ``synthetic`` records."""
     return Path(shutil.copytree(synthetic, tmp_path / "records"))
+
+
+def edit(path: Path, change: Callable[[dict], object]) -> None:
+    """Change a record file in place, as a curator's edit would: ``change`` edits the record."""
+    record = json.loads(path.read_text(encoding="utf-8"))
+    change(record)
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def write_records(folder: Path, records: dict[str, dict]) -> Path:

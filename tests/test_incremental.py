@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, synthetic_records
+from conftest import ROOT, edit, synthetic_records
 
 from audit.engine import AuditResult, findings_json, run_audit
 from audit.names import email_name_key, name_key
@@ -26,12 +26,6 @@ def synthetic(tmp_path_factory) -> Path:
 
 def audit(records: Path, cache: Path | None, as_of: date = AS_OF) -> AuditResult:
     return run_audit(records, EXPECTATIONS, as_of, cache)
-
-
-def edit(path: Path, change) -> None:
-    record = json.loads(path.read_text(encoding="utf-8"))
-    change(record)
-    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def rename(path: Path, name: str) -> None:

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, valid_record, write_records
+from conftest import ROOT, edit, valid_record, write_records
 
 from audit.engine import AuditResult, findings_json, run_audit
 from audit.record import site
@@ -31,12 +31,6 @@ def synthetic(tmp_path_factory) -> Path:
 
 def audit(records: Path, cache: Path | None) -> AuditResult:
     return run_audit(records, ROOT / "expectations", AS_OF, cache)
-
-
-def edit(path: Path, change) -> None:
-    record = json.loads(path.read_text(encoding="utf-8"))
-    change(record)
-    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def clusters(result: AuditResult) -> list[tuple[str, ...]]:

@@ -4,11 +4,10 @@ the findings equal a cold run's, byte for byte."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 
-from conftest import ROOT, valid_record, write_records
+from conftest import ROOT, edit, valid_record, write_records
 
 from audit.engine import AuditResult, findings_json, run_audit
 from audit.record import person, site
@@ -18,12 +17,6 @@ AS_OF = date(2026, 11, 22)
 
 def audit(records: Path, cache: Path | None) -> AuditResult:
     return run_audit(records, ROOT / "expectations", AS_OF, cache)
-
-
-def edit(path: Path, change) -> None:
-    record = json.loads(path.read_text(encoding="utf-8"))
-    change(record)
-    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def warm_equals_cold(records: Path, cache: Path) -> AuditResult:

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, synthetic_records
+from conftest import ROOT, edit, synthetic_records
 
 from audit import people
 from audit.engine import AuditResult, run_audit
@@ -34,12 +34,6 @@ def reports(records: Path, cache: Path | None) -> dict[str, str]:
     out.mkdir()
     write_reports(result, out)
     return {name: (out / name).read_text(encoding="utf-8") for name in REPORTS}
-
-
-def edit(path: Path, change) -> None:
-    record = json.loads(path.read_text(encoding="utf-8"))
-    change(record)
-    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def with_people(records: Path) -> list[Path]:
