@@ -69,7 +69,9 @@ def valid_record(trial_id: str = "NCT01234567", source: str = "ctgov-api", **fie
 
 
 def synthetic_records(folder: Path, trials: int, seed: int) -> Path:
-    """A synthetic corpus of ``trials`` with every rule's defect injected (every rule finds)."""
+    """A synthetic corpus of ``trials`` with defects injected at a rate of 0.2: in a few hundred
+    trials the rules injected first take them all (stale statuses, placeholder contacts,
+    contact-name mismatches), so tests of other rules' defects write their own."""
     from audit.synth import write_corpus
 
     write_corpus(folder, trials, seed=seed, rate=0.2)
