@@ -43,7 +43,6 @@ from typing import Any
 import numpy as np
 import orjson
 import pandas as pd
-import pyarrow as pa
 
 from audit.corpus import Corpus, code_id
 from audit.findings import Finding, as_dict, from_dict
@@ -254,7 +253,7 @@ class Incremental:
             self.save_link_keys(name, linkage)
             return None
         files = self.changed_files()
-        touched = among(cached["record_file"], pa.array(list(files), pa.string()))
+        touched = among(cached["record_file"], files)
         fresh = linkage.keys(self.subset(files)).astype(cached.dtypes.to_dict())
         keys = pd.concat([cached[~touched], fresh], ignore_index=True)
         self._replace(f"{LINK_KEYS}-{name}", self.corpus.generation, keys)

@@ -177,9 +177,12 @@ class Tables:
         )
 
 
-def among(column: pd.Series, values: pa.Array) -> np.ndarray:
+def among(column: pd.Series, values: pa.Array | Iterable[str]) -> np.ndarray:
     """Which cells of a string column are among ``values`` (Arrow's hash lookup: several times
-    faster than ``Series.isin`` on hundreds of thousands of values)."""
+    faster than ``Series.isin`` on hundreds of thousands of values); ``values`` converted to
+    Arrow once may be passed to many calls."""
+    if not isinstance(values, pa.Array):
+        values = pa.array(list(values), type=pa.string())
     found = pc.is_in(pa.array(column, type=pa.string()), value_set=values)
     return found.to_numpy(zero_copy_only=False).astype(bool)
 

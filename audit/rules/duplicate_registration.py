@@ -1138,16 +1138,13 @@ def recheck(tables: Tables, delta: Delta, ctx: Context) -> tuple[set[str], list[
     of its links did, or one of its trials is linked anew. So the re-check starts from those
     trials and the members of their former clusters, and follows links from there, whole."""
     studies = tables.studies
-    changed = _records(studies[among(studies["record_file"], _texts(delta.files))])
-    seeds = set(changed["canonical"]) | set(_records(delta.previous.studies)["canonical"])
-    seeds |= _crossed(delta)
+    seeds = set(_records_in(studies, delta.files)["canonical"])
+    seeds |= set(_records(delta.previous.studies)["canonical"]) | _crossed(delta)
     files = delta.files | set(_records_of(studies, seeds)["record_file"])
     for cluster in delta.clusters:
         if not cluster.isdisjoint(files):
             files |= cluster
-            seeds |= set(
-                _records(studies[among(studies["record_file"], _texts(cluster))])["canonical"]
-            )
+            seeds |= set(_records_in(studies, cluster)["canonical"])
     most = len(studies) // 2
     found = _linked_from(tables, delta.keys, seeds, most)
     if found is None:
@@ -1159,8 +1156,9 @@ def recheck(tables: Tables, delta: Delta, ctx: Context) -> tuple[set[str], list[
     return files, [_finding(ctx, trials, cluster) for cluster in _clusters(links, trials)]
 
 
-def _texts(values: Iterable[str]) -> pa.Array:
-    return pa.array(list(values), pa.string())
+def _records_in(studies: pd.DataFrame, files: Iterable[str]) -> pd.DataFrame:
+    """The records (``_records``) of these record files."""
+    return _records(studies[among(studies["record_file"], files)])
 
 
 def _records_of(studies: pd.DataFrame, trials: set[str]) -> pd.DataFrame:
@@ -1183,7 +1181,7 @@ def _mentioning(texts: pd.Series, trials: set[str]) -> np.ndarray:
 def _crossed(delta: Delta) -> set[str]:
     """The trials holding a key that the change moved into or out of use (shared by 2 to
     MAX_BLOCK trials): pairs of them appear or vanish though neither changed."""
-    keys, files = delta.keys, _texts(delta.files)
+    keys, files = delta.keys, pa.array(list(delta.files), pa.string())
     changed = among(keys["record_file"], files)
     touched = np.union1d(
         keys["key"][changed].to_numpy(np.uint64), delta.keys_before["key"].to_numpy(np.uint64)
@@ -1233,7 +1231,7 @@ def _linked_from(
         partners = {c for pair in named for c in pair}
         partners |= {c for a, b in found - named if linked(trials[a], trials[b]) for c in (a, b)}
         frontier = partners - reached
-    files = _texts(f for c in reached for f in trials[c].record_files)
+    files = [f for c in reached for f in trials[c].record_files]
     identifiers = tables.identifiers[among(tables.identifiers["record_file"], files)]
     named = _declared(_named_ids(identifiers, _records_of(tables.studies, reached)))
     declared = {pair: how for pair, how in named.items() if set(pair) <= reached}
@@ -1261,9 +1259,9 @@ def _naming(tables: Tables, trials: set[str], files: set[str]) -> set[tuple[str,
     ``trials`` (whose records are ``files``): their records' identifiers, and those of other
     records that mention one of their ids."""
     ids, studies = tables.identifiers, tables.studies
-    chosen = among(ids["record_file"], _texts(files)) | _mentioning(ids["identifier"], trials)
+    chosen = among(ids["record_file"], files) | _mentioning(ids["identifier"], trials)
     rows = ids[chosen]
-    owners = _records(studies[among(studies["record_file"], strings(rows["record_file"]))])
+    owners = _records_in(studies, strings(rows["record_file"]))
     named = _named_ids(rows, owners)
     pairs = {
         (mine, other)
