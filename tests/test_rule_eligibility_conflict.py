@@ -660,3 +660,50 @@ def test_hold_out_round_5_false_alarms():
     assert summary(eligible(["Age 18 years or older."], 8, None, exclusion=exclusion)) == [
         ("min_age_years", "conflict", "info")
     ]
+
+
+# Phrases each of which some pattern matches, in any case: every branch of the patterns
+# the rule filters by literal words first (``audit.frames.matches``).
+PATTERN_PHRASES = [
+    "Healthy controls aged 18-40", "CONTROL GROUP: age 20 to 50", "enrolled as controls",
+    "Cohort B: 12 to 17 years", "Healthy adult volunteers and patients with asthma",
+    "patients aged 18-65; healthy subjects aged 18-40", "Group 2 (aged 6-11)",
+    "ARM A: adults", "Part 1: adults over 18", "Stratum II", "two age groups",
+    "subject groups by age", "pregnant women and their newborns", "Mothers and infants",
+    "NEONATES born preterm", "new-born at birth", "gestation of 32 weeks",
+    "premature infants", "Age is not limited", "age unlimited", "No age limit", "ALL AGES",
+    "Women only", "only males", "Men and women aged 18-70", "boys or girls", "both sexes",
+    "either gender", "regardless of sex", "No gender restriction", "FEMALES AND MALES",
+    "at least one of the following:", "Risk factors including:", "Two or more of the following :",
+    "GROUP 1: (PATIENTS AGED > 65 AND < 75 YEARS)", "cohort A aged 2-5",
+    "over 6 months to under 21 years", "18 and over", "6 to 17 years", "65 years or older",
+    "Age 35-39 yrs", "older than 12 months",
+    # and phrases no pattern matches
+    "Body mass index 18 to 30", "HbA1c 7-10%", "Signed informed consent", "",
+]  # fmt: skip
+
+
+def test_literal_filters_never_change_what_a_pattern_matches():
+    """Each pattern tried only on texts holding one of its words (for speed) matches exactly
+    what the pattern alone matches: no word list misses a branch."""
+    from audit.frames import matches
+
+    texts = pd.Series(
+        [variant for phrase in PATTERN_PHRASES for variant in (phrase, phrase.upper())],
+        dtype="string",
+    )
+    rule = eligibility_conflict
+    filtered = [
+        (rule._NEWBORNS, rule._NEWBORN_WORDS),
+        (rule._POPULATIONS, rule._POPULATION_WORDS),
+        (rule._UNLIMITED, rule._UNLIMITED_WORDS),
+        (rule._ANY_SEX, rule._SEX_WORDS),
+        (rule._ALTERNATIVES_HEADER, ":"),
+        (rule._COHORT_HEADING, "age"),
+        (rule._BOUND_AGE, rule._BOUND_AGE_WORDS),
+    ]
+    for pattern, words in filtered:
+        texts_in_case = texts.str.lower() if pattern is rule._BOUND_AGE else texts
+        plain = texts_in_case.str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
+        assert plain.any(), pattern
+        assert (matches(texts_in_case, pattern, words) == plain).all(), pattern

@@ -80,7 +80,7 @@ import pandas as pd
 
 from audit.capabilities import carries
 from audit.findings import Finding
-from audit.frames import value, where
+from audit.frames import matches, value, where
 from audit.rules import Context, rule
 from audit.tables import KEY_COLUMNS, Tables
 
@@ -180,6 +180,8 @@ _SEX_PATTERNS = {
     r"girls\s+(?:and|or)\s+boys|both\s+(?:sexes|genders)|either\s+(?:sex|gender)|"
     r"(?:regardless|irrespective)\s+of\s+(?:sex|gender)|no\s+(?:gender|sex)\s+restriction)",
 }
+_ANY_SEX = "(?i)" + "|".join(_SEX_PATTERNS.values())
+_SEX_WORDS = ("men", "male", "boys", "girls", "sex", "gender")  # one is in every _ANY_SEX match
 _OTHER_SEX = re.compile(
     r"contracep|child-?bearing|pregnan|partner|lactat|breast-?feed|"
     r"\b(?:for|in|if)\s+(?:the\s+)?(?:women|females?|men|males?)\b"
@@ -390,7 +392,7 @@ def _alternatives(items: pd.Series) -> pd.Series:
     under an "at least one of the following:" item of its text: one of the next
     ``_ALTERNATIVES_SPAN`` items, before a section heading or an item numbered as the header
     is (a header without a number: any numbered item but a lettered one)?"""
-    header = items.str.contains(_ALTERNATIVES_HEADER, regex=True).fillna(False).astype(bool)
+    header = pd.Series(matches(items, _ALTERNATIVES_HEADER, ":"), items.index)
     heading = items.str.contains(r":\s*$", regex=True).fillna(False).astype(bool) & ~header
     markers = items.str.extract(_MARKER)
     kind = (
@@ -439,20 +441,20 @@ _COHORT_HEADING = re.compile(
 )
 
 
-def _heading_bounds(exclusion: pd.Series) -> dict[int, tuple[list[Bound], list[Bound]]]:
+def _heading_bounds(exclusion: pd.Series) -> dict[int, ItemBounds]:
     """Per text position: the ages stated by cohort headings after its exclusion heading."""
     lines = exclusion.str.split("\n").explode().dropna().astype("string")
-    lines = lines[lines.str.contains(_COHORT_HEADING, regex=True).fillna(False)]
+    lines = lines[matches(lines, _COHORT_HEADING, "age")]
     found: dict[int, tuple[list[Bound], list[Bound]]] = {}
     for text, line in zip(lines.index.tolist(), lines.tolist(), strict=True):
         lows, highs = age_bounds(line, heading=True)
         found.setdefault(text, ([], []))
         found[text][0].extend(lows)
         found[text][1].extend(highs)
-    return found
+    return {text: (tuple(lows), tuple(highs)) for text, (lows, highs) in found.items()}
 
 
-ItemBounds = tuple[list[Bound], list[Bound]]  # one criterion's (lower bounds, upper bounds)
+ItemBounds = tuple[tuple[Bound, ...], tuple[Bound, ...]]  # one criterion's (lower, upper bounds)
 
 
 def _text_limits(inclusion: pd.Series, exclusion: pd.Series | None = None) -> list[Limits | None]:
@@ -462,7 +464,7 @@ def _text_limits(inclusion: pd.Series, exclusion: pd.Series | None = None) -> li
     the ages of healthy volunteers or controls are not read."""
     items = _age_items(inclusion)
     codes, distinct = pd.factorize(items["item"])
-    bounds = [age_bounds(item) for item in distinct]
+    bounds = [(tuple(lows), tuple(highs)) for lows, highs in map(age_bounds, distinct)]
     stating: list[list[ItemBounds]] = [[] for _ in range(len(inclusion))]
     for text, code in zip(items["text"].tolist(), codes.tolist(), strict=True):
         if bounds[code][0] or bounds[code][1]:
@@ -471,7 +473,11 @@ def _text_limits(inclusion: pd.Series, exclusion: pd.Series | None = None) -> li
     for text, heading in headings.items():
         if stating[text]:  # only widens what the inclusion criteria state
             stating[text].append(heading)
-    return [_one_reading(found) if found else None for found in stating]
+    readings: dict[tuple[ItemBounds, ...], Limits] = {}  # texts often state the same limits
+    for found in map(tuple, stating):
+        if found and found not in readings:
+            readings[found] = _one_reading(found)
+    return [readings[found] if found else None for found in map(tuple, stating)]
 
 
 def _one_limit(bounds: list[Bound], lower: bool) -> bool:
@@ -484,7 +490,7 @@ def _one_limit(bounds: list[Bound], lower: bool) -> bool:
     return not known or any(all(_agrees(c, b, lower) for b in known) for c in candidates)
 
 
-def _one_sided(found: list[ItemBounds], side: int) -> bool:
+def _one_sided(found: tuple[ItemBounds, ...], side: int) -> bool:
     """Does a criterion state only this side's limit while another states a range ("over the
     age of 18" for patients, "between 18 and 70" for volunteers)? Then the range's other
     limit may be one cohort's."""
@@ -493,7 +499,7 @@ def _one_sided(found: list[ItemBounds], side: int) -> bool:
     return ranged and any(item[side] and not item[1 - side] for item in known)
 
 
-def _one_reading(found: list[ItemBounds]) -> Limits:
+def _one_reading(found: tuple[ItemBounds, ...]) -> Limits:
     """The criteria's ``stated_limits``, with every limit on each side; a side is clear when
     its limits agree and no criterion states only the other side beside a range."""
     lows = [b for item in found for b in item[0]]
@@ -524,7 +530,11 @@ class AgeProblem(NamedTuple):
 
 # Criteria about newborns, or pregnancies whose newborns may take part: a structured minimum
 # in the first weeks of life is theirs, whatever age the other cohorts (or the mothers) state.
-_NEWBORNS = r"(?i)newborn|neonat|new-born|gestation|pregnan|premature infant|preterm|at birth"
+_NEWBORN_WORDS = (
+    "newborn", "neonat", "new-born", "gestation", "pregnan", "premature infant", "preterm",
+    "at birth",
+)  # fmt: skip
+_NEWBORNS = "(?i)" + "|".join(_NEWBORN_WORDS)
 _NEWBORN_YEARS = 0.1
 # Criteria admitting several populations, whose stated limits may be one population's.
 _POPULATIONS = (
@@ -536,6 +546,10 @@ _POPULATIONS = (
     r"(?:several|two|three|both|different)\s+(?:age\s+|subject\s+)?groups)|"
     r"(?:pregnan|mothers?\b)(?=[\s\S]*\b(?:bab(?:y|ies)|newborns?|neonates?|infants?)\b)"
 )
+# Every _POPULATIONS match holds one of these.
+_POPULATION_WORDS = (
+    "control", "cohort", "healthy", "group", "arm", "part", "stratum", "pregnan", "mother",
+)  # fmt: skip
 # An age anywhere in the criteria: "5 to 20 years", "18 and over", "Age 35-39 years".
 _ANY_AGE = re.compile(
     rf"(?<![\d.])(\d{{1,3}}(?:\.\d+)?)(?:\s*(?:-|to|through)\s*[<>]?=?\s*(\d{{1,3}}(?:\.\d+)?))?"
@@ -549,7 +563,9 @@ _BOUND_AGE = (
     r"|\d{1,3}\s*(?:years?|months?)?\s*(?:-|to)\s*(?:under\s*|<\s*)?\d{1,3}\s*(?:years?|yrs?)\b"
     r"|\d{1,3}\s*(?:years?\s*)?(?:and|or)\s+(?:over|older)\b"
 )
+_BOUND_AGE_WORDS = ("year", "yr", "month", "over", "older")  # one is in every _BOUND_AGE
 # "Age is not limited": the criteria state no limit, whatever else they say of ages.
+_UNLIMITED_WORDS = ("limit", "ages")
 _UNLIMITED = r"(?i)\bage\s+(?:is\s+)?(?:not\s+limited|unlimited)|\bno\s+age\s+limit|\ball\s+ages\b"
 
 
@@ -568,9 +584,13 @@ class Criteria(NamedTuple):
 def _age_giving(texts: pd.Series) -> pd.Series:
     """The items of ``texts`` (indexed by text position) that give an age, lower-cased."""
     items = texts.str.lower().str.split("\n").explode().dropna().astype("string")
-    gives = items.map(_ANY_AGE.search).notna() | items.str.contains(_AGE_NUMBER, regex=True)
-    gives = gives & items.str.contains(_AGE_WORD, regex=True)
-    return items[gives | items.str.contains(_BOUND_AGE, regex=True)]
+    worded = items.str.contains(_AGE_WORD, regex=True).to_numpy(dtype=bool)
+    candidates = items[worded]
+    gives = np.zeros(len(items), dtype=bool)
+    gives[worded] = (
+        candidates.map(_ANY_AGE.search).notna() | candidates.str.contains(_AGE_NUMBER, regex=True)
+    ).to_numpy(dtype=bool)
+    return items[gives | matches(items, _BOUND_AGE, _BOUND_AGE_WORDS)]
 
 
 def _excluded(exclusion: pd.Series) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
@@ -589,15 +609,20 @@ def _excluded(exclusion: pd.Series) -> list[tuple[tuple[float, ...], tuple[float
 
 def _criteria(inclusion: pd.Series, exclusion: pd.Series) -> list[Criteria]:
     """``Criteria`` of each inclusion text (``exclusion``: its exclusion texts, by position)."""
-    newborns = inclusion.str.contains(_NEWBORNS, regex=True).fillna(False).astype(bool)
-    several = inclusion.str.contains(_POPULATIONS, regex=True).fillna(False).astype(bool)
+    newborns = matches(inclusion, _NEWBORNS, _NEWBORN_WORDS)
+    several = matches(inclusion, _POPULATIONS, _POPULATION_WORDS)
     items = _age_giving(inclusion)
     given = items.groupby(level=0).nunique().reindex(inclusion.index, fill_value=0)
-    given = given.where(~inclusion.str.contains(_UNLIMITED, regex=True).fillna(False), 99)
+    given = given.where(~matches(inclusion, _UNLIMITED, _UNLIMITED_WORDS), 99)
     return [
         Criteria(*fields)
         for fields in zip(
-            inclusion.tolist(), newborns, several, given.tolist(), _excluded(exclusion), strict=True
+            inclusion.tolist(),
+            newborns.tolist(),
+            several.tolist(),
+            given.tolist(),
+            _excluded(exclusion),
+            strict=True,
         )
     ]
 
@@ -712,10 +737,9 @@ def _age_findings(
 def _text_sexes(inclusion: pd.Series) -> list[tuple[str, str] | None]:
     """The one sex each inclusion text states, with the criterion stating it; None when it
     states none, or several."""
-    pattern = "|".join(_SEX_PATTERNS.values())
-    candidates = inclusion.str.contains(pattern, case=False, regex=True).fillna(False)
+    candidates = matches(inclusion, _ANY_SEX, _SEX_WORDS)
     sexes: list[tuple[str, str] | None] = [None] * len(inclusion)
-    for position in np.flatnonzero(candidates.to_numpy(dtype=bool)).tolist():
+    for position in np.flatnonzero(candidates).tolist():
         stated = stated_sexes(inclusion.iloc[position])
         if len(stated) == 1:
             [sexes[position]] = stated.items()
