@@ -23,6 +23,7 @@ from audit.catalogue import Entry, declared
 from audit.config import Config
 from audit.corpus import Change, load_changes, load_corpus
 from audit.findings import Finding, finding, sorted_findings
+from audit.heap import without_cycle_collection
 from audit.incremental import Affected, Incremental
 from audit.load import RecordError, parse_record
 from audit.policy import PolicyError, load_policy
@@ -168,7 +169,8 @@ def run_audit(
     except SuiteError as error:
         problems.append(str(error))
         findings.append(finding("suite-unusable", "expectation", "error", str(error)))
-    findings += _timed(timings, "rules", lambda: _run_rules_safely(checks, as_of, problems))
+    with without_cycle_collection():  # a fifth of the rules' time at 100,000 trials
+        findings += _timed(timings, "rules", lambda: _run_rules_safely(checks, as_of, problems))
     checks.save()
     try:
         findings = load_policy(config.policy, catalogue).apply(findings)
