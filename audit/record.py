@@ -11,6 +11,7 @@ import json
 import os
 import re
 import secrets
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -138,15 +139,28 @@ def _new_temporary(path: Path) -> tuple[int, Path]:
 
 def atomic_write(path: Path, text: str) -> None:
     """Write through a temporary file in the same folder and rename, so readers never see half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = _new_temporary(path)
+    atomic_write_all([(path, lambda: text)])
+
+
+def atomic_write_all(outputs: Iterable[tuple[Path, Callable[[], str]]]) -> list[Path]:
+    """Render each output and write it to a temporary file beside its path, one at a time (so
+    only one rendered text is in memory), then rename them all: a failure while rendering any
+    leaves every file as it was."""
+    staged: list[tuple[Path, Path]] = []
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
+        for path, render in outputs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = _new_temporary(path)
+            staged.append((temporary, path))
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+                stream.write(render())
+        for temporary, path in staged:
+            os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
         raise
+    return [path for _, path in staged]
 
 
 def write_record(record: dict[str, Any], out_dir: Path) -> Path:

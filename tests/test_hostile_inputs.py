@@ -580,6 +580,32 @@ def test_atomic_write_interrupted_keeps_the_old_file(tmp_path: Path, monkeypatch
     assert [p.name for p in tmp_path.iterdir()] == ["gate.json"]
 
 
+def test_writing_several_files_replaces_none_when_one_fails_to_render(tmp_path: Path) -> None:
+    """Reports are written one by one as they are rendered (to keep one in memory at a time)
+    but renamed together: a later renderer's crash leaves the earlier files as they were."""
+    import audit.record
+
+    first, second = tmp_path / "index.html", tmp_path / "junit.xml"
+    first.write_text("old page\n", encoding="utf-8")
+    rendered = []
+
+    def page() -> str:
+        rendered.append("page")
+        return "new page\n"
+
+    def crashing() -> str:
+        assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")], "page staged"
+        raise RuntimeError("junit crashed")
+
+    with pytest.raises(RuntimeError, match="junit crashed"):
+        audit.record.atomic_write_all([(first, page), (second, crashing)])
+    assert rendered == ["page"]
+    assert first.read_text(encoding="utf-8") == "old page\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
+    written = audit.record.atomic_write_all([(first, page), (second, lambda: "<x/>\n")])
+    assert written == [first, second] and second.read_text(encoding="utf-8") == "<x/>\n"
+
+
 # ---- the code base: atomic writers only, no unsafe loading ----------------------------------
 
 PACKAGE = ROOT / "audit"

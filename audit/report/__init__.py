@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from audit.engine import AuditResult
 from audit.heap import without_cycle_collection
-from audit.record import atomic_write
+from audit.record import atomic_write, atomic_write_all
 from audit.report import memo
 from audit.report.html import render_html, render_incomplete_html
 from audit.report.junit import render_incomplete_junit, render_junit
@@ -27,29 +28,31 @@ def write_reports(
     """Write every report; ``verdict`` and ``new`` (fingerprints) come from the gate. The HTML
     report links record files at ``link_base`` (a URL, with line anchors) when given, else
     relative to where it is written."""
-    written = []
     base = "records/"
     if result.records_dir is not None and not result.records_dir.is_absolute():
         base = result.records_dir.as_posix().rstrip("/") + "/"
     with without_cycle_collection():
         kept = memo.load(result)
         kept.lines = record_lines(result, kept.lines)
-        if link_base:
-            link = link_base.rstrip("/") + "/"
-            html = render_html(result, verdict, new, link, kept.lines, kept)
-        else:
+
+        def page() -> str:
+            if link_base:
+                link = link_base.rstrip("/") + "/"
+                return render_html(result, verdict, new, link, kept.lines, kept)
             where = records_relative(result.records_dir, out_dir)
-            html = render_html(result, verdict, new, where, memo=kept)
-        reports = (
-            ("index.html", html),
-            ("findings.sarif", render_sarif(result, base, verdict, kept.lines)),
-            ("junit.xml", render_junit(result, verdict)),
-            ("summary.md", render_summary(result, verdict, shown_path(out_dir / "index.html"))),
-        )
-    for name, text in reports:
-        path = out_dir / name
-        atomic_write(path, text)
-        written.append(path)
+            return render_html(result, verdict, new, where, memo=kept)
+
+        reports: dict[str, Callable[[], str]] = {
+            "index.html": page,
+            "findings.sarif": lambda: render_sarif(result, base, verdict, kept.lines),
+            "junit.xml": lambda: render_junit(result, verdict),
+            "summary.md": lambda: render_summary(
+                result, verdict, shown_path(out_dir / "index.html")
+            ),
+        }
+        # Each report is written as it is rendered, so only one is in memory at a time, and
+        # all are renamed into place at the end: a failure while rendering replaces none.
+        written = atomic_write_all((out_dir / name, render) for name, render in reports.items())
     memo.save(result, kept)
     return written
 
