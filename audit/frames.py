@@ -55,11 +55,12 @@ def each_distinct(
     """``function`` of every cell of a text column, computed once per distinct text
     (``missing`` for nulls); with ``known``, only for texts it does not hold, which it then
     keeps (``function`` must depend on the text alone and never return None)."""
-    codes, texts = pd.factorize(column)
+    codes, distinct = pd.factorize(column)
+    texts = distinct.tolist()  # an Arrow-backed index is slow to read one item at a time
     if known is None:
-        results = [*map(function, texts.tolist())]
+        results = [*map(function, texts)]
     else:
-        results = [known.get(text) for text in texts.tolist()]
+        results = [known.get(text) for text in texts]
         for at in [at for at, result in enumerate(results) if result is None]:
             results[at] = known[texts[at]] = function(texts[at])
     results.append(missing)  # code -1 (null) takes the last
