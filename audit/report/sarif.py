@@ -108,17 +108,16 @@ def _child_line(lines: Sequence[str], start: int, indent: int, step: str | int) 
     """The line of key or item ``step`` in the container opened on line ``start``."""
     key = json.dumps(step, ensure_ascii=False) + ":" if isinstance(step, str) else None
     items = -1
+    margin = " " * indent
     for number in range(start + 1, len(lines)):
         text = lines[number]
-        depth = len(text) - len(text.lstrip(" "))
-        if depth < indent:
-            return None  # the container closed
-        if depth > indent:
-            continue
-        body = text[indent:]
-        if key is not None and body.startswith(key):
+        if not text.startswith(margin):
+            return None  # indented less: the container closed
+        if text.startswith(" ", indent):
+            continue  # inside an entry of the container
+        if key is not None and text.startswith(key, indent):
             return number
-        if key is None and not body.startswith(("}", "]")):
+        if key is None and not text.startswith(("}", "]"), indent):
             items += 1
             if items == step:
                 return number
