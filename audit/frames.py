@@ -82,12 +82,19 @@ def components(count: int, links: list[np.ndarray]) -> np.ndarray:
             parent = jumped
 
 
+# Letters Python's case-insensitive regexes take for ASCII ones that lower-casing keeps apart:
+# dotless ı and long ſ match i and s (Arrow lower-cases İ to i, as Python's regexes see it).
+_CASE_FOLDS = (("ı", "i"), ("ſ", "s"))
+
+
 def contains_any(column: pd.Series, words: tuple[str, ...]) -> np.ndarray:
     """Which cells of a text column contain one of ``words`` (lower case), in any case: a
     quick filter in Arrow before a regular expression runs on what is left."""
     if not words:
         return np.zeros(len(column), dtype=bool)
     lowered = pc.utf8_lower(strings(column))
+    for letter, plain in _CASE_FOLDS:
+        lowered = pc.replace_substring(lowered, letter, plain)
     found = pc.match_substring_regex(lowered, "|".join(map(re.escape, words)))
     return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
 

@@ -677,7 +677,11 @@ PATTERN_PHRASES = [
     "at least one of the following:", "Risk factors including:", "Two or more of the following :",
     "GROUP 1: (PATIENTS AGED > 65 AND < 75 YEARS)", "cohort A aged 2-5",
     "over 6 months to under 21 years", "18 and over", "6 to 17 years", "65 years or older",
-    "Age 35-39 yrs", "older than 12 months",
+    "Age 35-39 yrs", "older than 12 months", "1. Aged 18 or over", "b) one of these:",
+    "iv. healthy", "Exclusion Criteria: none", "Adults, 40 years old", "YOA 18",
+    # letters Python's case-insensitive regexes match to ASCII ones: ı, ſ, İ
+    "Inclusıon: healthy volunteers or patıents", "COHORſ A", "Women ONLY (exclusıon criteria)",
+    "PATİENTS AND HEALTHY VOLUNTEERS", "No age lİmit", "AGED OVER 18 YEARS", "ſex: both ſexes",
     # and phrases no pattern matches
     "Body mass index 18 to 30", "HbA1c 7-10%", "Signed informed consent", "",
 ]  # fmt: skip
@@ -690,7 +694,7 @@ def test_literal_filters_never_change_what_a_pattern_matches():
 
     texts = pd.Series(
         [variant for phrase in PATTERN_PHRASES for variant in (phrase, phrase.upper())],
-        dtype="string",
+        dtype=object,  # Python's regexes, whose case-insensitive matching is the widest
     )
     rule = eligibility_conflict
     filtered = [
@@ -701,9 +705,15 @@ def test_literal_filters_never_change_what_a_pattern_matches():
         (rule._ALTERNATIVES_HEADER, ":"),
         (rule._COHORT_HEADING, "age"),
         (rule._BOUND_AGE, rule._BOUND_AGE_WORDS),
+        ("(?i)" + rule._AGE_WORD, rule._AGE_LITERALS),
+        (rule._AGE_WORD, rule._AGE_LITERALS),
+        (r":\s*$", ":"),
+        (rule._MARKER, (".", ")")),
+        (rule._EXCLUSION_HEADING, "exclusion criteria"),
     ]
     for pattern, words in filtered:
-        texts_in_case = texts.str.lower() if pattern is rule._BOUND_AGE else texts
+        lowered = pattern in (rule._BOUND_AGE, rule._AGE_WORD)  # run on lower-cased text
+        texts_in_case = texts.str.lower() if lowered else texts
         plain = texts_in_case.str.contains(pattern, regex=True).fillna(False).to_numpy(bool)
         assert plain.any(), pattern
         assert (matches(texts_in_case, pattern, words) == plain).all(), pattern

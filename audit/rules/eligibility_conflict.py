@@ -80,12 +80,12 @@ import pandas as pd
 
 from audit.capabilities import carries
 from audit.findings import Finding
-from audit.frames import matches, value, where
+from audit.frames import contains_any, matches, value, where
 from audit.rules import Context, rule
 from audit.tables import KEY_COLUMNS, Tables
 
 _AGE_WORD = r"\bage|\bold|older|younger|\byoa\b"  # a criterion that may state an age
-_AGE_LETTERS = "age|old|younger|yoa"  # what every _AGE_WORD match contains
+_AGE_LITERALS = ("age", "old", "younger", "yoa")  # one is in every _AGE_WORD match
 _UNIT = r"(?:years?|yrs?|y|yoa|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h)\b"
 
 
@@ -361,6 +361,9 @@ def stated_limits(lows: list[Bound], highs: list[Bound]) -> tuple[Bound | None, 
     return lower, upper
 
 
+_EXCLUSION_HEADING = r"(?i)exclusion criteria"
+
+
 def _distinct_inclusions(studies: pd.DataFrame) -> tuple[np.ndarray, pd.Series, pd.Series]:
     """Each study's position in the distinct criteria, those criteria's inclusion texts cut
     where an "Exclusion criteria" heading starts, and their exclusion texts (the part after
@@ -369,9 +372,14 @@ def _distinct_inclusions(studies: pd.DataFrame) -> tuple[np.ndarray, pd.Series, 
     exclusion = studies["exclusion"].fillna("") if "exclusion" in studies else ""
     codes, texts = pd.factorize(studies["inclusion"] + "\x00" + exclusion)
     both = pd.Series(texts).str.split("\x00", n=1, regex=False)
-    parts = both.str[0].str.split(r"(?i)exclusion criteria", n=1, regex=True)
-    tails = parts.map(lambda part: part[1] if len(part) > 1 else "")
-    return codes, parts.str[0], tails + "\n" + both.str[1]
+    heads = both.str[0]
+    cut = matches(heads, _EXCLUSION_HEADING, "exclusion criteria")
+    parts = heads[cut].str.split(_EXCLUSION_HEADING, n=1, regex=True)
+    tails = pd.Series("", index=heads.index, dtype=object)
+    tails[cut] = parts.map(lambda part: part[1] if len(part) > 1 else "")
+    heads = heads.astype(object)
+    heads[cut] = parts.str[0]
+    return codes, heads, tails + "\n" + both.str[1]
 
 
 # "... and at least one of the following:" ("poor risk factors including:", "2 or more risk
@@ -393,13 +401,13 @@ def _alternatives(items: pd.Series) -> pd.Series:
     ``_ALTERNATIVES_SPAN`` items, before a section heading or an item numbered as the header
     is (a header without a number: any numbered item but a lettered one)?"""
     header = pd.Series(matches(items, _ALTERNATIVES_HEADER, ":"), items.index)
-    heading = items.str.contains(r":\s*$", regex=True).fillna(False).astype(bool) & ~header
-    markers = items.str.extract(_MARKER)
-    kind = (
-        pd.Series(np.select([markers[c].notna() for c in markers], list(markers), ""), items.index)
-        if len(items)
-        else pd.Series("", items.index)
-    )
+    heading = pd.Series(matches(items, r":\s*$", ":"), items.index) & ~header
+    kinds = np.full(len(items), "", dtype="<U6")
+    marked = contains_any(items, (".", ")"))  # every _MARKER match holds one
+    if marked.any():
+        markers = items[marked].str.extract(_MARKER)
+        kinds[marked] = np.select([markers[c].notna() for c in markers], list(markers), "")
+    kind = pd.Series(kinds, items.index)
     governing = kind.where(header).groupby(level=0).ffill().groupby(level=0).shift(1)
     ends = (kind != "") & ((kind == governing) | ((governing == "") & (kind != "letter")))
     position = items.groupby(level=0).cumcount().astype(float)
@@ -413,10 +421,8 @@ def _age_items(inclusion: pd.Series) -> pd.DataFrame:
     items = inclusion.str.split("\n").explode().dropna().astype("string")
     if len(items):
         items = items[~_alternatives(items).to_numpy(dtype=bool)]
+    items = items[matches(items, "(?i)" + _AGE_WORD, _AGE_LITERALS)]
     items = items[items.str.contains(r"\d")]
-    # The literal test runs in pyarrow and spares most items the slower Python regex.
-    items = items[items.str.contains(_AGE_LETTERS, case=False)]
-    items = items[items.str.contains(_AGE_WORD, case=False)]
     return pd.DataFrame({"text": items.index, "item": items})
 
 
@@ -584,7 +590,7 @@ class Criteria(NamedTuple):
 def _age_giving(texts: pd.Series) -> pd.Series:
     """The items of ``texts`` (indexed by text position) that give an age, lower-cased."""
     items = texts.str.lower().str.split("\n").explode().dropna().astype("string")
-    worded = items.str.contains(_AGE_WORD, regex=True).to_numpy(dtype=bool)
+    worded = matches(items, _AGE_WORD, _AGE_LITERALS)
     candidates = items[worded]
     gives = np.zeros(len(items), dtype=bool)
     gives[worded] = (
