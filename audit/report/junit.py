@@ -72,13 +72,21 @@ def _suite(
     an element tree: a registry-sized audit has hundreds of thousands of cases."""
     name = _clean(name)
     parts, failures, skipped = [], 0, 0
+    opening = f"    <testcase classname={quoteattr(name)} name="
+    escaped: dict[str, str] = {}  # a finding about many trials is one line in each of their cases
+
+    def body(lines: list[str]) -> str:
+        return "\n".join(
+            [escaped.get(line) or escaped.setdefault(line, escape(line)) for line in lines]
+        )
+
     if properties:
         parts.append("    <properties>\n")
         for key, value in properties.items():
             parts.append(f"      <property {_attributes(name=key, value=_clean(str(value)))} />\n")
         parts.append("    </properties>\n")
     for case_name, failed, output, skip in cases:
-        parts.append(f"    <testcase {_attributes(classname=name, name=_clean(case_name))}")
+        parts.append(opening + quoteattr(_clean(case_name)))
         if not failed and not output:
             parts.append(" />\n")
             continue
@@ -90,9 +98,9 @@ def _suite(
             failures += 1
             summary = failed[0] if len(failed) == 1 else f"{len(failed)} failures: {failed[0]}"
             message = _attributes(message=_clean(summary, MAX_ATTRIBUTE), type=name)
-            parts.append(f"      <failure {message}>{escape(chr(10).join(failed))}</failure>\n")
+            parts.append(f"      <failure {message}>{body(failed)}</failure>\n")
         if output:
-            parts.append(f"      <system-out>{escape(chr(10).join(output))}</system-out>\n")
+            parts.append(f"      <system-out>{body(output)}</system-out>\n")
         parts.append("    </testcase>\n")
     counts = _attributes(
         name=name,
