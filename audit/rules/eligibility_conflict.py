@@ -480,10 +480,12 @@ def _text_limits(inclusion: pd.Series, exclusion: pd.Series | None = None) -> li
         if stating[text]:  # only widens what the inclusion criteria state
             stating[text].append(heading)
     readings: dict[tuple[ItemBounds, ...], Limits] = {}  # texts often state the same limits
+    limits: list[Limits | None] = []
     for found in map(tuple, stating):
         if found and found not in readings:
             readings[found] = _one_reading(found)
-    return [readings[found] if found else None for found in map(tuple, stating)]
+        limits.append(readings[found] if found else None)
+    return limits
 
 
 def _one_limit(bounds: list[Bound], lower: bool) -> bool:
