@@ -341,6 +341,9 @@ def test_trial_view_marks_fields_with_findings_and_lists_them_first(page, report
     assert about, "the three sources should disagree somewhere"
     flagged = page.locator("#side-by-side tr.flagged th").all_inner_texts()
     assert flagged and all("⚑" in text for text in flagged)
+    # Rows no finding is about carry no list in the page's data, and show no flag.
+    plain = page.locator("#side-by-side tbody tr:not(.flagged) th").all_inner_texts()
+    assert "study type" in plain and not any("⚑" in text for text in plain)
 
 
 def test_more_sources_than_fit_scroll_inside_the_table(browser, tmp_path, seed_records):

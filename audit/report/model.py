@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from audit.dates import months_between, to_date
@@ -56,6 +57,7 @@ def _normalized(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+@cache  # fields repeat across findings (``people[0].name``, ``enrollment.count``, …)
 def _about(field: str | None) -> tuple[str, ...]:
     """The trial-view labels a finding's field is about (its record path, as SARIF reads it)."""
     path = tuple(str(step) for step in record_path(field))
@@ -127,14 +129,18 @@ def trial_views(
             for trial in item.trial_ids:
                 if trial in views:
                     flagged[trial][label].add(item.rule)
+    # A row no finding is about goes out as it is (the page reads no list as none): copying
+    # each of 5,000 trials' rows took a second at 100,000 trials.
     return [
         views[trial]
         | {
             "trial": trial,
             "rows": [
-                row | {"findings": sorted(flagged[trial][row["field"]])}
+                row | {"findings": sorted(rules)} if (rules := marks.get(row["field"])) else row
                 for row in views[trial]["rows"]
-            ],
+            ]
+            if (marks := flagged.get(trial))
+            else views[trial]["rows"],
             "people": persons.of_trial(trial),
         }
         for trial in sorted(views)

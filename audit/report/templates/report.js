@@ -395,8 +395,9 @@
     for (const row of t.rows) {
       if (row.values.every((v) => v === "")) continue;
       const label = el("th", { scope: "row" }, row.field);
-      if (row.findings.length) label.append(el("span", { class: "flag", title: "findings: " + row.findings.join(", ") }, " ⚑ " + row.findings.join(", ")));
-      const tr = el("tr", { class: [row.conflict ? "conflict" : "", row.findings.length ? "flagged" : ""].join(" ").trim() }, label);
+      const flags = row.findings || [];  // rows no finding is about carry no list
+      if (flags.length) label.append(el("span", { class: "flag", title: "findings: " + flags.join(", ") }, " ⚑ " + flags.join(", ")));
+      const tr = el("tr", { class: [row.conflict ? "conflict" : "", flags.length ? "flagged" : ""].join(" ").trim() }, label);
       row.values.forEach((value, n) => {
         const cell = el("td", {}, safeLink(value));
         if (row.lines[n]) cell.append(el("span", { class: "line", title: "line in the source file" }, " line " + row.lines[n]));
