@@ -126,6 +126,14 @@ def record_findings(name: str, record: dict[str, Any]) -> list[Finding]:
     ]
 
 
+INDEX = "index.json"  # written last: a cache folder holds a state when it is there
+
+
+def holds_state(folder: Path | None) -> bool:
+    """Whether a run with this cache folder may start from a kept state (not a cold run)."""
+    return folder is not None and (folder / INDEX).is_file()
+
+
 class TableCache:
     """Parquet tables, the files they were read from (``files.parquet``: name, size, mtime,
     git blob id) and the structure findings of those files (``index.json``)."""
@@ -143,7 +151,7 @@ class TableCache:
         self.findings: dict[str, list[dict[str, Any]]] = {}
         self.generation = ""
         try:
-            saved = orjson.loads((folder / "index.json").read_bytes())
+            saved = orjson.loads((folder / INDEX).read_bytes())
             if saved.get("stamp") == self.stamp:
                 self.files = pd.read_parquet(folder / "files.parquet")
                 self.findings = saved["findings"]
@@ -192,7 +200,7 @@ class TableCache:
         files are written by a thread (Arrow writes Parquet without holding the GIL, so the
         checks go on meanwhile); ``index.json``, which makes the cache valid, comes last."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / "index.json").unlink(missing_ok=True)
+        (self.folder / INDEX).unlink(missing_ok=True)
         self.generation = uuid.uuid4().hex
         fresh = pd.DataFrame({"name": list(parsed.blobs), "blob": list(parsed.blobs.values())})
         entries = pd.concat(
@@ -218,7 +226,7 @@ class TableCache:
                 temporary.replace(self.folder / f"{name}.parquet")
             finally:
                 temporary.unlink(missing_ok=True)
-        atomic_write(self.folder / "index.json", orjson.dumps(state).decode())
+        atomic_write(self.folder / INDEX, orjson.dumps(state).decode())
 
 
 PARALLEL_FROM = 20000  # files; below this, starting worker processes costs more than it saves

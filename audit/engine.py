@@ -21,7 +21,7 @@ import orjson
 from audit import __version__
 from audit.catalogue import Entry, declared
 from audit.config import Config
-from audit.corpus import Change, load_changes, load_corpus
+from audit.corpus import Change, holds_state, load_changes, load_corpus
 from audit.findings import Finding, finding, sorted_findings
 from audit.heap import without_cycle_collection
 from audit.incremental import Affected, Incremental
@@ -36,8 +36,10 @@ from audit.validate.expectations import (
     load_suites,
     suite_entries,
     update_suites,
+    validate_batches,
     validate_suites,
 )
+from audit.validate.gx_process import GxProcess
 from audit.validate.schemas import validate_tables
 from audit.waivers import Waiver, WaiverError, WaiverOutcome, apply_waivers, load_waivers
 
@@ -127,6 +129,24 @@ def run_audit(
     listed or read and the cache is only read (``CacheMismatch`` if it is not that state)."""
     if isinstance(config, Path):
         config = Config(config, "given")
+    # A run from a kept state re-validates only what changed: GX's import is most of that,
+    # so a second process does it while this one loads the tables.
+    gx = GxProcess() if holds_state(cache) else None
+    try:
+        return _audit(records_dir, config, as_of, cache, changes, gx)
+    finally:
+        if gx is not None:
+            gx.close()
+
+
+def _audit(
+    records_dir: Path,
+    config: Config,
+    as_of: date,
+    cache: Path | None,
+    changes: tuple[set[str], str] | None,
+    gx: GxProcess | None,
+) -> AuditResult:
     timings: dict[str, float] = {}
     problems: list[str] = []
     if changes is not None and cache is not None:
@@ -154,6 +174,7 @@ def run_audit(
         suites = load_suites(config.expectations)
         catalogue.update(suite_entries(suites, catalogue))
         stamp = orjson.dumps(suites, option=orjson.OPT_SORT_KEYS).decode()
+        runner = gx.run if gx is not None else validate_batches
         findings += _timed(
             timings,
             "gx",
@@ -162,7 +183,7 @@ def run_audit(
                 stamp,
                 lambda tables: validate_suites(tables, suites),
                 lambda state, changed, previous: update_suites(
-                    loaded.tables, suites, state, changed, previous
+                    loaded.tables, suites, state, changed, previous, runner
                 ),
             ),
         )

@@ -179,6 +179,23 @@ def test_editing_a_suite_changes_the_result_without_code(tmp_path):
     assert found.evidence["value"] == 900
 
 
+def test_a_misspelled_expectation_names_its_file_and_the_run_completes(tmp_path):
+    records = write_records(
+        tmp_path / "records", {"a.json": valid_record(enrollment={"count": -1, "type": "ACTUAL"})}
+    )
+    suites = tmp_path / "expectations"
+    shutil.copytree(ROOT / "expectations", suites)
+    studies = json.loads((suites / "studies.json").read_text())
+    studies["expectations"][2]["type"] = "expect_column_values_to_be_nul"
+    (suites / "studies.json").write_text(json.dumps(studies))
+    result = audit(records, suites)
+    [problem] = result.problems
+    assert problem.startswith("expectations/studies.json: expectation 3 ")
+    assert "expect_column_values_to_be_nul" in problem
+    assert [f.severity for f in by_rule(result, "suite-unusable")] == ["error"]
+    assert by_rule(result, "schema-range"), "the rules still ran"
+
+
 def test_policy_file_sets_severity_and_turns_rules_off(tmp_path):
     records = write_records(
         tmp_path / "records",

@@ -21,6 +21,7 @@ import logging
 import os
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ class SuiteError(ValueError):
     """A suite file that cannot be used; the message names the file."""
 
 
-def _quiet_gx() -> None:
+def quiet_gx() -> None:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
 
@@ -128,7 +129,7 @@ def validate_suites(
     sources present in each table and each row-by-row expectation's counts and unexpected
     rows, whether it failed or not."""
     present = _present(tables, suites)
-    outcomes = _outcomes(tables, suites, present, lambda config: True)
+    [outcomes] = validate_batches([suite_jobs(tables, suites, present, lambda config: True)])
     tallies = {key: o for key, o in outcomes.items() if o["config"].get("type") in ROW_BY_ROW}
     return _suite_findings(outcomes), {"present": present, "tallies": tallies}
 
@@ -139,20 +140,25 @@ def update_suites(
     state: dict[str, Any],
     changed: Tables,
     previous: Tables,
+    runner: Runner | None = None,
 ) -> tuple[list[Finding], dict[str, Any]] | None:
     """The suites' findings after a change, from the state of the run before it: row-by-row
     expectations validated on the changed files' rows now (``changed``) and before
     (``previous``), their counts and unexpected rows taken from ``state`` for the rest; the
-    other expectations on the whole tables. None (validate in full) when the sources present
-    in a table changed (they decide which rows a completeness expectation counts) or an
-    expectation could not run."""
+    other expectations on the whole tables; all three by ``runner``. None (validate in full)
+    when the sources present in a table changed (they decide which rows a completeness
+    expectation counts) or an expectation could not run."""
     present = _present(tables, suites)
     if present != state.get("present"):
         return None
     row_by_row = lambda config: config.get("type") in ROW_BY_ROW  # noqa: E731
-    outcomes = _outcomes(tables, suites, present, lambda config: not row_by_row(config))
-    now = _outcomes(changed, suites, present, row_by_row)
-    before = _outcomes(previous, suites, present, row_by_row)
+    outcomes, now, before = (runner or validate_batches)(
+        [
+            suite_jobs(tables, suites, present, lambda config: not row_by_row(config)),
+            suite_jobs(changed, suites, present, row_by_row),
+            suite_jobs(previous, suites, present, row_by_row),
+        ]
+    )
     files = {
         f for part in (changed, previous) for _, rows in part.items() for f in rows["record_file"]
     }
@@ -235,17 +241,59 @@ def _suite_findings(outcomes: dict[str, dict[str, Any]]) -> list[Finding]:
     ]
 
 
-def _outcomes(
+@dataclass(frozen=True)
+class Job:
+    """One GX validation: expectations of one table (by their number in its suite) on the
+    rows they read, with the sources a completeness expectation leaves out."""
+
+    table: str
+    left_out: tuple[str, ...]
+    numbered: list[tuple[int, dict[str, Any]]]
+    rows: pd.DataFrame
+    index_columns: list[str]
+    meta: dict[str, Any]
+
+
+#: Runs batches of jobs through GX: here (``validate_batches``) or in a process that imported
+#: GX while the run loaded its tables (``audit.validate.gx_process``).
+Runner = Callable[[list[list[Job]]], list[dict[str, dict[str, Any]]]]
+
+
+def suite_jobs(
     tables: Tables,
     suites: dict[str, dict[str, Any]],
     present: dict[str, list[str]],
     chosen: Callable[[dict[str, Any]], bool],
-) -> dict[str, dict[str, Any]]:
-    """Each chosen expectation's outcome on these tables (by ``table:number``): its config,
-    the sources left out, GX's success, result (counts, unexpected rows) and exception."""
-    if not suites:
-        return {}
-    _quiet_gx()
+) -> list[Job]:
+    """The chosen expectations of each table's suite as jobs: one per set of sources left out,
+    each on only the columns its expectations name."""
+    jobs = []
+    for table, suite_json in suites.items():
+        frame = getattr(tables, table)
+        if frame.empty:
+            continue
+        index_columns = [*KEY_COLUMNS, *(["item"] if "item" in frame.columns else [])]
+        groups: dict[tuple[str, ...], list[tuple[int, Any]]] = {}
+        for number, config in enumerate(suite_json["expectations"]):
+            if not isinstance(config, dict) or chosen(config):
+                left_out = _left_out(table, config, present[table])
+                groups.setdefault(left_out, []).append((number, config))
+        for left_out, numbered in groups.items():
+            rows = _columns_used(frame, [c for _, c in numbered], index_columns)
+            if left_out:
+                rows = rows[~rows["source"].isin(left_out)].reset_index(drop=True)
+            if not rows.empty:
+                meta = suite_json.get("meta") or {}
+                jobs.append(Job(table, left_out, numbered, rows, index_columns, meta))
+    return jobs
+
+
+def validate_batches(batches: list[list[Job]]) -> list[dict[str, dict[str, Any]]]:
+    """Each batch's outcomes (by ``table:number``: the expectation's config, the sources left
+    out, GX's success, result and exception), all validated in one ephemeral GX context."""
+    if not any(batches):
+        return [{} for _ in batches]
+    quiet_gx()
     import great_expectations as gx
     from great_expectations.core import ExpectationSuite
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -253,48 +301,51 @@ def _outcomes(
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("audit_tables")
-    outcomes: dict[str, dict[str, Any]] = {}
-    for table, suite_json in suites.items():
-        frame = getattr(tables, table)
-        if frame.empty:
-            continue
-        asset = source.add_dataframe_asset(table)
-        index_columns = [*KEY_COLUMNS, *(["item"] if "item" in frame.columns else [])]
-        groups: dict[tuple[str, ...], list[tuple[int, Any]]] = {}
-        for number, config in enumerate(suite_json["expectations"]):
-            if not isinstance(config, dict) or chosen(config):
-                left_out = _left_out(table, config, present[table])
-                groups.setdefault(left_out, []).append((number, config))
-        for group, (left_out, numbered) in enumerate(groups.items()):
-            rows = _columns_used(frame, [c for _, c in numbered], index_columns)
-            if left_out:
-                rows = rows[~rows["source"].isin(left_out)].reset_index(drop=True)
-            if rows.empty:
-                continue
+    done = []
+    for batch, jobs in enumerate(batches):
+        outcomes: dict[str, dict[str, Any]] = {}
+        for number, job in enumerate(jobs):
+            name = f"{job.table}-{batch}-{number}"
+            expectations = [_expectation(job.table, at, config) for at, config in job.numbered]
             try:
                 suite = context.suites.add(
-                    ExpectationSuite(
-                        name=f"{table}-{group}",
-                        expectations=[c for _, c in numbered],
-                        meta=suite_json.get("meta") or {},
-                    )
+                    ExpectationSuite(name=name, expectations=expectations, meta=job.meta)
                 )
             except Exception as error:  # GX raises many types for a bad expectation config
-                raise SuiteError(f"expectations/{table}.json: {error}") from error
-            batch = asset.add_batch_definition_whole_dataframe(f"rows-{group}")
+                raise SuiteError(f"expectations/{job.table}.json: {error}") from error
+            whole = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
             definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{table}-audit-{group}", data=batch, suite=suite)
+                gx.ValidationDefinition(name=name, data=whole, suite=suite)
             )
             outcome = definition.run(
-                batch_parameters={"dataframe": rows},
+                batch_parameters={"dataframe": job.rows},
                 result_format={
                     "result_format": "COMPLETE",
-                    "unexpected_index_column_names": index_columns,
+                    "unexpected_index_column_names": job.index_columns,
                 },
             )
-            for (number, _), result in zip(numbered, outcome.results, strict=True):
-                outcomes[f"{table}:{number}"] = _outcome(table, result, left_out)
-    return outcomes
+            for (at, _), result in zip(job.numbered, outcome.results, strict=True):
+                outcomes[f"{job.table}:{at}"] = _outcome(job.table, result, job.left_out)
+        done.append(outcomes)
+    return done
+
+
+def _expectation(table: str, number: int, config: Any) -> Any:
+    """GX's expectation for one entry of a suite file. Built here because a suite given
+    configurations logs and leaves out one it cannot build, and the run would go on
+    without it."""
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    try:
+        return ExpectationConfiguration(**config).to_domain_obj()
+    except Exception as error:  # unknown type, bad kwargs or keys: GX raises many types
+        kind = config.get("type") if isinstance(config, dict) else None
+        raise SuiteError(
+            f"expectations/{table}.json: expectation {number + 1} ({kind}) cannot be used: "
+            f"{getattr(error, 'message', None) or error}"
+        ) from error
 
 
 def _outcome(table: str, result: Any, left_out: tuple[str, ...]) -> dict[str, Any]:
