@@ -21,7 +21,7 @@ import orjson
 from audit import __version__
 from audit.catalogue import Entry, declared
 from audit.config import Config
-from audit.corpus import Change, holds_state, load_changes, load_corpus
+from audit.corpus import Change, Corpus, holds_state, load_changes, load_corpus
 from audit.findings import Finding, finding, sorted_findings
 from audit.heap import without_cycle_collection
 from audit.incremental import Affected, Incremental
@@ -36,7 +36,6 @@ from audit.validate.expectations import (
     load_suites,
     suite_entries,
     update_suites,
-    validate_batches,
     validate_suites,
 )
 from audit.validate.gx_process import GxProcess
@@ -104,14 +103,17 @@ class AuditResult:
         }
 
 
-def _timed(timings: dict[str, float], stage: str, step: Callable[[], Any]) -> Any:
-    """Run one stage and record its wall time; long runs say each stage's time on stderr."""
+def _timed(
+    timings: dict[str, float], stage: str, step: Callable[[], Any], *, first_part: bool = False
+) -> Any:
+    """Run one stage and add its wall time (a stage may come in parts: the first says
+    nothing); long runs say each stage's time on stderr."""
     started = time.perf_counter()
     try:
         return step()
     finally:
-        timings[stage] = round(time.perf_counter() - started, 3)
-        if timings.get("announce"):
+        timings[stage] = round(timings.get(stage, 0.0) + time.perf_counter() - started, 3)
+        if timings.get("announce") and not first_part:
             print(f"audit: {stage} done in {timings[stage]:.1f} s", file=sys.stderr, flush=True)
 
 
@@ -170,28 +172,18 @@ def _audit(
         lambda: checks.run("pandera", "", validate_tables, checks.changed_files),
     )
     catalogue = full_catalogue()
-    try:
-        suites = load_suites(config.expectations)
-        catalogue.update(suite_entries(suites, catalogue))
-        stamp = orjson.dumps(suites, option=orjson.OPT_SORT_KEYS).decode()
-        runner = gx.run if gx is not None else validate_batches
-        findings += _timed(
-            timings,
-            "gx",
-            lambda: checks.run_kept(
-                "gx",
-                stamp,
-                lambda tables: validate_suites(tables, suites),
-                lambda state, changed, previous: update_suites(
-                    loaded.tables, suites, state, changed, previous, runner
-                ),
-            ),
-        )
-    except SuiteError as error:
-        problems.append(str(error))
-        findings.append(finding("suite-unusable", "expectation", "error", str(error)))
+    validated = _timed(
+        timings,
+        "gx",
+        lambda: _start_suites(config, catalogue, checks, loaded, gx),
+        first_part=True,
+    )
+    rule_problems: list[str] = []
     with without_cycle_collection():  # a fifth of the rules' time at 100,000 trials
-        findings += _timed(timings, "rules", lambda: _run_rules_safely(checks, as_of, problems))
+        ruled = _timed(timings, "rules", lambda: _run_rules_safely(checks, as_of, rule_problems))
+    findings += _timed(timings, "gx", lambda: _suite_findings(validated, problems))
+    findings += ruled
+    problems += rule_problems
     checks.save()
     try:
         findings = load_policy(config.policy, catalogue).apply(findings)
@@ -231,6 +223,45 @@ def full_catalogue() -> dict[str, Entry]:
     (the suites of a run may add their own, see ``suite_entries``)."""
     all_rules()
     return declared()
+
+
+def _start_suites(
+    config: Config,
+    catalogue: dict[str, Entry],
+    checks: Incremental,
+    loaded: Corpus,
+    gx: GxProcess | None,
+) -> Callable[[], list[Finding]]:
+    """Start validating the suites (adding their ids to ``catalogue``); the function returned
+    gives the findings, or raises the ``SuiteError`` that kept them from being. With ``gx``
+    the validation goes on in its process during the rules."""
+    try:
+        suites = load_suites(config.expectations)
+        catalogue.update(suite_entries(suites, catalogue))
+    except SuiteError as error:
+        unusable = error
+
+        def raise_it() -> list[Finding]:
+            raise unusable
+
+        return raise_it
+    stamp = orjson.dumps(suites, option=orjson.OPT_SORT_KEYS).decode()
+    return checks.run_kept(
+        "gx",
+        stamp,
+        lambda tables: validate_suites(tables, suites),
+        lambda state, changed, previous: update_suites(
+            loaded.tables, suites, state, changed, previous, gx.submit if gx else None
+        ),
+    )
+
+
+def _suite_findings(validated: Callable[[], list[Finding]], problems: list[str]) -> list[Finding]:
+    try:
+        return validated()
+    except SuiteError as error:
+        problems.append(str(error))
+        return [finding("suite-unusable", "expectation", "error", str(error))]
 
 
 def _affected(checks: Incremental, rule: Rule, as_of: date) -> Affected | None:

@@ -123,26 +123,37 @@ class Incremental:
         name: str,
         stamp: str,
         full: Callable[[Tables], tuple[list[Finding], Any]],
-        update: Callable[[Any, Tables, Tables], tuple[list[Finding], Any] | None],
-    ) -> list[Finding]:
-        """Findings of a check that keeps a state between runs (the GX suites' counts):
-        ``full(tables)`` gives its findings and state; ``update(state, changed, previous)``
-        gives them after a change from the state kept for the state of the tables before it
-        (``changed``: the changed files' rows now, ``previous``: before), or None to run in
-        full."""
+        update: Callable[[Any, Tables, Tables], Callable[[], tuple[list[Finding], Any] | None]],
+    ) -> Callable[[], list[Finding]]:
+        """Start a check that keeps a state between runs (the GX suites' counts); the function
+        returned gives its findings, so other work can go on meanwhile. ``full(tables)``
+        gives its findings and state; ``update(state, changed, previous)`` starts the update
+        of the state kept for the tables before a change (``changed``: the changed files'
+        rows now, ``previous``: before) and returns a function giving the findings and state
+        after it, or None to run in full."""
         with self._timed(name):
             prior = self.saved.get(name)
             change = self.corpus.change
-            done = None
+            pending: Callable[[], tuple[list[Finding], Any] | None] = lambda: None  # noqa: E731
             if prior and prior["stamp"] == stamp and change is not None and "state" in prior:
                 if not change.files:
-                    done = [from_dict(item) for item in prior["findings"]], prior["state"]
+                    kept = [from_dict(item) for item in prior["findings"]], prior["state"]
+                    pending = lambda: kept  # noqa: E731
                 else:
-                    done = update(prior["state"], self.subset(change.files), change.previous)
-            self.rechecked[name] = None if done is None else len(change.files)
-            found, state = done if done is not None else full(self.corpus.tables)
-        self.kept[name] = {"stamp": stamp, "findings": [as_dict(f) for f in found], "state": state}
-        return found
+                    pending = update(prior["state"], self.subset(change.files), change.previous)
+        started = self.seconds[name]
+
+        def collect() -> list[Finding]:
+            with self._timed(name):
+                done = pending()
+                self.rechecked[name] = None if done is None else len(change.files)
+                found, state = done if done is not None else full(self.corpus.tables)
+            self.seconds[name] += started
+            kept = {"stamp": stamp, "findings": [as_dict(f) for f in found], "state": state}
+            self.kept[name] = kept
+            return found
+
+        return collect
 
     @contextmanager
     def _timed(self, name: str) -> Iterator[None]:

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 import pytest
 from conftest import ROOT, valid_record, write_records
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from audit import cli
 from audit.config import PACKAGE_DEFAULTS, Config, ConfigError, find_config
 from audit.engine import findings_json, run_audit
-from audit.findings import finding
+from audit.findings import as_dict, finding, from_dict
 from audit.gate import decide
 from audit.report import write_reports
 
@@ -73,6 +74,24 @@ def plain_json(value) -> bool:
 def seed_result(tmp_path_factory):
     folder = one_record(tmp_path_factory.mktemp("records"))
     return run_audit(folder, ROOT / "expectations", AS_OF)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)  # fmt: skip
+@given(evidence=st.dictionaries(st.text(max_size=4), EVIDENCE, max_size=4), waiver=EVIDENCE)
+def test_a_finding_kept_in_a_cache_comes_back_equal(evidence, waiver):
+    from dataclasses import replace
+
+    built = replace(
+        finding(
+            "implausible-age", "rule", "warning", "m", evidence=evidence, trial_ids=["N2", "N1"]
+        ),
+        waived={"reason": waiver},
+    )
+    again = from_dict(orjson.loads(orjson.dumps(as_dict(built))))
+    assert again == built and again.fingerprint == built.fingerprint
+    assert again.to_json() == built.to_json() and again.trial_ids == ("N1", "N2")
+    with pytest.raises(ValueError, match="not a finding's fields"):
+        from_dict({k: v for k, v in as_dict(built).items() if k != "key"})
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None,

@@ -59,14 +59,14 @@ def test_the_process_validates_as_this_one_does(tmp_path, gx):
     assert any(not o["success"] for o in here[0].values()), (
         "an enrollment over a million should fail a suite"
     )
-    assert without_ids(gx.run(jobs)) == without_ids(here)
+    assert without_ids(gx.submit(jobs)()) == without_ids(here)
 
 
 def test_jobs_run_here_when_the_process_is_gone(tmp_path, gx):
     jobs = batches(tmp_path / "records", load_suites(ROOT / "expectations"))
     gx._process.kill()
     gx._process.join()
-    assert without_ids(gx.run(jobs)) == without_ids(validate_batches(jobs))
+    assert without_ids(gx.submit(jobs)()) == without_ids(validate_batches(jobs))
 
 
 def test_a_bad_suite_raises_its_error_through_the_process(tmp_path, gx):
@@ -74,7 +74,7 @@ def test_a_bad_suite_raises_its_error_through_the_process(tmp_path, gx):
     suites["studies"]["expectations"][1]["type"] = "expect_column_values_to_be_purple"
     jobs = batches(tmp_path / "records", suites)
     with pytest.raises(SuiteError, match=r"expectations/studies\.json"):
-        gx.run(jobs)
+        gx.submit(jobs)()
 
 
 def test_a_run_from_a_kept_state_validates_there_and_leaves_no_process(tmp_path, monkeypatch):
@@ -86,9 +86,9 @@ def test_a_run_from_a_kept_state_validates_there_and_leaves_no_process(tmp_path,
     sent: list[int] = []
 
     class Counted(GxProcess):
-        def run(self, jobs):
+        def submit(self, jobs):
             sent.append(len(jobs))
-            return super().run(jobs)
+            return super().submit(jobs)
 
     monkeypatch.setattr(audit.engine, "GxProcess", Counted)
     run_audit(records, ROOT / "expectations", AS_OF, cache)

@@ -141,18 +141,19 @@ def update_suites(
     changed: Tables,
     previous: Tables,
     runner: Runner | None = None,
-) -> tuple[list[Finding], dict[str, Any]] | None:
-    """The suites' findings after a change, from the state of the run before it: row-by-row
-    expectations validated on the changed files' rows now (``changed``) and before
-    (``previous``), their counts and unexpected rows taken from ``state`` for the rest; the
-    other expectations on the whole tables; all three by ``runner``. None (validate in full)
-    when the sources present in a table changed (they decide which rows a completeness
-    expectation counts) or an expectation could not run."""
+) -> Callable[[], tuple[list[Finding], dict[str, Any]] | None]:
+    """Start updating the suites' findings after a change from the state of the run before
+    it; the function returned gives the findings and the new state. Row-by-row expectations
+    are validated on the changed files' rows now (``changed``) and before (``previous``),
+    their counts and unexpected rows taken from ``state`` for the rest; the other
+    expectations on the whole tables; all three by ``runner``. The result is None (validate
+    in full) when the sources present in a table changed (they decide which rows a
+    completeness expectation counts) or an expectation could not run."""
     present = _present(tables, suites)
     if present != state.get("present"):
-        return None
+        return lambda: None
     row_by_row = lambda config: config.get("type") in ROW_BY_ROW  # noqa: E731
-    outcomes, now, before = (runner or validate_batches)(
+    pending = (runner or later)(
         [
             suite_jobs(tables, suites, present, lambda config: not row_by_row(config)),
             suite_jobs(changed, suites, present, row_by_row),
@@ -162,15 +163,20 @@ def update_suites(
     files = {
         f for part in (changed, previous) for _, rows in part.items() for f in rows["record_file"]
     }
-    tallies = {}
-    for key, kept in state["tallies"].items():
-        parts = [o for o in (now.get(key), before.get(key)) if o is not None]
-        if kept["exception"] or any(o["exception"] for o in parts):
+
+    def finish() -> tuple[list[Finding], dict[str, Any]] | None:
+        outcomes, now, before = pending()
+        tallies = {}
+        for key, kept in state["tallies"].items():
+            parts = [o for o in (now.get(key), before.get(key)) if o is not None]
+            if kept["exception"] or any(o["exception"] for o in parts):
+                return None
+            tallies[key] = _combined(kept, now.get(key), before.get(key), files)
+        if set(tallies) != {k for k, o in _expectations(suites, present) if row_by_row(o)}:
             return None
-        tallies[key] = _combined(kept, now.get(key), before.get(key), files)
-    if set(tallies) != {k for k, o in _expectations(suites, present) if row_by_row(o)}:
-        return None
-    return _suite_findings(outcomes | tallies), {"present": present, "tallies": tallies}
+        return _suite_findings(outcomes | tallies), {"present": present, "tallies": tallies}
+
+    return finish
 
 
 def _present(tables: Tables, suites: dict[str, dict[str, Any]]) -> dict[str, list[str]]:
@@ -254,9 +260,17 @@ class Job:
     meta: dict[str, Any]
 
 
-#: Runs batches of jobs through GX: here (``validate_batches``) or in a process that imported
-#: GX while the run loaded its tables (``audit.validate.gx_process``).
-Runner = Callable[[list[list[Job]]], list[dict[str, dict[str, Any]]]]
+Outcomes = list[dict[str, dict[str, Any]]]
+
+#: Starts running batches of jobs through GX and returns a function giving their outcomes:
+#: here, when asked (``later``), or in a process that imported GX while the run loaded its
+#: tables (``audit.validate.gx_process``), meanwhile.
+Runner = Callable[[list[list[Job]]], Callable[[], Outcomes]]
+
+
+def later(batches: list[list[Job]]) -> Callable[[], Outcomes]:
+    """The runner that validates here, when the outcomes are asked for."""
+    return lambda: validate_batches(batches)
 
 
 def suite_jobs(

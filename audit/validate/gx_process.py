@@ -2,19 +2,21 @@
 
 Importing GX takes about 2.5 s, most of what a gate on a small change spends on the suites.
 The process imports it on the other core while the run loads its tables and runs pandera,
-then validates the jobs it is sent (``expectations.validate_batches``): a small change's rows
-and the few whole-table expectations. Its outcomes are the same plain data as in-process
-ones. When the process is gone (killed, out of memory), the jobs run here instead; a bad
-suite raises the same ``SuiteError``.
+then validates the jobs it is sent (``expectations.validate_batches``) while the run goes on
+with its rules: a small change's rows and the few whole-table expectations. Its outcomes are
+the same plain data as in-process ones. When the process is gone (killed, out of memory),
+the jobs run here instead; a bad suite raises the same ``SuiteError``.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import pickle
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
-from typing import Any
 
-from audit.validate.expectations import Job, SuiteError, quiet_gx, validate_batches
+from audit.validate.expectations import Job, Outcomes, SuiteError, quiet_gx, validate_batches
 
 
 class GxProcess:
@@ -28,22 +30,35 @@ class GxProcess:
         self._process = context.Process(target=_serve, args=(child,), daemon=True)
         self._process.start()
         child.close()
+        # Sends the jobs and waits for the outcomes, so this process's thread need not: the
+        # pipe holds 64 KiB and the child reads only once GX is imported.
+        self._exchange = ThreadPoolExecutor(1, thread_name_prefix="gx")
 
-    def run(self, batches: list[list[Job]]) -> list[dict[str, dict[str, Any]]]:
-        """``validate_batches(batches)``, in the process while it lives."""
-        try:
-            self._connection.send(batches)
-            status, value = self._connection.recv()
-        except (EOFError, OSError):
-            return validate_batches(batches)
-        if status == "raised":
-            raise value
-        return value
+    def submit(self, batches: list[list[Job]]) -> Callable[[], Outcomes]:
+        """Send the batches (pickled here) and return a function giving their outcomes."""
+        sent = pickle.dumps(batches, protocol=pickle.HIGHEST_PROTOCOL)
+        reply = self._exchange.submit(self._round_trip, sent)
+
+        def outcomes() -> Outcomes:
+            try:
+                status, value = pickle.loads(reply.result())
+            except (EOFError, OSError):  # the process is gone
+                return validate_batches(batches)
+            if status == "raised":
+                raise value
+            return value
+
+        return outcomes
+
+    def _round_trip(self, sent: bytes) -> bytes:
+        self._connection.send_bytes(sent)
+        return self._connection.recv_bytes()
 
     def close(self) -> None:
         """Stop the process (it may still be importing GX when no job came)."""
         self._process.terminate()
         self._process.join()
+        self._exchange.shutdown()
         self._connection.close()
 
 
