@@ -19,6 +19,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -46,19 +47,24 @@ _SEGMENT = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 def record_path(field: str | None) -> list[str | int]:
     """A finding's field as a path into the record: ``people[0].email`` -> people, 0, email;
     ``studies.enrollment_count`` -> enrollment, count; ``enrollment.count`` stays as it is."""
+    return list(_record_path(field))
+
+
+@cache  # every report asks for each finding's path; fields repeat across findings
+def _record_path(field: str | None) -> tuple[str | int, ...]:
     if not field or field.startswith("("):
-        return []
+        return ()
     path: list[str | int] = [
         int(index) if index else int(name) if name.isdigit() else name
         for name, index in _SEGMENT.findall(field.split(",")[0])
     ]
     if path[:1] == ["identifiers"]:
-        return ["trial_id"]
+        return ("trial_id",)
     if path[:1] == ["studies"]:
         path = path[1:]
     if len(path) == 1 and path[0] in _STUDY_PATHS:
-        return list(_STUDY_PATHS[str(path[0])])
-    return path
+        return tuple(_STUDY_PATHS[str(path[0])])
+    return tuple(path)
 
 
 def entry_index(item: Finding, name: str) -> int | None:

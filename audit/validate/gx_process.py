@@ -11,10 +11,10 @@ the jobs run here instead; a bad suite raises the same ``SuiteError``.
 from __future__ import annotations
 
 import multiprocessing
-import pickle
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
+from typing import Any
 
 from audit.validate.expectations import Job, Outcomes, SuiteError, quiet_gx, validate_batches
 
@@ -35,13 +35,14 @@ class GxProcess:
         self._exchange = ThreadPoolExecutor(1, thread_name_prefix="gx")
 
     def submit(self, batches: list[list[Job]]) -> Callable[[], Outcomes]:
-        """Send the batches (pickled here) and return a function giving their outcomes."""
-        sent = pickle.dumps(batches, protocol=pickle.HIGHEST_PROTOCOL)
-        reply = self._exchange.submit(self._round_trip, sent)
+        """Send the batches and return a function giving their outcomes. The jobs' frames
+        are the suites' own copies of the columns they read (``suite_jobs``), so nothing
+        else touches them while they are sent."""
+        reply = self._exchange.submit(self._round_trip, batches)
 
         def outcomes() -> Outcomes:
             try:
-                status, value = pickle.loads(reply.result())
+                status, value = reply.result()
             except (EOFError, OSError):  # the process is gone
                 return validate_batches(batches)
             if status == "raised":
@@ -50,9 +51,9 @@ class GxProcess:
 
         return outcomes
 
-    def _round_trip(self, sent: bytes) -> bytes:
-        self._connection.send_bytes(sent)
-        return self._connection.recv_bytes()
+    def _round_trip(self, batches: list[list[Job]]) -> tuple[str, Any]:
+        self._connection.send(batches)
+        return self._connection.recv()
 
     def close(self) -> None:
         """Stop the process (it may still be importing GX when no job came)."""
