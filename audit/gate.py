@@ -34,6 +34,7 @@ from audit.config import Config
 from audit.corpus import CacheMismatch, code_id
 from audit.engine import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INCOMPLETE, AuditResult, run_audit
 from audit.findings import SEVERITIES, Finding, plural
+from audit.heap import without_cycle_collection
 from audit.record import atomic_write
 
 
@@ -190,7 +191,8 @@ def run_gate(
     base's (see the module's doc); the verdict's ``mode`` says whether it was."""
     if cache is not None and base_ref is not None:
         try:
-            plan = cached_base(records, config, as_of, base_ref, cache)
+            with without_cycle_collection():  # main's findings: many acyclic objects
+                plan = cached_base(records, config, as_of, base_ref, cache)
             head = run_audit(records, config, as_of, cache, changes=(plan.changes, plan.state))
         except CacheUnusable as error:
             mode = f"full: {error}"
