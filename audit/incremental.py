@@ -141,14 +141,14 @@ class Incremental:
                     pending = lambda: kept  # noqa: E731
                 else:
                     pending = update(prior["state"], self.subset(change.files), change.previous)
-        started = self.seconds[name]
+        starting = self.seconds[name]  # the collecting below adds its own time
 
         def collect() -> list[Finding]:
             with self._timed(name):
                 done = pending()
                 self.rechecked[name] = None if done is None else len(change.files)
                 found, state = done if done is not None else full(self.corpus.tables)
-            self.seconds[name] += started
+            self.seconds[name] += starting
             kept = {"stamp": stamp, "findings": [as_dict(f) for f in found], "state": state}
             self.kept[name] = kept
             return found
