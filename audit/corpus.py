@@ -1,7 +1,7 @@
 """Load ``records/`` into tables, streaming, with an incremental cache keyed by file content.
 
 Records are turned into table rows one at a time and then dropped, so memory holds tables,
-not half a million dicts. With a cache folder, each record file's rows are kept in Parquet
+not half a million dicts. With a cache folder, each record file's rows are kept in Arrow
 (one file per table) under the file's git blob id (``sha1("blob <size>\\0" + content)``, the id
 ``git hash-object`` prints): a later run re-reads only files whose size or mtime changed, and
 re-parses only those whose blob id changed. The tables of a warm run equal a cold run's, row
@@ -30,6 +30,7 @@ import pyarrow as pa
 from audit import __version__
 from audit.findings import Finding, as_dict, finding, from_dict
 from audit.heap import without_cycle_collection
+from audit.kept import SUFFIX, read_frame, write_frame
 from audit.load import (
     RecordError,
     parse_record,
@@ -135,8 +136,8 @@ def holds_state(folder: Path | None) -> bool:
 
 
 class TableCache:
-    """Parquet tables, the files they were read from (``files.parquet``: name, size, mtime,
-    git blob id) and the structure findings of those files (``index.json``)."""
+    """The tables (``audit.kept``), the files they were read from (``files.arrow``: name, size,
+    mtime, git blob id) and the structure findings of those files (``index.json``)."""
 
     def __init__(self, folder: Path, root: Path):
         self.folder = folder
@@ -153,7 +154,7 @@ class TableCache:
         try:
             saved = orjson.loads((folder / INDEX).read_bytes())
             if saved.get("stamp") == self.stamp:
-                self.files = pd.read_parquet(folder / "files.parquet")
+                self.files = read_frame(folder / f"files{SUFFIX}")
                 self.findings = saved["findings"]
                 self.generation = str(saved["generation"])
         except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
@@ -180,13 +181,13 @@ class TableCache:
         empty = TableBuilder().frames()
         gone = pa.array(list(changed), type=pa.string())
         for name in TABLE_NAMES:
-            path = self.folder / f"{name}.parquet"
+            path = self.folder / f"{name}{SUFFIX}"
             if not path.exists() or not self.generation:
                 kept[name], before[name] = empty[name], empty[name]
                 continue
-            frame = typed(pd.read_parquet(path))
+            frame = typed(read_frame(path))
             mask = among(frame["record_file"], gone)
-            kept[name] = frame[~mask]
+            kept[name] = _without(frame, mask)
             before[name] = frame[mask].reset_index(drop=True)
         return kept, Tables(**before)
 
@@ -197,7 +198,7 @@ class TableCache:
         self, tables: Tables, scanned: pd.DataFrame, parsed: _Parsed, files: list[str]
     ) -> threading.Thread:
         """Keep the tables of ``files``: the reused files' entries and the parsed ones'. The
-        files are written by a thread (Arrow writes Parquet without holding the GIL, so the
+        files are written by a thread (Arrow writes them without holding the GIL, so the
         checks go on meanwhile); ``index.json``, which makes the cache valid, comes last."""
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / INDEX).unlink(missing_ok=True)
@@ -220,12 +221,7 @@ class TableCache:
 
     def _write(self, frames: list[tuple[str, pd.DataFrame]], state: dict[str, Any]) -> None:
         for name, frame in frames:
-            temporary = self.folder / f".{name}.parquet.tmp"
-            try:
-                frame.to_parquet(temporary, index=False)
-                temporary.replace(self.folder / f"{name}.parquet")
-            finally:
-                temporary.unlink(missing_ok=True)
+            write_frame(self.folder / f"{name}{SUFFIX}", frame)
         atomic_write(self.folder / INDEX, orjson.dumps(state).decode())
 
 
@@ -412,6 +408,19 @@ def load_changes(root: Path, cache_folder: Path, changed: set[str], state: str) 
 
 
 SPLICE_AT_MOST = 1000  # changed files; more are merged by sorting every row
+
+
+def _without(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """``frame`` without the rows ``mask`` marks. The rows of a few changed files are a few
+    runs: the rows between them are kept as slices, which copy nothing (a boolean filter
+    copies every column of every row: 0.6 s of a 100,000-trial gate's 1.9 s load)."""
+    edges = np.flatnonzero(np.diff(mask.astype(np.int8), prepend=0, append=0))
+    if len(edges) > 2 * SPLICE_AT_MOST:
+        return frame[~mask]
+    starts, ends = edges[::2], edges[1::2]  # the masked runs [start, end)
+    keep = zip([0, *ends], [*starts, len(frame)], strict=True)
+    pieces = [frame.iloc[start:end] for start, end in keep if end > start]
+    return pd.concat(pieces) if len(pieces) > 1 else (pieces[0] if pieces else frame.iloc[:0])
 
 
 def _in_file_order(old: pd.DataFrame, new: pd.DataFrame, order: pd.Index) -> pd.DataFrame:

@@ -46,6 +46,7 @@ import pandas as pd
 
 from audit.corpus import Corpus, code_id
 from audit.findings import Finding, as_dict, from_dict
+from audit.kept import SUFFIX, read_frame, write_frame
 from audit.people import known_keys, learn_keys
 from audit.record import atomic_write
 from audit.rules import Context, Delta, Focus, Linkage
@@ -253,7 +254,7 @@ class Incremental:
 
     def linkage_scope(self, name: str, linkage: Linkage, ctx: Context) -> Scope | None:
         """The clusters a change can alter, re-checked by the rule (``Linkage.recheck``) with
-        every record's keys: main's, kept in ``link-keys-<check>-<state>.parquet``, with the
+        every record's keys: main's, kept in ``link-keys-<check>-<state>.arrow``, with the
         changed files keyed again. None (the rule runs in full) without kept keys, with a
         cached finding that names no record file, or when the clusters are most of the
         corpus."""
@@ -283,12 +284,12 @@ class Incremental:
             self._replace(f"{LINK_KEYS}-{name}", self.corpus.generation, keys)
 
     def _link_keys(self, name: str, state: str) -> pd.DataFrame | None:
-        path = self.folder / f"{LINK_KEYS}-{name}-{state}.parquet" if self.folder else None
+        path = self.folder / f"{LINK_KEYS}-{name}-{state}{SUFFIX}" if self.folder else None
         if path is None or not path.exists():
             return None
         try:
-            keys = pd.read_parquet(path, dtype_backend="pyarrow")
-        except (OSError, ValueError):  # Arrow's errors for a file that is not Parquet
+            keys = read_frame(path, arrow_types=True)
+        except (OSError, ValueError):  # Arrow's errors for a file that is not an Arrow file
             return None
         return keys if {"record_file", "key"} <= set(keys.columns) else None
 
@@ -296,15 +297,15 @@ class Incremental:
         """The changed files and every record linked to them through shared blocking keys,
         or None when that is more than half of the records (a check over a subset that large
         costs more than over all). Keys are cached per file, for one state of the tables, in
-        ``blocks-<check>-<state>.parquet``."""
+        ``blocks-<check>-<state>.arrow``."""
         tables = self.corpus.tables
         files = self.changed_files()
         change = self.corpus.change
         # Keys are kept per state of the tables, so keys of another state are never reused.
         cached = None
         if self.folder is not None and change is not None:
-            path = self.folder / f"blocks-{name}-{change.since}.parquet"
-            cached = pd.read_parquet(path) if path.exists() else None
+            path = self.folder / f"blocks-{name}-{change.since}{SUFFIX}"
+            cached = read_frame(path) if path.exists() else None
         if cached is None:
             keys = blocks(tables)
             seeds = set(keys["block"][keys["record_file"].isin(list(files))])
@@ -322,18 +323,13 @@ class Incremental:
             self._replace(f"blocks-{name}", self.corpus.generation, keys.astype("string"))
 
     def _replace(self, stem: str, version: str, frame: pd.DataFrame) -> None:
-        """Keep ``frame`` as ``<stem>-<version>.parquet``, and no other version of it."""
+        """Keep ``frame`` as ``<stem>-<version>.arrow``, and no other version of it."""
         if self.folder is None or self.readonly:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{stem}-{version}.parquet"
-        temporary = path.with_name(f".{path.name}.tmp")
-        try:
-            frame.to_parquet(temporary, index=False)
-            temporary.replace(path)
-        finally:
-            temporary.unlink(missing_ok=True)
-        for old in self.folder.glob(f"{stem}-*.parquet"):
+        path = self.folder / f"{stem}-{version}{SUFFIX}"
+        write_frame(path, frame)
+        for old in self.folder.glob(f"{stem}-*{SUFFIX}"):
             if old != path:
                 old.unlink(missing_ok=True)
 
@@ -341,12 +337,12 @@ class Incremental:
         """The people's name keys computed by this code in earlier runs (``people.learn_keys``):
         only the names and addresses not seen before are keyed again. A damaged file is
         ignored: everything is keyed."""
-        path = self.folder / f"{PERSON_KEYS}-{code_id()}.parquet" if self.folder else None
+        path = self.folder / f"{PERSON_KEYS}-{code_id()}{SUFFIX}" if self.folder else None
         if path is None or not path.exists():
             return
         try:
-            known = pd.read_parquet(path)
-        except (OSError, ValueError):  # Arrow's errors for a file that is not Parquet
+            known = read_frame(path)
+        except (OSError, ValueError):  # Arrow's errors for a file that is not an Arrow file
             return
         if {"kind", "text", "key", "address"} <= set(known.columns):
             learn_keys(known)

@@ -204,7 +204,7 @@ _EMPTY_COLUMNS = {
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """A frame with the tables' column types (after a round trip through Parquet, say)."""
+    """A frame with the tables' column types (after a round trip through an Arrow file, say)."""
     return frame.astype({name: _COLUMN_TYPES.get(name, "string") for name in frame.columns})
 
 

@@ -6,10 +6,15 @@ import json
 import os
 from datetime import date
 from pathlib import Path
+from unittest.mock import patch
 
+import numpy as np
+import pandas as pd
 from conftest import ROOT, valid_record, write_records
+from hypothesis import given
+from hypothesis import strategies as st
 
-from audit.corpus import blob_id, load_corpus
+from audit.corpus import _without, blob_id, load_corpus
 from audit.engine import findings_json, run_audit
 
 AS_OF = date(2026, 11, 22)
@@ -37,7 +42,7 @@ def test_warm_run_equals_cold_run_after_changes(tmp_path):
     records = corpus(tmp_path / "records")
     cache = tmp_path / "cache"
     first = load_corpus(records, cache)
-    assert first.reused == 0 and (cache / "studies.parquet").exists()
+    assert first.reused == 0 and (cache / "studies.arrow").exists()
 
     changed = records / "NCT00000004.ctgov-api.json"
     changed.write_text(json.dumps(valid_record("NCT00000004", overall_status="Mystery")))
@@ -96,3 +101,17 @@ def test_loading_in_worker_processes_gives_the_same_tables(tmp_path, monkeypatch
     ):
         assert frame.equals(expected), name
     assert sorted(map(repr, together.findings)) == sorted(map(repr, alone.findings))
+
+
+@given(st.lists(st.booleans(), max_size=60), st.integers(0, 3))
+def test_rows_left_out_of_a_kept_table_are_those_a_filter_leaves_out(flags, spread):
+    """``_without`` keeps slices between the changed files' runs of rows; it equals a boolean
+    filter for any runs, also when there are more runs than it slices (``spread`` lowers the
+    limit to make that happen)."""
+    frame = pd.DataFrame(
+        {"record_file": [f"f{i}" for i in range(len(flags))], "item": range(len(flags))}
+    ).astype({"record_file": "string", "item": "Int64"})
+    mask = np.array(flags, dtype=bool)
+    with patch("audit.corpus.SPLICE_AT_MOST", [1000, 3, 1, 0][spread]):
+        kept = _without(frame, mask)
+    pd.testing.assert_frame_equal(kept, frame[~mask])

@@ -13,6 +13,7 @@ import pytest
 from conftest import ROOT, edit, synthetic_records
 
 from audit.engine import AuditResult, findings_json, run_audit
+from audit.kept import read_frame, write_frame
 from audit.names import email_name_key, name_key
 
 AS_OF = date(2026, 11, 22)
@@ -265,13 +266,13 @@ def test_a_damaged_findings_cache_is_ignored(records, tmp_path):
     assert findings_json(warm) == findings_json(audit(records, None))
 
 
-@pytest.mark.parametrize("damage", [b"not parquet", None])
+@pytest.mark.parametrize("damage", [b"not an Arrow file", None])
 def test_damaged_person_keys_are_ignored(records, tmp_path, damage):
     cache = tmp_path / "cache"
     audit(records, cache)
-    [kept] = cache.glob("person-keys-*.parquet")
-    if damage is None:  # Parquet, but not the keys
-        pd.DataFrame({"other": ["column"]}).to_parquet(kept)
+    [kept] = cache.glob("person-keys-*.arrow")
+    if damage is None:  # an Arrow file, but not the keys
+        write_frame(kept, pd.DataFrame({"other": ["column"]}))
     else:
         kept.write_bytes(damage)
     rename(with_people(records)[0], "Zhongming Liu-Fortan")
@@ -305,8 +306,8 @@ def test_a_person_in_most_records_runs_the_rule_in_full(tmp_path):
 
 
 def _kept_person_keys(cache: Path) -> pd.DataFrame:
-    [kept] = cache.glob("person-keys-*.parquet")
-    return pd.read_parquet(kept)
+    [kept] = cache.glob("person-keys-*.arrow")
+    return read_frame(kept)
 
 
 def test_the_cache_keeps_the_key_of_every_name_and_address_now_in_the_records(records, tmp_path):

@@ -127,11 +127,11 @@ def test_a_block_growing_past_max_block_unlinks_trials_that_did_not_change(tmp_p
     assert len(clusters(warm)) == 1 and warm.rechecked[RULE] == 2
 
 
-@pytest.mark.parametrize("damage", [b"not parquet", None])
+@pytest.mark.parametrize("damage", [b"not an Arrow file", None])
 def test_without_usable_kept_keys_the_rule_runs_in_full(records, tmp_path, damage):
     cache = tmp_path / "cache"
     audit(records, cache)
-    [kept] = cache.glob("link-keys-*.parquet")
+    [kept] = cache.glob("link-keys-*.arrow")
     if damage is None:
         kept.unlink()
     else:

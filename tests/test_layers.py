@@ -20,6 +20,7 @@ LAYER_OF = {
     "audit.orgs": "foundation",
     "audit.frames": "foundation",
     "audit.heap": "foundation",
+    "audit.kept": "foundation",
     "audit.progress": "foundation",
     "audit.record": "foundation",
     "audit.tables": "foundation",

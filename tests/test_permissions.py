@@ -60,7 +60,7 @@ def test_records_reports_and_caches_are_0644_under_umask_022(tmp_path: Path, cap
     written = modes(tmp_path)
     names = {Path(name).name for name in written}
     assert {"index.html", "findings.json", "summary.md", "checks.json", "index.json"} <= names
-    assert any(name.endswith(".parquet") for name in names)
+    assert any(name.endswith(".arrow") for name in names)
     folders = {name for name in written if (tmp_path / name).is_dir()}
     assert {name: written[name] for name in set(written) - folders} == dict.fromkeys(
         set(written) - folders, 0o644

@@ -1118,7 +1118,7 @@ def record_keys(tables: Tables) -> pd.DataFrame:
     titles = Titles.of(records)
     keys = _record_keys(records, titles, titles.words())
     row = keys["record"].to_numpy()
-    text = pd.ArrowDtype(pa.string())  # typed even when empty, in Parquet too
+    text = pd.ArrowDtype(pa.string())  # typed even when empty, in a kept Arrow file too
     found = pd.DataFrame(
         {
             "record_file": pd.array(records["record_file"].to_numpy(dtype=object)[row], text),
