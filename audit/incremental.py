@@ -50,7 +50,7 @@ from audit.kept import SUFFIX, read_frame, write_frame
 from audit.people import known_keys, learn_keys
 from audit.record import atomic_write
 from audit.rules import Context, Delta, Focus, Linkage
-from audit.tables import Tables, among
+from audit.tables import Tables, among, without_rows
 
 PERSON_KEYS = "person-keys"  # the people's name keys, kept for the code that computed them
 LINK_KEYS = "link-keys"  # every record's blocking keys for a rule with a Linkage
@@ -267,7 +267,7 @@ class Incremental:
         files = self.changed_files()
         touched = among(cached["record_file"], files)
         fresh = linkage.keys(self.subset(files)).astype(cached.dtypes.to_dict())
-        keys = pd.concat([cached[~touched], fresh], ignore_index=True)
+        keys = pd.concat([without_rows(cached, touched), fresh], ignore_index=True)
         self._replace(f"{LINK_KEYS}-{name}", self.corpus.generation, keys)
         clusters = [set(item["record_files"]) for item in prior["findings"]]
         delta = Delta(files, change.previous, keys, cached[touched], clusters)
@@ -313,7 +313,7 @@ class Incremental:
             touched = cached["record_file"].isin(list(files)).to_numpy(dtype=bool)
             fresh = blocks(self.subset(files)) if files else cached.iloc[:0]
             seeds = set(cached["block"][touched]) | set(fresh["block"])
-            keys = pd.concat([cached[~touched], fresh], ignore_index=True)
+            keys = pd.concat([without_rows(cached, touched), fresh], ignore_index=True)
         self._save_blocks(name, keys)
         reached = files | _reached(keys, seeds)
         return reached if len(reached) <= len(self.corpus.files) // 2 else None

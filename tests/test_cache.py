@@ -14,8 +14,9 @@ from conftest import ROOT, valid_record, write_records
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audit.corpus import _without, blob_id, load_corpus
+from audit.corpus import blob_id, load_corpus
 from audit.engine import findings_json, run_audit
+from audit.tables import without_rows
 
 AS_OF = date(2026, 11, 22)
 
@@ -105,13 +106,13 @@ def test_loading_in_worker_processes_gives_the_same_tables(tmp_path, monkeypatch
 
 @given(st.lists(st.booleans(), max_size=60), st.integers(0, 3))
 def test_rows_left_out_of_a_kept_table_are_those_a_filter_leaves_out(flags, spread):
-    """``_without`` keeps slices between the changed files' runs of rows; it equals a boolean
-    filter for any runs, also when there are more runs than it slices (``spread`` lowers the
-    limit to make that happen)."""
+    """``without_rows`` keeps slices between the changed files' runs of rows; it equals a
+    boolean filter for any runs, also when there are more runs than it slices (``spread``
+    lowers the limit to make that happen)."""
     frame = pd.DataFrame(
         {"record_file": [f"f{i}" for i in range(len(flags))], "item": range(len(flags))}
     ).astype({"record_file": "string", "item": "Int64"})
     mask = np.array(flags, dtype=bool)
-    with patch("audit.corpus.SPLICE_AT_MOST", [1000, 3, 1, 0][spread]):
-        kept = _without(frame, mask)
+    with patch("audit.tables.MAX_RUNS", [1000, 3, 1, 0][spread]):
+        kept = without_rows(frame, mask)
     pd.testing.assert_frame_equal(kept, frame[~mask])
