@@ -16,7 +16,7 @@ from audit.engine import AuditResult
 from audit.fields import TRIAL_VIEW
 from audit.findings import SEVERITIES, Finding
 from audit.report.persons import Persons
-from audit.report.sarif import Lines, line_of, record_path
+from audit.report.sarif import Lines, lines_of, record_path
 
 MAX_TEXT = 2000
 
@@ -234,12 +234,13 @@ def finding_rows(
     findings: list[Finding], new: set[str] | None, lines: Lines | None = None
 ) -> dict[str, Any]:
     """Findings as compact columns for the page: codes for repeated strings; with ``lines``
-    (record file, field) -> line, each record file's line of the field (0: not known)."""
+    (record file, field) -> line, each record file's line of the field (1 when not known)."""
     rules = sorted({f.rule for f in findings})
     sources = sorted({s for f in findings for s in f.sources})
     rule_index = {r: i for i, r in enumerate(rules)}
     source_index = {s: i for i, s in enumerate(sources)}
     rows = []
+    located = {name for name, _ in lines} if lines is not None else set()
     if new is not None:  # the gate's new findings first, then the rest
         findings = sorted(findings, key=lambda f: f.fingerprint not in new)
     for f in findings:
@@ -261,6 +262,6 @@ def finding_rows(
             f.waived or None,
         ]
         if lines is not None:
-            row.append([line_of(f, name, lines) for name in f.record_files])
+            row.append(lines_of(f, lines, located))
         rows.append(row)
     return {"rules": rules, "sources": sources, "severities": list(SEVERITIES), "rows": rows}
