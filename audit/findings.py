@@ -59,6 +59,42 @@ class Finding:
         digest = hashlib.sha256(json.dumps(identity, ensure_ascii=False).encode("utf-8"))
         return digest.hexdigest()[:20]
 
+    @cached_property  # asked for each record file of the finding, by every report
+    def entry_indices(self) -> tuple[int | None, dict[str, int]]:
+        """The index of the entry (person, site, arm…) the finding is about in each record
+        file, as its rule names it in the evidence: ``items`` (indices in the record) or
+        ``item``, of an evidence object that names no ``record_file`` or that one (and sits in
+        no object naming another). The first such index in the evidence for a file, read in
+        one walk: the one of every file not in the dict, and the dict's per file."""
+        anywhere: int | None = None
+        per_file: dict[str, int] = {}
+        stack: list[tuple[Any, str | None]] = [(self.evidence, None)]
+        while stack:  # depth first, in the evidence's order
+            value, within = stack.pop()
+            if isinstance(value, list):
+                stack += [(item, within) for item in reversed(value)]
+                continue
+            if not isinstance(value, dict):
+                continue
+            if "record_file" in value:
+                named = value["record_file"]
+                if not isinstance(named, str) or within not in (None, named):
+                    continue  # no file is both, or it is no file's
+                within = named
+            items = value.get("items")
+            for index in [*(items if isinstance(items, list) else []), value.get("item")]:
+                if isinstance(index, int) and not isinstance(index, bool):
+                    if within is None and anywhere is None:
+                        anywhere = index
+                    elif within is not None and within not in per_file:
+                        per_file[within] = index if anywhere is None else anywhere
+            stack += [
+                (child, within)
+                for child in reversed(list(value.values()))
+                if isinstance(child, dict | list)
+            ]
+        return anywhere, per_file
+
     def to_json(self) -> dict[str, Any]:
         # Fields in declaration order, without a deep copy: evidence and waived hold only
         # JSON values already (``__post_init__``), and nothing changes a finding's JSON.

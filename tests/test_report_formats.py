@@ -11,6 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 from conftest import ROOT, valid_record, write_records
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from audit.cli import main
 from audit.engine import findings_json, run_audit
@@ -19,7 +21,7 @@ from audit.record import person
 from audit.report import write_reports
 from audit.report.junit import render_junit
 from audit.report.markdown import render_summary
-from audit.report.sarif import find_line, record_path, render_sarif
+from audit.report.sarif import entry_index, find_line, record_path, render_sarif
 
 AS_OF = date(2026, 11, 22)
 SCHEMA = ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"
@@ -479,3 +481,55 @@ def test_junit_suites_carry_the_catalogue_summary_and_fix(result):
         p.get("name"): p.get("value") for p in suites["enrollment-arm-mismatch"].iter("property")
     }
     assert props == {"summary": entry.summary, "how_to_fix": entry.section("fix")}
+
+
+def _first_entry(evidence, name):
+    """The entry a finding is about in file ``name``, by the rule as stated: depth first, the
+    first ``items``/``item`` index of an object that names no record file or ``name``, inside
+    no object naming another."""
+    if isinstance(evidence, list):
+        for value in evidence:
+            found = _first_entry(value, name)
+            if found is not None:
+                return found
+        return None
+    if not isinstance(evidence, dict) or evidence.get("record_file", name) != name:
+        return None
+    items = evidence.get("items")
+    for index in [*(items if isinstance(items, list) else []), evidence.get("item")]:
+        if isinstance(index, int) and not isinstance(index, bool):
+            return index
+    for value in evidence.values():
+        if isinstance(value, dict | list):
+            found = _first_entry(value, name)
+            if found is not None:
+                return found
+    return None
+
+
+FILES = st.sampled_from(["a.json", "b.json", "c.json"])
+EVIDENCE = st.recursive(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "record_file": st.one_of(FILES, st.none()),
+            "item": st.one_of(st.integers(0, 9), st.booleans(), st.just("1")),
+            "items": st.lists(st.one_of(st.integers(0, 9), st.booleans()), max_size=2),
+        },
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["entries", "x", "y"]), inner, max_size=2),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(EVIDENCE, max_size=3))
+def test_the_entry_of_each_file_is_the_first_the_evidence_names_for_it(entries):
+    """One walk (``Finding.entry_indices``) gives, for every file, the entry a walk per file
+    finds: SARIF and the page point at that entry's line."""
+    item = finding("r", "rule", "warning", "m", evidence={"entries": entries})
+    for name in ["a.json", "b.json", "c.json", "d.json"]:
+        assert entry_index(item, name) == _first_entry(item.evidence, name)

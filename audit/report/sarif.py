@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -68,24 +68,10 @@ def _record_path(field: str | None) -> tuple[str | int, ...]:
 
 
 def entry_index(item: Finding, name: str) -> int | None:
-    """The index of the entry (person, site, arm…) ``item`` is about in record file ``name``:
-    the first its rule names in the evidence, as ``items`` (indices in the finding's record) or
-    as an entry with an ``item`` and, for a finding about several records, its ``record_file``."""
-    return next(_named_entries(item.evidence, name), None)
-
-
-def _named_entries(evidence: Any, name: str) -> Iterator[int]:
-    if isinstance(evidence, list):
-        for value in evidence:
-            yield from _named_entries(value, name)
-    if not isinstance(evidence, dict) or evidence.get("record_file", name) != name:
-        return
-    items = evidence.get("items")
-    named = [*(items if isinstance(items, list) else []), evidence.get("item")]
-    yield from (i for i in named if isinstance(i, int) and not isinstance(i, bool))
-    for value in evidence.values():
-        if isinstance(value, dict | list):
-            yield from _named_entries(value, name)
+    """The index of the entry (person, site, arm…) ``item`` is about in record file ``name``
+    (``Finding.entry_indices``)."""
+    anywhere, per_file = item.entry_indices
+    return per_file.get(name, anywhere)
 
 
 def finding_path(item: Finding, name: str) -> tuple[str | int, ...]:
