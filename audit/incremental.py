@@ -142,14 +142,12 @@ class Incremental:
                     pending = lambda: kept  # noqa: E731
                 else:
                     pending = update(prior["state"], self.subset(change.files), change.previous)
-        starting = self.seconds[name]  # the collecting below adds its own time
 
         def collect() -> list[Finding]:
             with self._timed(name):
                 done = pending()
                 self.rechecked[name] = None if done is None else len(change.files)
                 found, state = done if done is not None else full(self.corpus.tables)
-            self.seconds[name] += starting
             kept = {"stamp": stamp, "findings": [as_dict(f) for f in found], "state": state}
             self.kept[name] = kept
             return found
@@ -158,11 +156,14 @@ class Incremental:
 
     @contextmanager
     def _timed(self, name: str) -> Iterator[None]:
+        """Add the time spent to ``name``'s (a check kept between runs is timed in two parts:
+        starting it and collecting its findings)."""
         started = time.perf_counter()
         try:
             yield
         finally:
-            self.seconds[name] = round(time.perf_counter() - started, 3)
+            spent = self.seconds.get(name, 0.0) + time.perf_counter() - started
+            self.seconds[name] = round(spent, 3)
 
     def _findings(
         self,

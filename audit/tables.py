@@ -200,7 +200,7 @@ def without_rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     starts, ends = edges[::2], edges[1::2]  # the masked runs [start, end)
     keep = zip([0, *ends], [*starts, len(frame)], strict=True)
     pieces = [frame.iloc[start:end] for start, end in keep if end > start]
-    return pd.concat(pieces) if len(pieces) > 1 else (pieces[0] if pieces else frame.iloc[:0])
+    return pd.concat(pieces) if pieces else frame.iloc[:0]
 
 
 def _frame(columns: dict[str, list[Any]]) -> pd.DataFrame:

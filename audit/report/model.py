@@ -129,21 +129,28 @@ def trial_views(
             for trial in item.trial_ids:
                 if trial in views:
                     flagged[trial][label].add(item.rule)
-    # A row no finding is about goes out as it is (the page reads no list as none): copying
-    # each of 5,000 trials' rows took a second at 100,000 trials.
     return [
         views[trial]
         | {
             "trial": trial,
-            "rows": [
-                row | {"findings": sorted(rules)} if (rules := marks.get(row["field"])) else row
-                for row in views[trial]["rows"]
-            ]
-            if (marks := flagged.get(trial))
-            else views[trial]["rows"],
+            "rows": _flagged_rows(views[trial]["rows"], flagged.get(trial, {})),
             "people": persons.of_trial(trial),
         }
         for trial in sorted(views)
+    ]
+
+
+def _flagged_rows(
+    rows: list[dict[str, Any]], rules: Mapping[str, set[str]]
+) -> list[dict[str, Any]]:
+    """A trial view's rows, each a finding is about with those findings' rules. The others go
+    out as they are (the page reads no list as none): copying each of 5,000 trials' rows took
+    a second at 100,000 trials."""
+    if not rules:
+        return rows
+    return [
+        row | {"findings": sorted(rules[row["field"]])} if row["field"] in rules else row
+        for row in rows
     ]
 
 

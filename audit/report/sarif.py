@@ -172,9 +172,11 @@ def lines_of(item: Finding, lines: Lines, located: set[str]) -> list[int]:
     """``line_of`` each of ``item``'s record files; ``located``: the files ``lines`` has any
     line of. A finding about a cluster names hundreds of files and an evidence entry for each:
     working out its path in each file (``finding_path``) costs as much again per file."""
-    if item.rule == "record-unreadable":
-        return [line_of(item, name, lines) for name in item.record_files]
-    return [line_of(item, name, lines) if name in located else 1 for name in item.record_files]
+    unreadable = item.rule == "record-unreadable"  # its line is in its evidence
+    return [
+        line_of(item, name, lines) if unreadable or name in located else 1
+        for name in item.record_files
+    ]
 
 
 def _location(item: Finding, name: str, base: str, lines: Lines) -> dict[str, Any]:
