@@ -131,7 +131,7 @@ def report_benchmark(count: int, out: Path) -> dict[str, Any]:
     ]
     result = AuditResult(date(2026, 11, 22), [], Tables(**TableBuilder().frames()), findings)
     path = out / f"report-{count}.html"
-    path.write_text(render_html(result), encoding="utf-8")
+    path.write_bytes(render_html(result))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
@@ -179,7 +179,7 @@ def audit_once(records: Path, as_of: date, cache: Path | None) -> dict[str, Any]
             name: {"seconds": spent, "rechecked_files": result.rechecked.get(name)}
             for name, spent in result.check_seconds.items()
         },
-        "digest": hashlib.sha256(findings_json(result).encode()).hexdigest(),
+        "digest": hashlib.sha256(findings_json(result)).hexdigest(),
     }
 
 

@@ -222,7 +222,7 @@ class TableCache:
     def _write(self, frames: list[tuple[str, pd.DataFrame]], state: dict[str, Any]) -> None:
         for name, frame in frames:
             write_frame(self.folder / f"{name}{SUFFIX}", frame)
-        atomic_write(self.folder / INDEX, orjson.dumps(state).decode())
+        atomic_write(self.folder / INDEX, orjson.dumps(state))
 
 
 PARALLEL_FROM = 20000  # files; below this, starting worker processes costs more than it saves

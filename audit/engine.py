@@ -322,9 +322,11 @@ def _run_rules_safely(checks: Incremental, as_of: date, problems: list[str]) -> 
     return findings
 
 
-def findings_json(result: AuditResult) -> str:
-    options = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
-    return orjson.dumps(result.to_json(), option=options).decode() + "\n"
+def findings_json(result: AuditResult) -> bytes:
+    """``findings.json`` as UTF-8."""
+    options = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
+    with without_cycle_collection():  # a dict per finding: many acyclic objects
+        return orjson.dumps(result.to_json(), option=options)
 
 
 def write_findings(result: AuditResult, out_dir: Path) -> Path:

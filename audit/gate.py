@@ -333,7 +333,7 @@ def remember_base(result: AuditResult, cache: Path, config: Config) -> str:
         },
         "findings": [f.to_json() for f in result.findings],
     }
-    atomic_write(path, orjson.dumps(state).decode())
+    atomic_write(path, orjson.dumps(state))
     return f"gate base: kept for commit {commit[:12]} in {path}"
 
 

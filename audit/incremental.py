@@ -358,7 +358,7 @@ class Incremental:
             self._replace(PERSON_KEYS, code_id(), known_keys(self.corpus.tables))
         self.folder.mkdir(parents=True, exist_ok=True)
         state = {"code": code_id(), "generation": self.corpus.generation, "checks": self.kept}
-        atomic_write(self.folder / "checks.json", orjson.dumps(state).decode())
+        atomic_write(self.folder / "checks.json", orjson.dumps(state))
 
 
 def _reached(keys: pd.DataFrame, seeds: set[str]) -> set[str]:

@@ -505,8 +505,7 @@ def _everyone(tables: Tables) -> tuple[list[Entry], np.ndarray]:
 def _nameless(tables: Tables) -> list[Entry]:
     """The entries that give no name (none, or only white space)."""
     table = tables.people
-    names = table["name"]
-    rows = np.flatnonzero(names.isna().to_numpy() | (names.astype(str).str.strip() == ""))
+    rows = np.flatnonzero(_no_name(tables))
     chosen = table.iloc[rows]
     addresses = each_distinct(chosen["email"], _address, None)
     columns = [cells(chosen[c]) for c in ("record_file", "trial_id", "source", "role")]
@@ -515,6 +514,18 @@ def _nameless(tables: Tables) -> list[Entry]:
         Entry(None, (), "", address, "", (), row, *rest)
         for address, row, *rest in zip(addresses, rows.tolist(), *columns, strict=True)
     ]
+
+
+def _no_name(tables: Tables) -> np.ndarray:
+    """Which people rows give no name (none, or only white space): looked for among the rows
+    ``named`` leaves out only (a name with a key is not blank), which are few."""
+    table = tables.people
+    blank = np.ones(len(table), dtype=bool)
+    blank[named(tables).index.to_numpy()] = False
+    rows = np.flatnonzero(blank)
+    names = table["name"].iloc[rows]
+    blank[rows] = (names.isna() | (names.astype(str).str.strip() == "")).to_numpy(dtype=bool)
+    return blank
 
 
 # --- the persons of some entries, for incremental runs -----------------------------------
@@ -624,14 +635,27 @@ def reach_everyone(tables: Tables, seeds: np.ndarray) -> np.ndarray:
     """``reach`` for persons as ``everyone`` resolves them, which also hold the entries
     without a name: those join the person of their address, so the named entries of a seed's
     address are seeds too, and every nameless entry of an address found is found."""
-    table = tables.people
-    emails = pd.Series(each_distinct(table["email"], _address, None), dtype=object)
-    names = table["name"]
-    nameless = (names.isna() | (names.astype(str).str.strip() == "")).to_numpy()
-    given = set(emails[seeds & nameless]) - {None}
-    found = reach(tables, seeds | (~nameless & emails.isin(given).to_numpy()))
-    given |= set(emails[found]) - {None}
-    return found | (seeds & nameless) | (nameless & emails.isin(given).to_numpy())
+    nameless = _kept(tables, "nameless", lambda: _no_name(tables))
+    address = _kept(tables, "addresses", lambda: _addresses(tables, nameless))
+    given = np.zeros(address.max(initial=-1) + 2, dtype=bool)  # the last: no address
+    given[address[seeds & nameless]] = True
+    given[-1] = False
+    found = reach(tables, seeds | (~nameless & given[address]))
+    given[address[found]] = True
+    given[-1] = False
+    return found | (seeds & nameless) | (nameless & given[address])
+
+
+def _addresses(tables: Tables, nameless: np.ndarray) -> np.ndarray:
+    """Each people row's address as compared, as a number (-1: none; -1 too for a row that
+    is neither ``named`` nor ``nameless``: no person's). ``named`` holds the named rows'
+    addresses already; reached persons are followed through these numbers, not texts."""
+    rows = named(tables)
+    texts = np.full(len(tables.people), None, dtype=object)
+    texts[rows.index.to_numpy()] = rows["email"].to_numpy()
+    chosen = tables.people["email"].iloc[np.flatnonzero(nameless)]
+    texts[nameless] = each_distinct(chosen, _address, None)
+    return pd.factorize(texts)[0]
 
 
 def persons_changed(

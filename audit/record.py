@@ -137,14 +137,15 @@ def _new_temporary(path: Path) -> tuple[int, Path]:
             continue
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str | bytes) -> None:
     """Write through a temporary file in the same folder and rename, so readers never see half."""
     atomic_write_all([(path, lambda: text)])
 
 
-def atomic_write_all(outputs: Iterable[tuple[Path, Callable[[], str]]]) -> list[Path]:
-    """Render each output and write it to a temporary file beside its path, one at a time (so
-    only one rendered text is in memory), then rename them all: a failure while rendering any
+def atomic_write_all(outputs: Iterable[tuple[Path, Callable[[], str | bytes]]]) -> list[Path]:
+    """Render each output (text, or UTF-8 bytes as orjson gives them: not decoded only to be
+    encoded again) and write it to a temporary file beside its path, one at a time (so only
+    one rendered text is in memory), then rename them all: a failure while rendering any
     leaves every file as it was."""
     staged: list[tuple[Path, Path]] = []
     try:
@@ -152,8 +153,9 @@ def atomic_write_all(outputs: Iterable[tuple[Path, Callable[[], str]]]) -> list[
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = _new_temporary(path)
             staged.append((temporary, path))
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-                stream.write(render())
+            with os.fdopen(handle, "wb") as stream:
+                text = render()
+                stream.write(text if isinstance(text, bytes) else text.encode("utf-8"))
         for temporary, path in staged:
             os.replace(temporary, path)
     except BaseException:

@@ -699,7 +699,7 @@ def test_every_report_and_record_writer_is_atomic() -> None:
     sources = package_sources()
     writes = {name: direct_writes(text) for name, text in sources.items()}
     writes = {name: found for name, found in writes.items() if found}
-    assert writes.pop("audit/record.py") == ["fdopen('w')"]  # atomic_write itself
+    assert writes.pop("audit/record.py") == ["fdopen('wb')"]  # atomic_write itself
     assert set(writes) <= NON_ATOMIC_WRITERS_ALLOWED, writes
     record = sources["audit/record.py"]
     assert "_new_temporary(path)" in record and "os.replace(temporary, path)" in record

@@ -35,14 +35,14 @@ def write_reports(
         kept = memo.load(result)
         kept.lines = record_lines(result, kept.lines)
 
-        def page() -> str:
+        def page() -> bytes:
             if link_base:
                 link = link_base.rstrip("/") + "/"
                 return render_html(result, verdict, new, link, kept.lines, kept)
             where = records_relative(result.records_dir, out_dir)
             return render_html(result, verdict, new, where, memo=kept)
 
-        reports: dict[str, Callable[[], str]] = {
+        reports: dict[str, Callable[[], str | bytes]] = {
             "index.html": page,
             "findings.sarif": lambda: render_sarif(result, base, verdict, kept.lines),
             "junit.xml": lambda: render_junit(result, verdict),

@@ -23,6 +23,10 @@ from audit.report.memo import Memo
 from audit.report.sarif import Lines
 
 MAX_TRIAL_VIEWS = 5000  # trial views read records again; findings' trials come first
+# Where the page's data goes, put in after rendering: the data is most of a registry's page,
+# and through the template it was copied as text three times. Autoescaping keeps any record
+# value from spelling it.
+_DATA_MARK = "<!-- audit data -->"
 
 
 def _environment() -> Environment:
@@ -34,9 +38,11 @@ def _environment() -> Environment:
     )
 
 
-def script_json(data: Any) -> str:
-    """JSON that is safe inside a <script> element: no '<', '>', '&' or line separators."""
-    text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode()
+def script_json(data: Any) -> bytes:
+    """JSON (UTF-8) that is safe inside a <script> element: no '<', '>', '&' or line
+    separators. Escaped in orjson's bytes, never decoded: over a registry's text as ``str``
+    this was a second of the report."""
+    text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     for raw, escaped in (
         ("<", "\\u003c"),
         (">", "\\u003e"),
@@ -44,7 +50,8 @@ def script_json(data: Any) -> str:
         ("\u2028", "\\u2028"),
         ("\u2029", "\\u2029"),
     ):
-        text = text.replace(raw, escaped)
+        if raw.encode() in text:
+            text = text.replace(raw.encode(), escaped.encode())
     return text
 
 
@@ -69,11 +76,11 @@ def render_html(
     records_base: str = "../records/",
     lines: Lines | None = None,
     memo: Memo | None = None,
-) -> str:
-    """The page. Record links are ``records_base`` + the record file (a path relative to the
-    page, or a URL); with ``lines`` they end in ``#L<line>`` of the finding's field. ``memo``:
-    what a previous run computed from unchanged records (``audit.report.memo``), updated with
-    this page's trial views and persons."""
+) -> bytes:
+    """The page, as UTF-8. Record links are ``records_base`` + the record file (a path
+    relative to the page, or a URL); with ``lines`` they end in ``#L<line>`` of the finding's
+    field. ``memo``: what a previous run computed from unchanged records
+    (``audit.report.memo``), updated with this page's trial views and persons."""
     memo = memo if memo is not None else Memo()
     overview = model.overview(result, verdict)
     trials = sorted({t for f in result.findings for t in f.trial_ids})[:MAX_TRIAL_VIEWS]
@@ -93,12 +100,12 @@ def render_html(
     }
     script = files("audit.report").joinpath("templates/report.js").read_text(encoding="utf-8")
     style = files("audit.report").joinpath("templates/report.css").read_text(encoding="utf-8")
-    return (
+    page = (
         _environment()
         .get_template("report.html.j2")
         .render(
             overview=overview,
-            data_json=script_json(data),
+            data_mark=_DATA_MARK,
             script=script,
             style=style,
             script_hash=_hash(script),
@@ -106,6 +113,8 @@ def render_html(
             age_chart=_bars(overview["verification_ages"]),
         )
     )
+    head, tail = page.split(_DATA_MARK)
+    return b"".join([head.encode(), script_json(data), tail.encode()])
 
 
 def render_incomplete_html(title: str, reason: str) -> str:

@@ -32,6 +32,7 @@ MAX_FILES = 5  # a finding about 2,000 records is repeated in each of its trials
 MAX_LINE = 2000  # characters of a finding's message in a case (findings.json has it whole)
 MAX_WARNINGS = 500  # lines of the ``warnings`` case
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_PLAIN = re.compile("[&<>\"'\n\r\t]")  # what ``quoteattr`` would change or weigh
 
 
 class Case(NamedTuple):
@@ -61,8 +62,14 @@ def _line(item: Finding, new: set[str] | None = None) -> str:
     return f"[{state}] {message}" + (f" ({', '.join(files)})" if files else "")
 
 
+def _quoted(text: str) -> str:
+    """``quoteattr``, without its work for the usual text that needs none (a trial id: one
+    per case, hundreds of thousands of cases)."""
+    return quoteattr(text) if _NOT_PLAIN.search(text) else f'"{text}"'
+
+
 def _attributes(**values: str) -> str:
-    return " ".join(f"{name}={quoteattr(text)}" for name, text in values.items())
+    return " ".join(f"{name}={_quoted(text)}" for name, text in values.items())
 
 
 def _suite(
@@ -72,7 +79,7 @@ def _suite(
     an element tree: a registry-sized audit has hundreds of thousands of cases."""
     name = _clean(name)
     parts, failures, skipped = [], 0, 0
-    opening = f"    <testcase classname={quoteattr(name)} name="
+    opening = f"    <testcase classname={_quoted(name)} name="
     escaped: dict[str, str] = {}  # a finding about many trials is one line in each of their cases
 
     def body(lines: list[str]) -> str:
@@ -86,7 +93,7 @@ def _suite(
             parts.append(f"      <property {_attributes(name=key, value=_clean(str(value)))} />\n")
         parts.append("    </properties>\n")
     for case_name, failed, output, skip in cases:
-        parts.append(opening + quoteattr(_clean(case_name)))
+        parts.append(opening + _quoted(_clean(case_name)))
         if not failed and not output:
             parts.append(" />\n")
             continue
@@ -154,21 +161,25 @@ def render_junit(result: AuditResult, verdict: Mapping[str, Any] | None = None) 
         return item.severity == "error" and not item.waived
 
     lines = [(item, _clean(_line(item, new))) for item in result.findings]
-    groups: dict[str, dict[str, list[tuple[Finding, str]]]] = defaultdict(lambda: defaultdict(list))
+    # Per finding, once (a finding about many trials is in each of their cases): its line,
+    # whether it fails its cases, and whether it is an error that does not (from the base).
+    groups: dict[str, dict[str, list[tuple[str, bool, bool]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for item, line in lines:
+        failing = fails(item)
+        seen = (line, failing, not failing and item.severity == "error" and not item.waived)
         for trial in item.trial_ids or (NO_TRIAL,):
-            groups[item.rule][trial].append((item, line))
+            groups[item.rule][trial].append(seen)
     audit = _audit_suite(result, lines, verdict)
     text, failures, skipped = _suite("audit", audit, _audit_properties(result, verdict))
     suites, tests = [text], len(audit)
     for rule_id in sorted(groups):
         cases = []
         for trial, found in sorted(groups[rule_id].items()):
-            failed = [line for f, line in found if fails(f)]
-            output = [line for f, line in found if not fails(f)]
-            old = sum(
-                1 for f, _ in found if f.severity == "error" and not f.waived and not fails(f)
-            )
+            failed = [line for line, failing, _ in found if failing]
+            output = [line for line, failing, _ in found if not failing]
+            old = sum(1 for *_, from_base in found if from_base)
             skip = f"{plural(old, 'error finding')} already in the base" if new is not None else ""
             cases.append(Case(trial, failed, output, skip if old else ""))
         entry = result.catalogue.get(rule_id)

@@ -66,7 +66,7 @@ def save(result: AuditResult, memo: Memo) -> None:
         "persons": memo.persons.to_json() if memo.persons else None,
     }
     result.cache.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, orjson.dumps(data).decode())
+    atomic_write(path, orjson.dumps(data))
     for old in result.cache.glob("report-*.json"):
         if old != path:
             old.unlink(missing_ok=True)

@@ -162,20 +162,20 @@ def _line(record: dict[str, Any], field: str) -> int | None:
     return line if isinstance(line, int) else None
 
 
-def verification_ages(result: AuditResult) -> list[int]:
-    """Months from each record's last status verification to the as-of date."""
+def verification_ages(result: AuditResult) -> Counter[int]:
+    """How many records were last verified how many months before the as-of date."""
     counts = result.tables.studies["status_verified"].value_counts()
-    ages = []
+    ages: Counter[int] = Counter()
     for text, count in counts.items():
         verified = to_date(text)
         if verified:
-            ages += [max(0, months_between(verified, result.as_of))] * int(count)
+            ages[max(0, months_between(verified, result.as_of))] += int(count)
     return ages
 
 
 def overview(result: AuditResult, verdict: dict[str, Any] | None) -> dict[str, Any]:
     studies = result.tables.studies
-    sources = Counter(str(s) for s in studies["source"])
+    sources = studies["source"].value_counts(dropna=False).items()
     by_severity = Counter(f.severity for f in result.findings)
     by_rule = Counter(f.rule for f in result.findings)
     grid = Counter((f.rule, f.severity) for f in result.findings)
@@ -183,7 +183,7 @@ def overview(result: AuditResult, verdict: dict[str, Any] | None) -> dict[str, A
         "as_of": result.as_of.isoformat(),
         "records": len(result.record_files),
         "trials": int(studies["trial_id"].nunique()),
-        "sources": dict(sorted(sources.items())),
+        "sources": dict(sorted((str(source), int(count)) for source, count in sources)),
         "by_severity": {s: by_severity.get(s, 0) for s in SEVERITIES},
         "by_rule": by_rule.most_common(),
         "grid": [
@@ -213,7 +213,7 @@ def _blocking(verdict: dict[str, Any] | None) -> list[dict[str, Any]]:
     ]
 
 
-def _age_histogram(ages: list[int]) -> list[tuple[str, int]]:
+def _age_histogram(ages: Counter[int]) -> list[tuple[str, int]]:
     bins = (
         ("< 1 y", 0, 12),
         ("1-2 y", 12, 24),
@@ -221,7 +221,10 @@ def _age_histogram(ages: list[int]) -> list[tuple[str, int]]:
         ("5-10 y", 60, 120),
         ("> 10 y", 120, 10**6),
     )
-    return [(label, sum(low <= a < high for a in ages)) for label, low, high in bins]
+    return [
+        (label, sum(count for age, count in ages.items() if low <= age < high))
+        for label, low, high in bins
+    ]
 
 
 DOC_PARTS = ("what", "why", "fix", "example")
