@@ -49,7 +49,7 @@ def repo(main_repo, monkeypatch, capsys) -> Path:
     git(main_repo, "checkout", "-q", "-B", "change", "main")
     git(main_repo, "reset", "-q", "--hard", "main")
     git(main_repo, "clean", "-q", "-fdx", "-e", ".audit-cache")
-    if not (main_repo / CACHE / "gate-base.json").exists():
+    if not (main_repo / CACHE / "gate-base.jsonl").exists():
         args = ["run", "--as-of", AS_OF, "--out", "reports-main", "--cache", CACHE]
         assert main(args) in (0, 1)
         assert "gate base: kept for commit" in capsys.readouterr().out
@@ -169,7 +169,8 @@ def _policy(repo: Path) -> None:
 
 
 def _waiver(repo: Path) -> None:
-    findings = json.loads((repo / CACHE / "gate-base.json").read_text())["findings"]
+    lines = (repo / CACHE / "gate-base.jsonl").read_text().splitlines()
+    findings = [json.loads(line) for line in lines[1:]]
     first = next(f for f in findings if f["severity"] == "warning")
     (repo / "expectations" / "waivers.yaml").write_text(
         "waivers:\n"
@@ -293,4 +294,29 @@ def test_main_with_uncommitted_records_keeps_no_gate_base(repo, capsys, tmp_path
     cache = tmp_path / "cache"
     assert main(["run", "--as-of", AS_OF, "--out", "reports-x", "--cache", str(cache)]) == 1
     assert "gate base: not kept (records or expectations differ" in capsys.readouterr().out
-    assert not (cache / "gate-base.json").exists()
+    assert not (cache / "gate-base.jsonl").exists()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "lines swapped"])
+def test_a_damaged_gate_base_runs_in_full_and_says_so(repo, capsys, tmp_path, damage):
+    """The gate reads main's findings line by line, and only the fixed ones: a file cut
+    short, or one whose lines are not where its first line says, is never taken for them."""
+    cache = tmp_path / "cache"
+    shutil.copytree(repo / CACHE, cache)
+    path = cache / "gate-base.jsonl"
+    head, *lines = path.read_bytes().splitlines(keepends=True)
+    if damage == "truncated":
+        path.write_bytes(b"".join([head, *lines[:-1]]))
+    else:  # same size, each line where another's should be
+        path.write_bytes(b"".join([head, *reversed(lines)]))
+    _deletion(repo)  # fixes base findings: the gate must read their lines
+    commit(repo, damage)
+    args = ["gate", "--base", "main", "--as-of", AS_OF, "--out", "reports-x"]
+    code = main([*args, "--cache", str(cache)])
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("gate: full: ") and "gate-base.jsonl is damaged" in first, first
+    verdict = json.loads((repo / "reports-x" / "gate.json").read_text())
+    assert code == main(args)
+    capsys.readouterr()
+    full = json.loads((repo / "reports-x" / "gate.json").read_text())
+    assert verdict.pop("mode") != full.pop("mode") and verdict == full and verdict["fixed"]
