@@ -357,6 +357,7 @@ def remember_base(result: AuditResult, cache: Path, config: Config) -> str:
     expectations_tree = _tree(top, commit, expectations) if expectations is not None else None
     if tree is None or (expectations is not None and expectations_tree is None):
         return "gate base: not kept (records or expectations are not committed)"
+    lines = [orjson.dumps(f.to_json(), option=orjson.OPT_APPEND_NEWLINE) for f in result.findings]
     state = {
         "format": BASE_FORMAT,
         "code": code_id(),
@@ -369,10 +370,9 @@ def remember_base(result: AuditResult, cache: Path, config: Config) -> str:
             "tree": expectations_tree,
             "sha256": config.digest(),
         },
+        "fingerprints": [f.fingerprint for f in result.findings],
+        "offsets": [0, *accumulate(len(line) for line in lines)],
     }
-    lines = [orjson.dumps(f.to_json(), option=orjson.OPT_APPEND_NEWLINE) for f in result.findings]
-    state["fingerprints"] = [f.fingerprint for f in result.findings]
-    state["offsets"] = [0, *accumulate(len(line) for line in lines)]
     atomic_write(path, b"".join([orjson.dumps(state, option=orjson.OPT_APPEND_NEWLINE), *lines]))
     return f"gate base: kept for commit {commit[:12]} in {path}"
 

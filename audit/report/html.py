@@ -44,14 +44,14 @@ def script_json(data: Any) -> bytes:
     this was a second of the report."""
     text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     for raw, escaped in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
+        (b"<", b"\\u003c"),
+        (b">", b"\\u003e"),
+        (b"&", b"\\u0026"),
+        ("\u2028".encode(), b"\\u2028"),
+        ("\u2029".encode(), b"\\u2029"),
     ):
-        if raw.encode() in text:
-            text = text.replace(raw.encode(), escaped.encode())
+        if raw in text:
+            text = text.replace(raw, escaped)
     return text
 
 
