@@ -122,22 +122,23 @@ class Finding:
 
 
 FIELDS = tuple(f.name for f in fields(Finding))
-_FIELD_NAMES = frozenset(FIELDS)
+_KEPT_NAMES = frozenset([*FIELDS, "fingerprint"])
 
 
 def as_dict(item: Finding) -> dict[str, Any]:
-    """A finding's fields as a dict (for caches; ``from_dict`` reverses it)."""
-    return {name: item.__dict__[name] for name in FIELDS}
+    """A finding's fields and fingerprint as a dict (for caches; ``from_dict`` reverses it)."""
+    return {name: item.__dict__[name] for name in FIELDS} | {"fingerprint": item.fingerprint}
 
 
 def from_dict(fields: dict[str, Any]) -> Finding:
     """A finding again from ``as_dict``'s fields as a cache keeps them (parsed JSON). They
-    hold JSON values already, so they are not normalized again: walking the evidence of
-    every kept finding was seconds of a gate at 500,000 trials."""
-    if fields.keys() != _FIELD_NAMES:
+    hold JSON values already, so they are not normalized again, and the fingerprint is taken
+    as kept (caches are of this code only): walking the evidence of every kept finding, and
+    hashing them again, was seconds of a gate at 500,000 trials."""
+    if fields.keys() != _KEPT_NAMES:
         raise ValueError(f"not a finding's fields: {sorted(fields)}")
     item = object.__new__(Finding)
-    item.__dict__.update(fields)
+    item.__dict__.update(fields)  # the fingerprint too: where ``cached_property`` keeps it
     for name in ("trial_ids", "record_files", "sources"):
         item.__dict__[name] = tuple(fields[name])
     return item

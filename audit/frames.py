@@ -46,23 +46,12 @@ def cells(column: pd.Series) -> list[Any]:
     return column.astype(object).where(column.notna(), None).tolist()
 
 
-def each_distinct(
-    column: pd.Series,
-    function: Callable[[str], Any],
-    missing: Any,
-    known: dict[str, Any] | None = None,
-) -> list[Any]:
+def each_distinct(column: pd.Series, function: Callable[[str], Any], missing: Any) -> list[Any]:
     """``function`` of every cell of a text column, computed once per distinct text
-    (``missing`` for nulls); with ``known``, only for texts it does not hold, which it then
-    keeps (``function`` must depend on the text alone and never return None)."""
+    (``missing`` for nulls)."""
     codes, distinct = pd.factorize(column)
     texts = distinct.tolist()  # an Arrow-backed index is slow to read one item at a time
-    if known is None:
-        results = [*map(function, texts)]
-    else:
-        results = [known.get(text) for text in texts]
-        for at in [at for at, result in enumerate(results) if result is None]:
-            results[at] = known[texts[at]] = function(texts[at])
+    results = [*map(function, texts)]
     results.append(missing)  # code -1 (null) takes the last
     return [results[code] for code in codes]
 

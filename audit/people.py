@@ -36,6 +36,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz
 
 from audit.frames import cells, components, each_distinct, value
@@ -53,7 +55,7 @@ from audit.names import (
     word_set,
 )
 from audit.spellings import Spelling, misspellings, same_word, spellings
-from audit.tables import Tables
+from audit.tables import Tables, among
 
 INSTITUTION_SIMILARITY = 90  # token_set_ratio of the institutions' distinctive words
 _WEBMAIL = word_set(
@@ -148,56 +150,103 @@ def _kept(owner: object, name: str, compute: Callable[[], Any]) -> Any:
     return _KEPT[key]
 
 
-# Each distinct name's key and each address's details as computed so far: pure functions of
-# the text, kept between runs beside the table cache (``known_keys``, ``learn_keys``), so an
-# incremental run keys only the names and addresses it has not seen.
-_NAME_KEYS: dict[str, str] = {}
-_EMAIL_DETAILS: dict[str, tuple[str | None, str]] = {}
+# Each distinct name's key, and each address as compared with the name it reads as: pure
+# functions of the text, kept between runs beside the table cache (``known_keys``,
+# ``learn_keys``) and looked up in bulk, so an incremental run keys only the names and
+# addresses it has not seen. Per kind: the texts (Arrow) and, per result, an array.
+_KNOWN: dict[str, tuple[pa.Array, list[np.ndarray]]] = {}
+_KINDS: dict[str, tuple[Callable[[str], tuple[Any, ...]], tuple[Any, ...]]] = {
+    "name": (lambda text: (name_key(text),), ("",)),
+    "email": (_email_details, (None, "")),
+}
+
+
+def _each_text(column: pd.Series, kind: str) -> list[np.ndarray]:
+    """Per result of ``kind``'s function, its value for every cell of a text column (the
+    missing value for nulls), as object arrays: looked up among the texts known (Arrow's
+    hash lookup; a dictionary of a registry's million addresses took seconds to build),
+    computed once per other distinct text, which is known from then on."""
+    compute, missing = _KINDS[kind]
+    codes, distinct = pd.factorize(column)
+    texts = pa.array(distinct.array, type=pa.string())
+    known, results = _known(kind)
+    at = pc.index_in(texts, value_set=known).fill_null(-1).to_numpy(zero_copy_only=False)
+    fresh, hit = np.flatnonzero(at < 0), np.flatnonzero(at >= 0)
+    computed = list(zip(*map(compute, texts.take(fresh).to_pylist()), strict=True))
+    found = []
+    for index, empty in enumerate(missing):
+        values = np.empty(len(texts) + 1, dtype=object)  # the last: code -1 (null)
+        values[hit] = results[index][at[hit]]
+        values[fresh] = computed[index] if computed else []
+        values[-1] = empty
+        found.append(values)
+    if len(fresh):
+        _KNOWN[kind] = _joined(known, results, texts.take(fresh), [v[fresh] for v in found])
+    return [values[codes] for values in found]
+
+
+def _known(kind: str) -> tuple[pa.Array, list[np.ndarray]]:
+    empty = (pa.array([], pa.string()), [np.empty(0, dtype=object) for _ in _KINDS[kind][1]])
+    return _KNOWN.get(kind) or empty
+
+
+def _joined(
+    texts: pa.Array, results: list[np.ndarray], more: pa.Array, more_results: list[np.ndarray]
+) -> tuple[pa.Array, list[np.ndarray]]:
+    joined = pa.concat_arrays([texts, more])
+    return joined, [np.concatenate(pair) for pair in zip(results, more_results, strict=True)]
 
 
 def known_keys(tables: Tables) -> pd.DataFrame:
     """The keys known of the names and addresses in ``tables``'s people: rows of ``kind``
     (name or email), ``text``, ``key`` (the name key, or the name the address reads as) and
     ``address`` (the address as compared; None for names)."""
-    names = pd.unique(tables.people["name"].dropna())
-    emails = pd.unique(tables.people["email"].dropna())
-    named_rows = [("name", n, key, None) for n in names if (key := _NAME_KEYS.get(n)) is not None]
-    email_rows = [
-        ("email", e, found[1], found[0])
-        for e in emails
-        if (found := _EMAIL_DETAILS.get(e)) is not None
-    ]
+    parts = []
+    for kind, column in (("name", "name"), ("email", "email")):
+        texts, results = _known(kind)
+        if not len(texts):
+            continue
+        wanted = pc.unique(pa.array(tables.people[column], type=pa.string()).drop_null())
+        rows = np.flatnonzero(pc.is_in(texts, value_set=wanted).to_numpy(zero_copy_only=False))
+        key, address = (results[0], None) if kind == "name" else (results[1], results[0])
+        frame = {
+            "kind": kind,
+            "text": texts.take(rows).to_numpy(zero_copy_only=False),
+            "key": key[rows],
+            "address": None if address is None else address[rows],
+        }
+        parts.append(pd.DataFrame(frame, dtype=object))
     columns = ["kind", "text", "key", "address"]
-    return pd.DataFrame(named_rows + email_rows, columns=columns, dtype=object)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 def learn_keys(known: pd.DataFrame) -> None:
     """Take back keys ``known_keys`` gave (computed by this same code)."""
-    names = known[known["kind"] == "name"]
-    _NAME_KEYS.update(zip(names["text"].tolist(), names["key"].tolist(), strict=True))
-    emails = known[known["kind"] == "email"]
-    addresses = [a if isinstance(a, str) else None for a in emails["address"].tolist()]
-    details = zip(addresses, emails["key"].tolist(), strict=True)
-    _EMAIL_DETAILS.update(zip(emails["text"].tolist(), details, strict=True))
+    for kind in _KINDS:
+        rows = known[known["kind"] == kind]
+        texts = pa.array(rows["text"], type=pa.string())
+        keys = rows["key"].to_numpy(dtype=object, na_value=None)
+        if kind == "name":
+            results = [keys]
+        else:
+            results = [rows["address"].to_numpy(dtype=object, na_value=None), keys]
+        held, held_results = _known(kind)
+        others = np.flatnonzero(~pc.is_in(held, value_set=texts).to_numpy(zero_copy_only=False))
+        _KNOWN[kind] = _joined(texts, results, held.take(others), [r[others] for r in held_results])
 
 
 def named(tables: Tables) -> pd.DataFrame:
     """People rows with a name, indexed by position: the name, its key, the email as compared
     and the name the email reads as, each computed once per distinct name or address (and
     once per tables)."""
-    return _kept(tables, "named", lambda: _named(tables))
+    return _kept(tables, "named", lambda: _named(tables.people))
 
 
-def _named(tables: Tables) -> pd.DataFrame:
-    table = tables.people
-    details = each_distinct(table["email"], _email_details, (None, ""), _EMAIL_DETAILS)
+def _named(table: pd.DataFrame) -> pd.DataFrame:
+    [key] = _each_text(table["name"], "name")
+    address, email_key = _each_text(table["email"], "email")
     frame = pd.DataFrame(
-        {
-            "name": cells(table["name"]),
-            "key": each_distinct(table["name"], name_key, "", _NAME_KEYS),
-            "email": [address for address, _ in details],
-            "email_key": [key for _, key in details],
-        },
+        {"name": cells(table["name"]), "key": key, "email": address, "email_key": email_key},
         dtype=object,
     )
     return frame[frame["key"] != ""]
@@ -617,6 +666,10 @@ def _with_previous(
             for name, frame in tables.items()
         }
     )
+    # The rows now are ``tables``'s: their ``named`` rows are taken, not made again.
+    earlier = _named(before["people"])
+    earlier.index += len(tables.people)
+    _kept(both, "named", lambda: pd.concat([named(tables), earlier]))
     files = both.people["record_file"].astype(str)
     changed_rows = files.isin(changed | {_BEFORE + name for name in changed}).to_numpy(dtype=bool)
     return both, changed_rows
@@ -666,9 +719,11 @@ def persons_changed(
     files ``also`` belongs to, now or before; and those persons as they are now, in the
     order ``everyone`` gives them. Only their records are resolved."""
     both, seeds = with_previous(tables, changed, previous)
-    seeds = seeds | both.people["record_file"].isin(also).to_numpy(dtype=bool)
+    if also:
+        seeds |= among(both.people["record_file"], also)
     found = entry_keys(both.people, reach_everyone(both, seeds))
-    now = changed & set(tables.studies["record_file"])
+    files = tables.studies["record_file"]
+    now = set(files[among(files, changed)])
     persons = everyone(tables.subset(({file for file, _ in found} - changed) | now))
     return found, [p for p in persons if (p.entries[0].record_file, p.entries[0].item) in found]
 

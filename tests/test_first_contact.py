@@ -90,6 +90,8 @@ def test_a_finding_kept_in_a_cache_comes_back_equal(evidence, waiver):
     again = from_dict(orjson.loads(orjson.dumps(as_dict(built))))
     assert again == built and again.fingerprint == built.fingerprint
     assert again.to_json() == built.to_json() and again.trial_ids == ("N1", "N2")
+    # The kept fingerprint is taken, not computed again (caches are of this code only).
+    assert from_dict(as_dict(built) | {"fingerprint": "kept"}).fingerprint == "kept"
     with pytest.raises(ValueError, match="not a finding's fields"):
         from_dict({k: v for k, v in as_dict(built).items() if k != "key"})
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 from conftest import valid_record
 
-from audit.frames import each_distinct
-from audit.names import name_key, name_tokens, not_a_person, same_name
-from audit.people import everyone, no_person
+from audit import people
+from audit.names import email_name_key, name_key, name_tokens, not_a_person, same_name
+from audit.people import everyone, known_keys, learn_keys, named, no_person
 from audit.record import person, record_filename
 from audit.report.persons import MAX_PEOPLE, describe
 from audit.rules import Context, contact_name_mismatch
@@ -168,16 +168,43 @@ def test_no_people_at_all():
     assert (view(tables), findings(tables), no_person(tables)) == ([], [], [])
 
 
-def test_keys_known_from_earlier_runs_are_taken_and_only_new_texts_are_keyed():
-    column = pd.Series(["Liu, Zhongming", None, "Ann Lee", "Liu, Zhongming", "Bo Wu"])
+def test_keys_known_from_earlier_runs_are_taken_and_only_new_texts_are_keyed(monkeypatch):
+    monkeypatch.setattr(people, "_KNOWN", {})
     keyed: list[str] = []
-
-    def counted(text: str) -> str:
-        keyed.append(text)
-        return name_key(text)
-
-    known = {"Ann Lee": "ann lee"}
-    found = each_distinct(column, counted, "", known)
-    assert found == each_distinct(column, name_key, "")
-    assert sorted(keyed) == ["Bo Wu", "Liu, Zhongming"]
-    assert known == {text: name_key(text) for text in ("Ann Lee", "Bo Wu", "Liu, Zhongming")}
+    compute, missing = people._KINDS["name"]
+    monkeypatch.setitem(people._KINDS, "name", (lambda t: keyed.append(t) or compute(t), missing))
+    # What an earlier run kept is taken as it is (a pure function of the text): here a key
+    # no computation gives shows it was not computed again.
+    learn_keys(
+        pd.DataFrame(
+            {
+                "kind": ["name", "email"],
+                "text": ["Ann Lee", "ann@x.org"],
+                "key": ["kept key", "kept name"],
+                "address": [None, "kept@address"],
+            }
+        )
+    )
+    tables = tables_of(
+        record(
+            "NCT1",
+            person("Ann Lee", "CENTRAL_CONTACT", email="ann@x.org"),
+            person("Liu, Zhongming", "CENTRAL_CONTACT", email="bo.wu@y.org"),
+            person("Bo Wu", "CENTRAL_CONTACT"),
+            person("Liu, Zhongming", "CENTRAL_CONTACT"),
+        )
+    )
+    rows = named(tables)
+    keys = ["kept key", *map(name_key, ["Liu, Zhongming", "Bo Wu", "Liu, Zhongming"])]
+    assert rows["key"].tolist() == keys
+    assert rows["email"].tolist() == ["kept@address", "bo.wu@y.org", None, None]
+    assert rows["email_key"].tolist() == ["kept name", email_name_key("bo.wu@y.org"), "", ""]
+    assert sorted(keyed) == ["Bo Wu", "Liu, Zhongming"]  # once each
+    known = known_keys(tables).sort_values(["kind", "text"]).to_numpy().tolist()
+    assert known == [
+        ["email", "ann@x.org", "kept name", "kept@address"],
+        ["email", "bo.wu@y.org", email_name_key("bo.wu@y.org"), "bo.wu@y.org"],
+        ["name", "Ann Lee", "kept key", None],
+        ["name", "Bo Wu", name_key("Bo Wu"), None],
+        ["name", "Liu, Zhongming", name_key("Liu, Zhongming"), None],
+    ]

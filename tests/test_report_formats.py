@@ -21,7 +21,7 @@ from audit.record import person
 from audit.report import write_reports
 from audit.report.junit import render_junit
 from audit.report.markdown import render_summary
-from audit.report.sarif import entry_index, find_line, record_path, render_sarif
+from audit.report.sarif import carried, entry_index, find_line, record_path, render_sarif
 
 AS_OF = date(2026, 11, 22)
 SCHEMA = ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json"
@@ -325,6 +325,54 @@ def test_junit_waived_errors_pass(result):
     assert case.find("failure") is None and "waived" in case.find("system-out").text
 
 
+def test_junit_past_its_limit_keeps_failing_cases_then_the_most_severe_and_says_so(
+    result, monkeypatch
+):
+    from audit.report import junit
+
+    def made(trial: str, severity: str, waived: bool = False):
+        item = finding("x-rule", "rule", severity, trial, trial_ids=[trial], key=trial)
+        return dataclasses.replace(item, waived={"reason": "known"} if waived else None)
+
+    info, warning = made("T1", "info"), made("T2", "warning")
+    waived, error = made("T3", "error", True), made("T4", "error")
+    other = finding("a-rule", "rule", "warning", "T5", trial_ids=["T5"])
+    many = dataclasses.replace(result, findings=[info, warning, waived, error, other], problems=[])
+    monkeypatch.setattr(junit, "MAX_CASES", 3)
+
+    root = ET.fromstring(render_junit(many))
+    kept = {name for name in cases(root) if name[0] != "audit"}
+    assert kept == {("x-rule", "T4"), ("x-rule", "T3"), ("a-rule", "T5")}
+    assert root.get("tests") == "5" and root.get("failures") == "1"  # and 2 of the audit's
+    audit = next(s for s in root.iter("testsuite") if s.get("name") == "audit")
+    counts = {p.get("name"): p.get("value") for p in audit.iter("property")}
+    assert counts["cases_left_out"] == "2" and counts["info"] == "1"  # findings all counted
+    listed = cases(root)[("audit", "warnings")].find("system-out").text
+    assert listed.endswith("2 cases of rules left out: a file holds 3, failing ones first "
+                           "(findings.json has every finding)")  # fmt: skip
+
+    # From the gate: the new blocking finding fails its case, kept first; an error in the
+    # base (a skipped case) comes next, before any warning.
+    gate = ET.fromstring(render_junit(many, gate_verdict(many, [info])))
+    kept = {name for name in cases(gate) if name[0] != "audit"}
+    assert kept == {("x-rule", "T1"), ("x-rule", "T4"), ("x-rule", "T3")}
+    assert cases(gate)[("x-rule", "T1")].find("failure") is not None
+    assert cases(gate)[("x-rule", "T4")].find("skipped") is not None
+
+    # Cases of one rank are shared among the rules, not given to the first rule in order.
+    spread = [made(f"W{n}", "warning") for n in range(3)]
+    spread += [finding("a-rule", "rule", "warning", f"A{n}", trial_ids=[f"A{n}"]) for n in range(3)]
+    monkeypatch.setattr(junit, "MAX_CASES", 4)
+    shared = ET.fromstring(render_junit(dataclasses.replace(many, findings=spread)))
+    kept = {name for name in cases(shared) if name[0] != "audit"}
+    assert kept == {("a-rule", "A0"), ("a-rule", "A1"), ("x-rule", "W0"), ("x-rule", "W1")}
+
+    monkeypatch.setattr(junit, "MAX_CASES", 5)
+    whole = ET.fromstring(render_junit(many))
+    assert len(cases(whole)) == 7
+    assert "cases_left_out" not in {p.get("name") for p in whole.iter("property")}
+
+
 def gate_verdict(result, new: list, fixed: list | None = None) -> dict:
     """A gate verdict (``Verdict.to_json``) with ``new`` findings, all blocking but waived ones."""
     blocking = [f.to_json() for f in new if not f.waived]
@@ -390,6 +438,42 @@ def test_sarif_in_gate_mode_has_baseline_states_and_absent_results(result):
     assert all(
         "baselineState" not in r for r in json.loads(render_sarif(result))["runs"][0]["results"]
     )
+
+
+def test_sarif_past_its_limit_keeps_new_fixed_then_the_most_severe_and_says_so(result):
+    def made(key: str, severity: str, waived: bool = False):
+        item = finding(
+            "x-rule", "rule", severity, key, trial_ids=["NCT0"], record_files=["a"], key=key
+        )
+        return dataclasses.replace(item, waived={"reason": "known"} if waived else None)
+
+    infos = [made(f"info {i}", "info") for i in range(3)]
+    waived_error, error = made("waived error", "error", True), made("error", "error")
+    warning, new = made("warning", "warning"), made("new info", "info")
+    findings = [*infos, waived_error, warning, new, error]
+    many = dataclasses.replace(result, findings=findings, problems=[])
+    fixed = made("gone", "error").to_json()
+    verdict = gate_verdict(many, [new], [fixed])
+
+    shown = carried(many, verdict, limit=4)
+    assert (shown.findings, shown.absent, shown.left_out) == ([warning, new, error], [fixed], 4)
+    assert carried(many, None, limit=3).findings == [infos[0], warning, error]
+    assert carried(many, verdict, limit=9) == (findings, [fixed], 0)
+
+    log = validate_sarif(render_sarif(many, verdict=verdict, shown=shown))
+    [run] = log["runs"]
+    assert [r["message"]["text"] for r in run["results"]] == [
+        "warning",
+        "new info",
+        "error",
+        "fixed: gone",
+    ]
+    assert run["properties"]["results_left_out"] == 4
+    [note] = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "note"
+    assert note["message"]["text"].startswith("4 of 8 results are left out")
+    whole = json.loads(render_sarif(many, verdict=verdict))["runs"][0]
+    assert len(whole["results"]) == 8 and whole["properties"]["results_left_out"] == 0
 
 
 # --- Markdown --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from audit.report import memo
 from audit.report.html import render_html, render_incomplete_html
 from audit.report.junit import render_incomplete_junit, render_junit
 from audit.report.markdown import escape, render_summary
-from audit.report.sarif import record_lines, render_sarif
+from audit.report.sarif import carried, record_lines, render_sarif
 
 
 def write_reports(
@@ -33,7 +33,10 @@ def write_reports(
         base = result.records_dir.as_posix().rstrip("/") + "/"
     with without_cycle_collection():
         kept = memo.load(result)
-        kept.lines = record_lines(result, kept.lines)
+        shown = carried(result, verdict)
+        # The page's links name lines only with ``link_base``; SARIF, of what it carries.
+        linked = None if link_base else shown.findings
+        kept.lines = record_lines(result, kept.lines, linked)
 
         def page() -> bytes:
             if link_base:
@@ -44,7 +47,7 @@ def write_reports(
 
         reports: dict[str, Callable[[], str | bytes]] = {
             "index.html": page,
-            "findings.sarif": lambda: render_sarif(result, base, verdict, kept.lines),
+            "findings.sarif": lambda: render_sarif(result, base, verdict, kept.lines, shown),
             "junit.xml": lambda: render_junit(result, verdict),
             "summary.md": lambda: render_summary(
                 result, verdict, shown_path(out_dir / "index.html")

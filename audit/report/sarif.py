@@ -11,6 +11,11 @@ fingerprint is the partial fingerprint, so alerts stay matched across runs and r
 From the gate, each result has a ``baselineState`` (``new`` or ``unchanged``) and each fixed
 finding of the base is one more result, ``absent``: ``kind`` ``pass``, level ``none`` and no
 location (its lines are in the base's files, not the head's), so nothing annotates it.
+
+A log carries at most ``MAX_RESULTS`` results (``carried``): GitHub code scanning rejects a run
+of more than 25,000 and shows 5,000. Past that, new findings go first, then fixed ones, then
+the unwaived by severity, then the waived; a note and the run's properties say how many
+were left out (``findings.json`` has every finding).
 """
 
 from __future__ import annotations
@@ -18,10 +23,10 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import orjson
@@ -36,6 +41,7 @@ from audit.tables import ENTRY_LISTS
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "trialAudit/v1"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+MAX_RESULTS = 5000  # what GitHub code scanning shows of a run (it rejects over 25,000)
 # Study-table columns -> record paths; "dates" names the date-order check's three dates.
 _STUDY_PATHS: dict[str, tuple[str, ...]] = {
     **{column.name: column.path for column in STUDY_COLUMNS},
@@ -136,13 +142,15 @@ def _read_lines(folder: Path | None, name: str) -> list[str]:
         return []
 
 
-def record_lines(result: AuditResult, known: Lines | None = None) -> Lines:
-    """The line of each (record file, ``finding_path``) the findings name, reading each file
-    once, in name order (a registry-sized audit names hundreds of thousands of files), except
-    the files whose every line asked for is ``known`` (from a previous run, of files that
-    have not changed since)."""
+def record_lines(
+    result: AuditResult, known: Lines | None = None, findings: Sequence[Finding] | None = None
+) -> Lines:
+    """The line of each (record file, ``finding_path``) the findings (``findings``, else all of
+    ``result``'s) name, reading each file once, in name order (a registry-sized audit names
+    hundreds of thousands of files), except the files whose every line asked for is ``known``
+    (from a previous run, of files that have not changed since)."""
     paths: dict[str, set[tuple[str | int, ...]]] = defaultdict(set)
-    for item in result.findings:
+    for item in result.findings if findings is None else findings:
         if item.rule != "record-unreadable":
             for name in _located_files(item):
                 paths[name].add(finding_path(item, name))
@@ -238,30 +246,84 @@ def _absent(found: Mapping[str, Any], index: int) -> dict[str, Any]:
     }
 
 
+class Carried(NamedTuple):
+    """What a log carries: head findings and fixed ones (their JSON), in the audit's order,
+    and how many of either are left out."""
+
+    findings: list[Finding]
+    absent: list[Mapping[str, Any]]
+    left_out: int
+
+
+def carried(
+    result: AuditResult, verdict: Mapping[str, Any] | None = None, limit: int = MAX_RESULTS
+) -> Carried:
+    """At most ``limit`` of the findings and, from the gate, the fixed ones: new findings
+    first, then fixed ones, then the unwaived by severity, then the waived."""
+    absent = list((verdict or {}).get("fixed_findings") or [])
+    if len(result.findings) + len(absent) <= limit:
+        return Carried(result.findings, absent, 0)
+    new = _new(verdict)
+    ranks = [_rank(item, new) for item in result.findings]
+    ranks += [1] * len(absent)  # fixed: after the new, before the unchanged
+    chosen = sorted(sorted(range(len(ranks)), key=ranks.__getitem__)[:limit])
+    head = len(result.findings)
+    return Carried(
+        [result.findings[i] for i in chosen if i < head],
+        [absent[i - head] for i in chosen if i >= head],
+        len(ranks) - limit,
+    )
+
+
+def _rank(item: Finding, new: Collection[str]) -> int:
+    if item.fingerprint in new:
+        return 0
+    return 2 + len(SEVERITIES) * bool(item.waived) + SEVERITIES.index(item.severity)
+
+
+def _new(verdict: Mapping[str, Any] | None) -> Collection[str]:
+    return {f["fingerprint"] for f in (verdict or {}).get("new") or []}
+
+
 def render_sarif(
     result: AuditResult,
     records_uri_base: str = "records/",
     verdict: Mapping[str, Any] | None = None,
     lines: Lines | None = None,
+    shown: Carried | None = None,
 ) -> str:
     """The audit result as a SARIF 2.1.0 log (JSON text, deterministic); ``verdict`` (the
     gate's JSON) adds each result's ``baselineState`` and the absent results; ``lines``:
-    ``record_lines(result)`` when already found."""
-    absent = list((verdict or {}).get("fixed_findings") or [])
+    ``record_lines`` of what it carries and ``shown``: ``carried(result, verdict)``, when
+    already found."""
+    shown = carried(result, verdict) if shown is None else shown
     by_rule: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for item in result.findings:
         by_rule[item.rule].append((item.severity, item.origin))
-    for found in absent:
+    for found in (verdict or {}).get("fixed_findings") or []:
         by_rule[found["rule"]].append((found["severity"], found["origin"]))
     rule_ids = sorted(by_rule)
-    lines = record_lines(result) if lines is None else lines
+    lines = record_lines(result, findings=shown.findings) if lines is None else lines
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-    results = [_result(f, index[f.rule], records_uri_base, lines) for f in result.findings]
+    results = [_result(f, index[f.rule], records_uri_base, lines) for f in shown.findings]
     if verdict is not None:
-        new = {f["fingerprint"] for f in verdict.get("new", [])}
-        for item, sarif in zip(result.findings, results, strict=True):
+        new = _new(verdict)
+        for item, sarif in zip(shown.findings, results, strict=True):
             sarif["baselineState"] = "new" if item.fingerprint in new else "unchanged"
-        results += [_absent(found, index[found["rule"]]) for found in absent]
+        results += [_absent(found, index[found["rule"]]) for found in shown.absent]
+    notes = [{"level": "error", "message": {"text": problem}} for problem in result.problems]
+    if shown.left_out:
+        total = len(results) + shown.left_out
+        notes.append(
+            {
+                "level": "note",
+                "message": {
+                    "text": f"{shown.left_out:,} of {total:,} results are left out (code "
+                    f"scanning shows {MAX_RESULTS:,} per run): new findings, fixed ones and "
+                    "then the most severe are kept; findings.json has every finding."
+                },
+            }
+        )
     run = {
         "tool": {
             "driver": {
@@ -274,9 +336,7 @@ def render_sarif(
             {
                 "executionSuccessful": result.complete,
                 "exitCode": result.exit_code,
-                "toolExecutionNotifications": [
-                    {"level": "error", "message": {"text": problem}} for problem in result.problems
-                ],
+                "toolExecutionNotifications": notes,
             }
         ],
         "results": results,
@@ -284,6 +344,7 @@ def render_sarif(
             "as_of": result.as_of.isoformat(),
             "complete": result.complete,
             "record_count": len(result.record_files),
+            "results_left_out": shown.left_out,
         },
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

@@ -1186,9 +1186,10 @@ def _crossed(delta: Delta) -> set[str]:
     touched = np.union1d(
         keys["key"][changed].to_numpy(np.uint64), delta.keys_before["key"].to_numpy(np.uint64)
     )
-    rows = keys[keys["key"].isin(touched)]
-    now = rows[["trial", "key"]]
-    then = pd.concat([now[~among(rows["record_file"], files)], delta.keys_before[["trial", "key"]]])
+    pairs = keys[["trial", "key"]]  # not the file names: filtering them costs most
+    rows = keys["key"].isin(touched).to_numpy(dtype=bool)
+    now = pairs[rows]
+    then = pd.concat([pairs[rows & ~changed], delta.keys_before[["trial", "key"]]])
     moved = np.setxor1d(_in_use(now), _in_use(then))
     return {
         trial
@@ -1221,8 +1222,8 @@ def _linked_from(
         if len(reached) > most:
             return None
         held = keys["key"][keys["trial"].isin(list(frontier))].unique()
-        rows = keys[keys["key"].isin(held)]
-        pairs = _sharing(rows[["trial", "key"]].drop_duplicates())
+        rows = keys[["trial", "key"]][keys["key"].isin(held).to_numpy(dtype=bool)]
+        pairs = _sharing(rows.drop_duplicates())
         pairs = pairs[pairs["trial_x"].isin(frontier) | pairs["trial_y"].isin(frontier)]
         found = _alike_ids(pairs, tables.studies)
         named = _naming(tables, frontier, {f for c in frontier for f in trials[c].record_files})
