@@ -40,7 +40,15 @@ from audit.load import (
 )
 from audit.progress import Progress
 from audit.record import SCHEMA_PATH, atomic_write
-from audit.tables import TABLE_NAMES, TableBuilder, Tables, among, typed, without_rows
+from audit.tables import (
+    TABLE_NAMES,
+    TableBuilder,
+    Tables,
+    among,
+    only_rows,
+    typed,
+    without_rows,
+)
 
 
 @dataclass
@@ -188,7 +196,7 @@ class TableCache:
             frame = typed(read_frame(path))
             mask = among(frame["record_file"], gone)
             kept[name] = without_rows(frame, mask)
-            before[name] = frame[mask].reset_index(drop=True)
+            before[name] = only_rows(frame, mask).reset_index(drop=True)
         return kept, Tables(**before)
 
     def findings_of(self, names: list[str]) -> list[Finding]:

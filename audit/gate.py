@@ -87,12 +87,25 @@ def _blocking(item: Finding) -> dict[str, Any]:
 
 
 def _git(repo: Path, *args: str) -> bytes:
-    run = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, check=False)
-    if run.returncode != 0:
-        raise BaseUnavailable(
-            f"git {' '.join(args)}: {run.stderr.decode(errors='replace').strip()}"
+    [output] = _git_together(repo, list(args))
+    return output
+
+
+def _git_together(repo: Path, *commands: list[str]) -> list[bytes]:
+    """The output of each git command, run side by side: those that read a registry's work
+    tree take about a second each, mostly waiting on the file system."""
+    runs = [
+        subprocess.Popen(
+            ["git", "-C", str(repo), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-    return run.stdout
+        for args in commands
+    ]
+    outputs = [run.communicate() for run in runs]
+    for args, run, (_, errors) in zip(commands, runs, outputs, strict=True):
+        if run.returncode != 0:
+            said = errors.decode(errors="replace").strip()
+            raise BaseUnavailable(f"git {' '.join(args)}: {said}")
+    return [output for output, _ in outputs]
 
 
 def checkout_base(ref: str, paths: list[Path], into: Path) -> list[Path]:
@@ -414,8 +427,13 @@ def cached_base(
     elif _tree(top, commit, expectations) != saved["tree"]:
         raise CacheUnusable(f"the cache's expectations are not those of the base {base_ref}")
     pathspec = relative or "."
-    names = _git(top, "diff", "--name-only", "--no-renames", "-z", commit, "--", pathspec)
-    names += _git(top, "ls-files", "--others", "-z", "--", pathspec)
+    names = b"".join(
+        _git_together(
+            top,
+            ["diff", "--name-only", "--no-renames", "-z", commit, "--", pathspec],
+            ["ls-files", "--others", "-z", "--", pathspec],
+        )
+    )
     prefix = f"{relative}/" if relative else ""
     changes = {
         name.removeprefix(prefix)

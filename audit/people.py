@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz
 
-from audit.frames import cells, components, each_distinct, value
+from audit.frames import cells, components, each_distinct, strings, value
 from audit.names import (
     ORG_WORDS,
     WORD_SIMILARITY,
@@ -55,7 +55,7 @@ from audit.names import (
     word_set,
 )
 from audit.spellings import Spelling, misspellings, same_word, spellings
-from audit.tables import Tables, among
+from audit.tables import Tables, among, only_rows
 
 INSTITUTION_SIMILARITY = 90  # token_set_ratio of the institutions' distinctive words
 _WEBMAIL = word_set(
@@ -170,7 +170,7 @@ def _each_text(column: pd.Series, kind: str) -> list[np.ndarray]:
     codes, distinct = pd.factorize(column)
     texts = pa.array(distinct.array, type=pa.string())
     known, results = _known(kind)
-    at = pc.index_in(texts, value_set=known).fill_null(-1).to_numpy(zero_copy_only=False)
+    at = _positions(texts, known)
     fresh, hit = np.flatnonzero(at < 0), np.flatnonzero(at >= 0)
     computed = list(zip(*map(compute, texts.take(fresh).to_pylist()), strict=True))
     found = []
@@ -183,6 +183,16 @@ def _each_text(column: pd.Series, kind: str) -> list[np.ndarray]:
     if len(fresh):
         _KNOWN[kind] = _joined(known, results, texts.take(fresh), [v[fresh] for v in found])
     return [values[codes] for values in found]
+
+
+def _positions(texts: pa.Array, known: pa.Array) -> np.ndarray:
+    """Each text's position among the ``known`` (-1 for none). Arrow hashes the value set:
+    for a few texts (a change's rows) they are the set, not the million known."""
+    if len(texts) * 8 >= len(known):
+        return pc.index_in(texts, value_set=known).fill_null(-1).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(pc.is_in(known, value_set=texts).to_numpy(zero_copy_only=False))
+    where = dict(zip(known.take(rows).to_pylist(), rows.tolist(), strict=True))
+    return np.array([where.get(text, -1) for text in texts.to_pylist()], dtype=np.int64)
 
 
 def _known(kind: str) -> tuple[pa.Array, list[np.ndarray]]:
@@ -223,15 +233,15 @@ def known_keys(tables: Tables) -> pd.DataFrame:
 def learn_keys(known: pd.DataFrame) -> None:
     """Take back keys ``known_keys`` gave (computed by this same code)."""
     for kind in _KINDS:
-        rows = known[known["kind"] == kind]
-        texts = pa.array(rows["text"], type=pa.string())
+        rows = only_rows(known, (known["kind"] == kind).to_numpy(dtype=bool))
+        texts = strings(rows["text"])
         keys = rows["key"].to_numpy(dtype=object, na_value=None)
         if kind == "name":
             results = [keys]
         else:
             results = [rows["address"].to_numpy(dtype=object, na_value=None), keys]
         held, held_results = _known(kind)
-        others = np.flatnonzero(~pc.is_in(held, value_set=texts).to_numpy(zero_copy_only=False))
+        others = np.flatnonzero(_positions(held, texts) < 0)
         _KNOWN[kind] = _joined(texts, results, held.take(others), [r[others] for r in held_results])
 
 

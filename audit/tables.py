@@ -171,7 +171,7 @@ class Tables:
         keep = pa.array(list(record_files), type=pa.string())
         return Tables(
             **{
-                name: frame[among(frame["record_file"], keep)].reset_index(drop=True)
+                name: only_rows(frame, among(frame["record_file"], keep)).reset_index(drop=True)
                 for name, frame in self.items()
             }
         )
@@ -193,7 +193,9 @@ MAX_RUNS = 1000  # runs of rows left out; past that, one boolean filter is cheap
 def without_rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     """``frame`` without the rows ``mask`` marks. The rows of a few changed record files are a
     few runs: the rows between them are kept as slices, which copy nothing (a boolean filter
-    copies every column of every row: 0.6 s of a 100,000-trial gate's 1.9 s load)."""
+    copies every column of every row: 0.6 s of a 100,000-trial gate's 1.9 s load). So are the
+    rows of a few record files, kept: Arrow takes rows out of a column of several chunks (a
+    kept table's record batches) by joining the chunks first, a copy of the whole column."""
     edges = np.flatnonzero(np.diff(mask.astype(np.int8), prepend=0, append=0))
     if len(edges) > 2 * MAX_RUNS:
         return frame[~mask]
@@ -201,6 +203,11 @@ def without_rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     keep = zip([0, *ends], [*starts, len(frame)], strict=True)
     pieces = [frame.iloc[start:end] for start, end in keep if end > start]
     return pd.concat(pieces) if pieces else frame.iloc[:0]
+
+
+def only_rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+    """The rows of ``frame`` that ``mask`` marks (``without_rows`` the others)."""
+    return without_rows(frame, ~mask)
 
 
 def _frame(columns: dict[str, list[Any]]) -> pd.DataFrame:

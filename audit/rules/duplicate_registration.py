@@ -93,7 +93,7 @@ from audit.names import fold, name_key, not_a_person, word_set
 from audit.orgs import org_tokens, related_org, same_org
 from audit.registries import is_trial_id, registry_of
 from audit.rules import Context, Delta, Linkage, rule
-from audit.tables import Tables, among
+from audit.tables import Tables, among, only_rows
 
 #: Titles with fewer content words than this are too generic to link trials on their own.
 MIN_WORDS = 4
@@ -1158,13 +1158,13 @@ def recheck(tables: Tables, delta: Delta, ctx: Context) -> tuple[set[str], list[
 
 def _records_in(studies: pd.DataFrame, files: Iterable[str]) -> pd.DataFrame:
     """The records (``_records``) of these record files."""
-    return _records(studies[among(studies["record_file"], files)])
+    return _records(only_rows(studies, among(studies["record_file"], files)))
 
 
 def _records_of(studies: pd.DataFrame, trials: set[str]) -> pd.DataFrame:
     """The records (``_records``) of these canonical ids, reading only the rows whose trial id
     mentions one of them."""
-    found = _records(studies[_mentioning(studies["trial_id"], trials)])
+    found = _records(only_rows(studies, _mentioning(studies["trial_id"], trials)))
     return found[found["canonical"].isin(list(trials))]
 
 
