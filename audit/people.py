@@ -302,12 +302,13 @@ def _institutions(
     its email's domain, pooled with those of same-named rows of the same record (the contact
     row rarely repeats the PI's affiliation): a sorted tuple of texts; () where not
     ``needed``."""
-    studies = tables.studies
-    sponsor_of = dict(zip(cells(studies["record_file"]), cells(studies["sponsor"]), strict=True))
     files, emails = cells(table["record_file"]), cells(table["email"])
     affiliations = cells(table["affiliation"])
     pooled: dict[tuple[str, str], set[str]] = defaultdict(set)
     chosen = np.flatnonzero(needed).tolist()
+    studies = tables.studies  # only the records of the rows needed: a registry has 625,219
+    studies = only_rows(studies, among(studies["record_file"], {files[i] for i in chosen}))
+    sponsor_of = dict(zip(cells(studies["record_file"]), cells(studies["sponsor"]), strict=True))
     for i in chosen:
         said = pooled[(files[i], keys[i])]
         for text in (affiliations[i], sponsor_of.get(files[i]), *_domain(emails[i])):
