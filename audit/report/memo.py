@@ -1,11 +1,12 @@
 """What the reports computed from the record files, kept in the cache beside the tables for
 the next run over them (a warm ``audit run --cache``; the merge gate over main's cache),
 keyed by the tables' state: the line of each field a finding SARIF carries names in each
-record file (of every finding, when the page links lines), each shown trial's side-by-side view of its records, and the
-persons (``audit.report.persons``). The next run takes over what concerns no record file
-changed since and computes the rest, so the reports' cost follows the findings and the
-change, not the corpus; they are byte for byte a cold run's (``tests/test_gate_cache.py``,
-``tests/test_incremental.py``). The gate only reads it: the cache stays main's."""
+record file (of every finding, when the page links lines), each shown trial's side-by-side
+view of its records, and the persons (``audit.report.persons``). The next run takes over
+what concerns no record file changed since and computes the rest, so the reports' cost
+follows the findings and the change, not the corpus; they are byte for byte a cold run's
+(``tests/test_gate_cache.py``, ``tests/test_incremental.py``). The gate only reads it: the
+cache stays main's."""
 
 from __future__ import annotations
 
