@@ -47,7 +47,7 @@ import pandas as pd
 from audit.corpus import Corpus, code_id
 from audit.findings import Finding, as_dict, from_dict
 from audit.kept import SUFFIX, read_frame, write_frame
-from audit.people import known_keys, learn_keys
+from audit.people import PERSON_KEY_COLUMNS, known_keys, learn_keys
 from audit.record import atomic_write
 from audit.rules import Context, Delta, Focus, Linkage
 from audit.tables import Tables, among, without_rows
@@ -345,7 +345,7 @@ class Incremental:
             known = read_frame(path)
         except (OSError, ValueError):  # Arrow's errors for a file that is not an Arrow file
             return
-        if {"kind", "text", "key", "address"} <= set(known.columns):
+        if set(PERSON_KEY_COLUMNS) <= set(known.columns):
             learn_keys(known)
 
     def save(self) -> None:

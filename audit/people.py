@@ -153,12 +153,14 @@ def _kept(owner: object, name: str, compute: Callable[[], Any]) -> Any:
 # Each distinct name's key, and each address as compared with the name it reads as: pure
 # functions of the text, kept between runs beside the table cache (``known_keys``,
 # ``learn_keys``) and looked up in bulk, so an incremental run keys only the names and
-# addresses it has not seen. Per kind: the texts (Arrow) and, per result, an array.
+# addresses it has not seen. Per kind: the texts (Arrow) and, per result, an array. Each
+# kind's function, its results for a missing text and the kept file's column of each result.
 _KNOWN: dict[str, tuple[pa.Array, list[np.ndarray]]] = {}
-_KINDS: dict[str, tuple[Callable[[str], tuple[Any, ...]], tuple[Any, ...]]] = {
-    "name": (lambda text: (name_key(text),), ("",)),
-    "email": (_email_details, (None, "")),
+_KINDS: dict[str, tuple[Callable[[str], tuple[Any, ...]], tuple[Any, ...], tuple[str, ...]]] = {
+    "name": (lambda text: (name_key(text),), ("",), ("key",)),
+    "email": (_email_details, (None, ""), ("address", "key")),
 }
+PERSON_KEY_COLUMNS = ["kind", "text", "key", "address"]  # of the kept keys (`known_keys`)
 
 
 def _each_text(column: pd.Series, kind: str) -> list[np.ndarray]:
@@ -166,7 +168,7 @@ def _each_text(column: pd.Series, kind: str) -> list[np.ndarray]:
     missing value for nulls), as object arrays: looked up among the texts known (Arrow's
     hash lookup; a dictionary of a registry's million addresses took seconds to build),
     computed once per other distinct text, which is known from then on."""
-    compute, missing = _KINDS[kind]
+    compute, missing, _ = _KINDS[kind]
     codes, distinct = pd.factorize(column)
     texts = pa.array(distinct.array, type=pa.string())
     known, results = _known(kind)
@@ -212,34 +214,26 @@ def known_keys(tables: Tables) -> pd.DataFrame:
     (name or email), ``text``, ``key`` (the name key, or the name the address reads as) and
     ``address`` (the address as compared; None for names)."""
     parts = []
-    for kind, column in (("name", "name"), ("email", "email")):
+    for kind, (*_, columns) in _KINDS.items():  # the people table's column of that name
         texts, results = _known(kind)
         if not len(texts):
             continue
-        wanted = pc.unique(pa.array(tables.people[column], type=pa.string()).drop_null())
+        wanted = pc.unique(pa.array(tables.people[kind], type=pa.string()).drop_null())
         rows = np.flatnonzero(pc.is_in(texts, value_set=wanted).to_numpy(zero_copy_only=False))
-        key, address = (results[0], None) if kind == "name" else (results[1], results[0])
-        frame = {
-            "kind": kind,
-            "text": texts.take(rows).to_numpy(zero_copy_only=False),
-            "key": key[rows],
-            "address": None if address is None else address[rows],
-        }
-        parts.append(pd.DataFrame(frame, dtype=object))
-    columns = ["kind", "text", "key", "address"]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+        frame = {"kind": kind, "text": texts.take(rows).to_numpy(zero_copy_only=False)}
+        frame |= {"address": None}  # a name's results have none
+        frame |= {c: found[rows] for c, found in zip(columns, results, strict=True)}
+        parts.append(pd.DataFrame(frame, columns=PERSON_KEY_COLUMNS, dtype=object))
+    empty = pd.DataFrame(columns=PERSON_KEY_COLUMNS)
+    return pd.concat(parts, ignore_index=True) if parts else empty
 
 
 def learn_keys(known: pd.DataFrame) -> None:
     """Take back keys ``known_keys`` gave (computed by this same code)."""
-    for kind in _KINDS:
+    for kind, (*_, columns) in _KINDS.items():
         rows = only_rows(known, (known["kind"] == kind).to_numpy(dtype=bool))
         texts = strings(rows["text"])
-        keys = rows["key"].to_numpy(dtype=object, na_value=None)
-        if kind == "name":
-            results = [keys]
-        else:
-            results = [rows["address"].to_numpy(dtype=object, na_value=None), keys]
+        results = [rows[c].to_numpy(dtype=object, na_value=None) for c in columns]
         held, held_results = _known(kind)
         others = np.flatnonzero(_positions(held, texts) < 0)
         _KNOWN[kind] = _joined(texts, results, held.take(others), [r[others] for r in held_results])

@@ -171,8 +171,8 @@ def test_no_people_at_all():
 def test_keys_known_from_earlier_runs_are_taken_and_only_new_texts_are_keyed(monkeypatch):
     monkeypatch.setattr(people, "_KNOWN", {})
     keyed: list[str] = []
-    compute, missing = people._KINDS["name"]
-    monkeypatch.setitem(people._KINDS, "name", (lambda t: keyed.append(t) or compute(t), missing))
+    compute, *rest = people._KINDS["name"]
+    monkeypatch.setitem(people._KINDS, "name", (lambda t: keyed.append(t) or compute(t), *rest))
     # What an earlier run kept is taken as it is (a pure function of the text): here a key
     # no computation gives shows it was not computed again.
     learn_keys(
