@@ -22,6 +22,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from audit.heap import for_one_command
+
 CACHE = Path(".audit-cache/synth")
 # Debian's chromium, never a downloaded browser; without the background-networking flags it
 # keeps trying to reach Google's hosts, which this kind of machine refuses.
@@ -426,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", type=date.fromisoformat, help=argparse.SUPPRESS)
     parser.add_argument("--cache", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.one or args.gate_once or args.audit_once:
+        for_one_command()  # each a process of its own, as the console command is
     if args.gate_once:
         print(json.dumps(gate_once(args.as_of, args.cache, args.gate_once)))
         return 0

@@ -19,6 +19,7 @@ from pathlib import Path
 from audit.config import Config, ConfigError, find_config
 from audit.engine import EXIT_INCOMPLETE, run_audit, write_findings
 from audit.findings import plural
+from audit.heap import for_one_command
 from audit.inputs import inputs
 from audit.record import dumps, record_filename, write_record
 from audit.sources import NotTrialData, SourceError, import_data
@@ -475,6 +476,12 @@ def parser() -> argparse.ArgumentParser:
     rules.set_defaults(handler=cmd_rules)
     _add_synth(commands)
     return main
+
+
+def command() -> int:
+    """The ``audit`` console command: ``main`` in a process of its own."""
+    for_one_command()
+    return main()
 
 
 def main(argv: list[str] | None = None) -> int:

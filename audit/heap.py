@@ -7,6 +7,18 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_ONE_COMMAND = False  # set by ``for_one_command``
+
+
+def for_one_command() -> None:
+    """Say this process runs one command and exits (the console command, not tests calling
+    ``cli.main``): what each build leaves alive then lives until the exit, and is set aside
+    from the cycle collector (``gc.freeze``) rather than walked again by its next pass (0.9 s
+    of a registry-scale gate). In a process that goes on, objects set aside that later fall
+    into reference cycles would never be freed."""
+    global _ONE_COMMAND
+    _ONE_COMMAND = True
+
 
 @contextmanager
 def without_cycle_collection() -> Iterator[None]:
@@ -19,4 +31,6 @@ def without_cycle_collection() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            if _ONE_COMMAND:
+                gc.freeze()
             gc.enable()

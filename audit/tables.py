@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.arrays import ArrowExtensionArray
 
 from audit.fields import ITEM_TABLES, STUDY_COLUMNS, Column
 
@@ -196,13 +197,28 @@ def without_rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     copies every column of every row: 0.6 s of a 100,000-trial gate's 1.9 s load). So are the
     rows of a few record files, kept: Arrow takes rows out of a column of several chunks (a
     kept table's record batches) by joining the chunks first, a copy of the whole column."""
+    if np.count_nonzero(mask[1:] != mask[:-1]) > 2 * MAX_RUNS:  # (counted before listed)
+        return _filtered(frame, ~mask)
     edges = np.flatnonzero(np.diff(mask.astype(np.int8), prepend=0, append=0))
-    if len(edges) > 2 * MAX_RUNS:
-        return frame[~mask]
     starts, ends = edges[::2], edges[1::2]  # the masked runs [start, end)
     keep = zip([0, *ends], [*starts, len(frame)], strict=True)
     pieces = [frame.iloc[start:end] for start, end in keep if end > start]
     return pd.concat(pieces) if pieces else frame.iloc[:0]
+
+
+def _filtered(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """The rows ``keep`` marks, Arrow columns filtered chunk by chunk: pandas' boolean filter
+    takes rows by position, and Arrow's take joins a column's chunks first (taking a registry
+    change's 2,085 records out of the studies took 0.35 s, filtering them 0.02 s)."""
+    rows = pa.array(keep, type=pa.bool_())
+    columns = {}
+    for name, column in frame.items():
+        values = column.array
+        if isinstance(values, ArrowExtensionArray):
+            columns[name] = type(values)(values.__arrow_array__().filter(rows))
+        else:
+            columns[name] = values[keep]
+    return pd.DataFrame(columns, index=frame.index[keep], columns=frame.columns, copy=False)
 
 
 def only_rows(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:

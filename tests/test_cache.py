@@ -10,6 +10,7 @@ from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from conftest import ROOT, valid_record, write_records
 from hypothesis import given
 from hypothesis import strategies as st
@@ -108,10 +109,17 @@ def test_loading_in_worker_processes_gives_the_same_tables(tmp_path, monkeypatch
 def test_rows_left_out_of_a_kept_table_are_those_a_filter_leaves_out(flags, spread):
     """``without_rows`` keeps slices between the changed files' runs of rows; it equals a
     boolean filter for any runs, also when there are more runs than it slices (``spread``
-    lowers the limit to make that happen)."""
+    lowers the limit to make that happen). Its columns hold several chunks, as a kept table's
+    do, and are of each kind the tables use (Arrow text, nullable and numpy numbers)."""
     frame = pd.DataFrame(
-        {"record_file": [f"f{i}" for i in range(len(flags))], "item": range(len(flags))}
+        {
+            "record_file": [f"f{i}" for i in range(len(flags))],
+            "item": range(len(flags)),
+            "trial": pd.array([f"t{i % 7}" for i in range(len(flags))], pd.ArrowDtype(pa.string())),
+            "size": np.arange(len(flags), dtype=float),
+        }
     ).astype({"record_file": "string", "item": "Int64"})
+    frame = pd.concat([frame.iloc[at : at + 7] for at in range(0, len(frame), 7)] or [frame])
     mask = np.array(flags, dtype=bool)
     with patch("audit.tables.MAX_RUNS", [1000, 3, 1, 0][spread]):
         kept = without_rows(frame, mask)

@@ -232,18 +232,20 @@ def render_junit(result: AuditResult, verdict: Mapping[str, Any] | None = None) 
     groups: dict[str, dict[str, list[tuple[int, bool, bool, int]]]] = defaultdict(
         lambda: defaultdict(list)
     )
+    best: dict[str, dict[str, int]] = defaultdict(dict)  # per rule and trial, the case's rank
     for at, item in enumerate(result.findings):
         failing = fails(item)
         from_base = not failing and item.severity == "error" and not item.waived
         rank = 0 if failing else 1 if from_base else 2 + SEVERITIES.index(item.severity)
         seen = (at, failing, from_base, rank)
-        by_trial = groups[item.rule]
+        by_trial, ranked = groups[item.rule], best[item.rule]
         for trial in item.trial_ids or (NO_TRIAL,):
             by_trial[trial].append(seen)
+            if rank < ranked.get(trial, len(SEVERITIES) + 2):
+                ranked[trial] = rank
     trials = {rule_id: sorted(groups[rule_id]) for rule_id in sorted(groups)}
     ranks = {
-        rule_id: [min(rank for *_, rank in groups[rule_id][trial]) for trial in found]
-        for rule_id, found in trials.items()
+        rule_id: [best[rule_id][trial] for trial in found] for rule_id, found in trials.items()
     }
     kept, left_out = _kept_cases(ranks, MAX_CASES)
     audit = _audit_suite(result, line, verdict, left_out)

@@ -1183,31 +1183,33 @@ def _crossed(delta: Delta) -> set[str]:
     MAX_BLOCK trials): pairs of them appear or vanish though neither changed."""
     keys, files = delta.keys, pa.array(list(delta.files), pa.string())
     changed = among(keys["record_file"], files)
+    before = delta.keys_before[["trial", "key"]]
     touched = np.union1d(
-        keys["key"][changed].to_numpy(np.uint64), delta.keys_before["key"].to_numpy(np.uint64)
+        keys["key"][changed].to_numpy(np.uint64), before["key"].to_numpy(np.uint64)
     )
-    pairs = keys[["trial", "key"]]  # not the file names: filtering them costs most
     rows = keys["key"].isin(touched).to_numpy(dtype=bool)
-    now = pairs[rows]
-    then = pd.concat([pairs[rows & ~changed], delta.keys_before[["trial", "key"]]])
-    moved = np.setxor1d(_in_use(now), _in_use(then))
-    return {
-        trial
-        for held in (now, then)
-        for trial in held["trial"][np.isin(held["key"].to_numpy(np.uint64), moved)]
-    }
+    # The rows of the touched keys now, then those the changed files had before: numbered
+    # together once (most rows are both now's and then's).
+    pairs = keys[["trial", "key"]]  # not the file names: filtering them costs most
+    held = pd.concat([only_rows(pairs, rows), before], ignore_index=True)
+    now = np.arange(len(held)) < np.count_nonzero(rows)
+    then = ~np.r_[changed[rows], np.zeros(len(before), dtype=bool)]  # unchanged, or before
+    trial = pd.factorize(held["trial"])[0]
+    key, numbers = pd.factorize(held["key"].to_numpy(np.uint64))
+    moved = _in_use(trial[now], key[now], len(numbers))
+    moved ^= _in_use(trial[then], key[then], len(numbers))
+    return set(held["trial"][moved[key]])
 
 
-def _in_use(held: pd.DataFrame) -> np.ndarray:
-    """The keys (uint64) held by 2 to MAX_BLOCK trials. Counted over numbers (key and trial
-    as one integer): a key a change touches may be held by thousands of trials, and rows
-    of text made unique took twice as long."""
-    trial = pd.factorize(held["trial"])[0].astype(np.int64)
-    key, keys = pd.factorize(held["key"].to_numpy(np.uint64))
+def _in_use(trial: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
+    """Per key number (of ``keys``), whether 2 to MAX_BLOCK trials hold it, from rows of
+    (trial, key) numbers. Counted over numbers (key and trial as one integer): a key a change
+    touches may be held by thousands of trials, and rows of text made unique took twice as
+    long."""
     trials = int(trial.max(initial=0)) + 1
     pairs = pd.unique(key.astype(np.int64) * trials + trial)
-    counts = np.bincount(pairs // trials, minlength=len(keys))
-    return np.asarray(keys, dtype=np.uint64)[(counts > 1) & (counts <= MAX_BLOCK)]
+    counts = np.bincount(pairs // trials, minlength=keys)
+    return (counts > 1) & (counts <= MAX_BLOCK)
 
 
 def _linked_from(
@@ -1228,7 +1230,7 @@ def _linked_from(
         if len(reached) > most:
             return None
         held = keys["key"][keys["trial"].isin(list(frontier))].unique()
-        rows = keys[["trial", "key"]][keys["key"].isin(held).to_numpy(dtype=bool)]
+        rows = only_rows(keys[["trial", "key"]], keys["key"].isin(held).to_numpy(dtype=bool))
         pairs = _sharing(rows.drop_duplicates())
         pairs = pairs[pairs["trial_x"].isin(frontier) | pairs["trial_y"].isin(frontier)]
         found = _alike_ids(pairs, tables.studies)
