@@ -55,7 +55,7 @@ from audit.names import (
     word_set,
 )
 from audit.spellings import Spelling, misspellings, same_word, spellings
-from audit.tables import Tables, among, only_rows
+from audit.tables import Tables, among, only_rows, positions
 
 INSTITUTION_SIMILARITY = 90  # token_set_ratio of the institutions' distinctive words
 _WEBMAIL = word_set(
@@ -172,7 +172,7 @@ def _each_text(column: pd.Series, kind: str) -> list[np.ndarray]:
     codes, distinct = pd.factorize(column)
     texts = pa.array(distinct.array, type=pa.string())
     known, results = _known(kind)
-    at = _positions(texts, known)
+    at = positions(texts, known)
     fresh, hit = np.flatnonzero(at < 0), np.flatnonzero(at >= 0)
     computed = list(zip(*map(compute, texts.take(fresh).to_pylist()), strict=True))
     found = []
@@ -185,16 +185,6 @@ def _each_text(column: pd.Series, kind: str) -> list[np.ndarray]:
     if len(fresh):
         _KNOWN[kind] = _joined(known, results, texts.take(fresh), [v[fresh] for v in found])
     return [values[codes] for values in found]
-
-
-def _positions(texts: pa.Array, known: pa.Array) -> np.ndarray:
-    """Each text's position among the ``known`` (-1 for none). Arrow hashes the value set:
-    for a few texts (a change's rows) they are the set, not the million known."""
-    if len(texts) * 8 >= len(known):
-        return pc.index_in(texts, value_set=known).fill_null(-1).to_numpy(zero_copy_only=False)
-    rows = np.flatnonzero(pc.is_in(known, value_set=texts).to_numpy(zero_copy_only=False))
-    where = dict(zip(known.take(rows).to_pylist(), rows.tolist(), strict=True))
-    return np.array([where.get(text, -1) for text in texts.to_pylist()], dtype=np.int64)
 
 
 def _known(kind: str) -> tuple[pa.Array, list[np.ndarray]]:
@@ -235,7 +225,7 @@ def learn_keys(known: pd.DataFrame) -> None:
         texts = strings(rows["text"])
         results = [rows[c].to_numpy(dtype=object, na_value=None) for c in columns]
         held, held_results = _known(kind)
-        others = np.flatnonzero(_positions(held, texts) < 0)
+        others = np.flatnonzero(positions(held, texts) < 0)
         _KNOWN[kind] = _joined(texts, results, held.take(others), [r[others] for r in held_results])
 
 

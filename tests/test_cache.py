@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from audit.corpus import blob_id, load_corpus
 from audit.engine import findings_json, run_audit
-from audit.tables import without_rows
+from audit.record import arm, intervention, outcome, person, site
+from audit.tables import Tables, build_tables, positions, without_rows
 
 AS_OF = date(2026, 11, 22)
 
@@ -124,3 +125,40 @@ def test_rows_left_out_of_a_kept_table_are_those_a_filter_leaves_out(flags, spre
     with patch("audit.tables.MAX_RUNS", [1000, 3, 1, 0][spread]):
         kept = without_rows(frame, mask)
     pd.testing.assert_frame_equal(kept, frame[~mask])
+
+
+def test_texts_are_found_among_the_known_whichever_is_larger():
+    known = pa.array([f"t{n}" for n in range(100)])
+    texts = pa.array(["t7", "nope", "t99"])
+    assert positions(texts, known).tolist() == [7, -1, 99]  # few texts: they are hashed
+    assert positions(known, texts).tolist() == [-1] * 7 + [0] + [-1] * 91 + [2]
+
+
+def test_a_subset_holds_every_table_s_rows_of_the_files_asked_for_in_order():
+    """Looked up once among the studies' files; a table with rows of a file the studies do
+    not hold (tables put together by hand) is looked up on its own."""
+
+    def full(n: int) -> dict:
+        return valid_record(
+            f"NCT0000000{n}",
+            arms=[arm(f"Arm {n}"), arm("Placebo")],
+            interventions=[intervention("Drug", f"Drug {n}")],
+            people=[person(f"Ann Lee{n}", "contact"), person("Bo Wu", "principal_investigator")],
+            sites=[site(f"Clinic {n}", "Town")],
+            outcomes=[outcome("primary", f"Measure {n}")],
+        )
+
+    tables = build_tables((f"NCT0000000{n}.ctgov-api.json", full(n)) for n in range(5))
+    wanted = {"NCT00000003.ctgov-api.json", "NCT00000001.ctgov-api.json", "absent.json"}
+
+    def expected(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["record_file"].isin(wanted)].reset_index(drop=True)
+
+    part = tables.subset(wanted)
+    for (name, frame), (_, whole) in zip(part.items(), tables.items(), strict=True):
+        assert len(whole) > len(frame) > 0, name
+        pd.testing.assert_frame_equal(frame, expected(whole))
+    stray = whole.assign(record_file="absent.json")  # identifiers of a file with no study
+    odd = Tables(**dict(tables.items()) | {"identifiers": pd.concat([whole, stray])})
+    pd.testing.assert_frame_equal(odd.subset(wanted).identifiers, expected(odd.identifiers))
+    assert len(odd.subset(wanted).identifiers) > len(part.identifiers)

@@ -208,12 +208,3 @@ def test_keys_known_from_earlier_runs_are_taken_and_only_new_texts_are_keyed(mon
         ["name", "Bo Wu", name_key("Bo Wu"), None],
         ["name", "Liu, Zhongming", name_key("Liu, Zhongming"), None],
     ]
-
-
-def test_texts_are_found_among_the_known_whichever_is_larger():
-    import pyarrow as pa
-
-    known = pa.array([f"t{n}" for n in range(100)])
-    texts = pa.array(["t7", "nope", "t99"])
-    assert people._positions(texts, known).tolist() == [7, -1, 99]  # few texts: they are hashed
-    assert people._positions(known, texts).tolist() == [-1] * 7 + [0] + [-1] * 91 + [2]

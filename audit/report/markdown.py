@@ -9,6 +9,7 @@ or HTML.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections import Counter
 from typing import Any
@@ -88,12 +89,12 @@ def _blocking(blocking: list[dict[str, Any]]) -> list[str]:
 
 
 def _counts(findings: list[Finding]) -> list[str]:
-    by_severity = Counter(f.severity for f in findings)
+    by_rule: dict[str, Counter[str]] = {}
+    for (rule_id, severity), count in Counter((f.rule, f.severity) for f in findings).items():
+        by_rule.setdefault(rule_id, Counter())[severity] = count
+    by_severity = sum(by_rule.values(), Counter())
     lines = ["", "| Severity | Findings |", "|---|---:|"]
     lines += [f"| {severity} | {by_severity.get(severity, 0)} |" for severity in SEVERITIES]
-    by_rule: dict[str, Counter[str]] = {}
-    for item in findings:
-        by_rule.setdefault(item.rule, Counter())[item.severity] += 1
     order = sorted(by_rule, key=lambda r: (-by_rule[r]["error"], -by_rule[r].total(), r))
     lines += ["", "| Rule | " + " | ".join(SEVERITIES) + " |", "|---|---:|---:|---:|"]
     for rule_id in order[:MAX_RULES]:
@@ -105,7 +106,7 @@ def _counts(findings: list[Finding]) -> list[str]:
 
 
 def _top(findings: list[Finding], title: str = "Top findings") -> list[str]:
-    chosen = sorted(findings, key=lambda f: (bool(f.waived), f.sort_key()))[:MAX_ROWS]
+    chosen = heapq.nsmallest(MAX_ROWS, findings, key=lambda f: (bool(f.waived), f.sort_key()))
     lines = [
         "",
         f"### {title} ({len(chosen)} of {len(findings)})",

@@ -11,8 +11,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
+
 from audit.engine import AuditResult
 from audit.people import Entry, Key, Person, everyone, persons_changed
+from audit.tables import positions
 
 MAX_PEOPLE = 20000  # rows of the people view; past this many persons, seen-once ones are left out
 
@@ -101,7 +104,11 @@ def resolve(result: AuditResult, trials: set[str], before: Persons | None) -> Pe
     if filtered != before.filtered:  # the view's rows are others: describe everyone
         return resolve(result, trials, None)
     now = describe(fresh, trials, filtered)
-    position = {name: at for at, name in enumerate(result.record_files)}
+    listed = [before.rows, now.rows, *before.trials.values(), *now.trials.values()]
+    files = list({row[0][0] for rows in listed for row in rows})
+    # The rows' files' positions only: a dictionary of every file took 0.24 s at 625,219.
+    at = positions(pa.array(files, pa.string()), pa.array(result.record_files, pa.string()))
+    position = dict(zip(files, at.tolist(), strict=True))
 
     def merged(old: list[Row], new: list[Row]) -> list[Row]:
         rows = [row for row in old if row[0] not in found] + new
