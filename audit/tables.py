@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -154,7 +153,7 @@ _COLUMN_TYPES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class Tables:
     studies: pd.DataFrame
     arms: pd.DataFrame
@@ -171,31 +170,12 @@ class Tables:
     def subset(self, record_files: Iterable[str]) -> Tables:
         """The rows of these record files only, in the same order."""
         keep = pa.array(list(record_files), type=pa.string())
-        files, numbers = self._file_numbers
-        chosen = pc.is_in(files, value_set=keep).to_numpy(zero_copy_only=False)
-
-        def rows(name: str, frame: pd.DataFrame) -> np.ndarray:
-            found = numbers[name]
-            return among(frame["record_file"], keep) if found is None else chosen[found]
-
         return Tables(
             **{
-                name: only_rows(frame, rows(name, frame)).reset_index(drop=True)
+                name: only_rows(frame, among(frame["record_file"], keep)).reset_index(drop=True)
                 for name, frame in self.items()
             }
         )
-
-    @cached_property
-    def _file_numbers(self) -> tuple[pa.Array, dict[str, np.ndarray | None]]:
-        """The studies' record files and, per table, each row's file as a position among
-        them (None for a table with a row of another file): a subset then looks the files up
-        once, among the studies', not in each table's million rows."""
-        files = pa.array(self.studies["record_file"], type=pa.string())
-        numbers: dict[str, np.ndarray | None] = {}
-        for name, frame in self.items():
-            at = positions(pa.array(frame["record_file"], type=pa.string()), files)
-            numbers[name] = None if (at < 0).any() else at
-        return files, numbers
 
 
 def among(column: pd.Series, values: pa.Array | Iterable[str]) -> np.ndarray:

@@ -135,8 +135,8 @@ def test_texts_are_found_among_the_known_whichever_is_larger():
 
 
 def test_a_subset_holds_every_table_s_rows_of_the_files_asked_for_in_order():
-    """Looked up once among the studies' files; a table with rows of a file the studies do
-    not hold (tables put together by hand) is looked up on its own."""
+    """Also in a table with rows of a file the studies do not hold (tables put together by
+    hand)."""
 
     def full(n: int) -> dict:
         return valid_record(
