@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pandas.arrays import ArrowStringArray
 from rapidfuzz import fuzz
 
 from audit.frames import cells, components, each_distinct, strings, value
@@ -163,11 +164,12 @@ _KINDS: dict[str, tuple[Callable[[str], tuple[Any, ...]], tuple[Any, ...], tuple
 PERSON_KEY_COLUMNS = ["kind", "text", "key", "address"]  # of the kept keys (`known_keys`)
 
 
-def _each_text(column: pd.Series, kind: str) -> list[np.ndarray]:
+def _each_text(column: pd.Series, kind: str) -> list[ArrowStringArray]:
     """Per result of ``kind``'s function, its value for every cell of a text column (the
-    missing value for nulls), as object arrays: looked up among the texts known (Arrow's
-    hash lookup; a dictionary of a registry's million addresses took seconds to build),
-    computed once per other distinct text, which is known from then on."""
+    missing value for nulls), as Arrow text (numbered in bulk by later steps: a registry's
+    object arrays took a second to): looked up among the texts known (Arrow's hash lookup;
+    a dictionary of a registry's million addresses took seconds to build), computed once per
+    other distinct text, which is known from then on."""
     compute, missing, _ = _KINDS[kind]
     codes, distinct = pd.factorize(column)
     texts = pa.array(distinct.array, type=pa.string())
@@ -184,7 +186,8 @@ def _each_text(column: pd.Series, kind: str) -> list[np.ndarray]:
         found.append(values)
     if len(fresh):
         _KNOWN[kind] = _joined(known, results, texts.take(fresh), [v[fresh] for v in found])
-    return [values[codes] for values in found]
+    rows = pa.array(np.where(codes < 0, len(texts), codes))
+    return [ArrowStringArray(pa.array(values, pa.string()).take(rows)) for values in found]
 
 
 def _known(kind: str) -> tuple[pa.Array, list[np.ndarray]]:
@@ -240,10 +243,9 @@ def _named(table: pd.DataFrame) -> pd.DataFrame:
     [key] = _each_text(table["name"], "name")
     address, email_key = _each_text(table["email"], "email")
     frame = pd.DataFrame(
-        {"name": cells(table["name"]), "key": key, "email": address, "email_key": email_key},
-        dtype=object,
+        {"name": table["name"].array, "key": key, "email": address, "email_key": email_key}
     )
-    return frame[frame["key"] != ""]
+    return only_rows(frame, (frame["key"] != "").to_numpy(dtype=bool))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -617,7 +619,8 @@ def _keys(tables: Tables) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     count = len(rows)
     keys = pd.concat([rows["key"], rows["email_key"]], ignore_index=True)
     codes = pd.factorize(keys)[0]
-    key, local = codes[:count], np.where(rows["email_key"].to_numpy() == "", -1, codes[count:])
+    no_local = (rows["email_key"] == "").to_numpy(dtype=bool)
+    key, local = codes[:count], np.where(no_local, -1, codes[count:])
     email = pd.factorize(rows["email"])[0]
     files = pd.factorize(tables.people["record_file"].iloc[rows.index.to_numpy()])[0]
     # (file, name key) pairs numbered as one integer each: joining the two as text was most of
