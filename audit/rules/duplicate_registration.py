@@ -1194,21 +1194,23 @@ def _crossed(delta: Delta) -> set[str]:
     held = pd.concat([only_rows(pairs, rows), before], ignore_index=True)
     now = np.arange(len(held)) < np.count_nonzero(rows)
     then = ~np.r_[changed[rows], np.zeros(len(before), dtype=bool)]  # unchanged, or before
-    trial = pd.factorize(held["trial"])[0]
+    trial = pd.factorize(held["trial"])[0].astype(np.int64)
     key, numbers = pd.factorize(held["key"].to_numpy(np.uint64))
-    moved = _in_use(trial[now], key[now], len(numbers))
-    moved ^= _in_use(trial[then], key[then], len(numbers))
+    # Each row's (trial, key) pair as one number: a key a change touches may be held by
+    # thousands of trials, and rows of text made unique took twice as long.
+    trials = int(trial.max(initial=0)) + 1
+    pair, pairs = pd.factorize(key.astype(np.int64) * trials + trial)
+    moved = _in_use(pair[now], pairs // trials, len(numbers))
+    moved ^= _in_use(pair[then], pairs // trials, len(numbers))
     return set(held["trial"][moved[key]])
 
 
-def _in_use(trial: np.ndarray, key: np.ndarray, keys: int) -> np.ndarray:
-    """Per key number (of ``keys``), whether 2 to MAX_BLOCK trials hold it, from rows of
-    (trial, key) numbers. Counted over numbers (key and trial as one integer): a key a change
-    touches may be held by thousands of trials, and rows of text made unique took twice as
-    long."""
-    trials = int(trial.max(initial=0)) + 1
-    pairs = pd.unique(key.astype(np.int64) * trials + trial)
-    counts = np.bincount(pairs // trials, minlength=keys)
+def _in_use(held: np.ndarray, key_of: np.ndarray, keys: int) -> np.ndarray:
+    """Per key number (of ``keys``), whether 2 to MAX_BLOCK trials hold it, from the numbers
+    of the (trial, key) pairs ``held`` (repeated at will) and each pair's key number."""
+    present = np.zeros(len(key_of), dtype=bool)
+    present[held] = True
+    counts = np.bincount(key_of[present], minlength=keys)
     return (counts > 1) & (counts <= MAX_BLOCK)
 
 
@@ -1231,7 +1233,7 @@ def _linked_from(
             return None
         held = keys["key"][keys["trial"].isin(list(frontier))].unique()
         rows = only_rows(keys[["trial", "key"]], keys["key"].isin(held).to_numpy(dtype=bool))
-        pairs = _sharing(rows.drop_duplicates())
+        pairs = _sharing(_distinct_pairs(rows))
         pairs = pairs[pairs["trial_x"].isin(frontier) | pairs["trial_y"].isin(frontier)]
         found = _alike_ids(pairs, tables.studies)
         named = _naming(tables, frontier, {f for c in frontier for f in trials[c].record_files})
@@ -1246,6 +1248,14 @@ def _linked_from(
     declared = {pair: how for pair, how in named.items() if set(pair) <= reached}
     inside = {pair for pair in alike if set(pair) <= reached}
     return _links(declared, inside, trials), {c: trials[c] for c in reached}
+
+
+def _distinct_pairs(rows: pd.DataFrame) -> pd.DataFrame:
+    """The distinct (``trial``, ``key``) rows, found over numbers (text rows made unique
+    took twice as long)."""
+    trial = pd.factorize(rows["trial"])[0]
+    again = pd.DataFrame({"trial": trial, "key": rows["key"].to_numpy(np.uint64)}).duplicated()
+    return only_rows(rows, ~again.to_numpy(dtype=bool))
 
 
 def _trials_of(tables: Tables, wanted: set[str]) -> dict[str, Trial]:
