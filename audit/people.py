@@ -166,10 +166,10 @@ PERSON_KEY_COLUMNS = ["kind", "text", "key", "address"]  # of the kept keys (`kn
 
 def _each_text(column: pd.Series, kind: str) -> list[ArrowStringArray]:
     """Per result of ``kind``'s function, its value for every cell of a text column (the
-    missing value for nulls), as Arrow text (numbered in bulk by later steps: a registry's
-    object arrays took a second to): looked up among the texts known (Arrow's hash lookup;
-    a dictionary of a registry's million addresses took seconds to build), computed once per
-    other distinct text, which is known from then on."""
+    missing value for nulls), as Arrow text, which later steps number in bulk (a registry's
+    rows as Python objects took a second to number): looked up among the texts known
+    (Arrow's hash lookup; a dictionary of a registry's million addresses took seconds to
+    build), computed once per other distinct text, which is known from then on."""
     compute, missing, _ = _KINDS[kind]
     codes, distinct = pd.factorize(column)
     texts = pa.array(distinct.array, type=pa.string())

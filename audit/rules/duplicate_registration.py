@@ -1199,15 +1199,15 @@ def _crossed(delta: Delta) -> set[str]:
     # Each row's (trial, key) pair as one number: a key a change touches may be held by
     # thousands of trials, and rows of text made unique took twice as long.
     trials = int(trial.max(initial=0)) + 1
-    pair, pairs = pd.factorize(key.astype(np.int64) * trials + trial)
-    moved = _in_use(pair[now], pairs // trials, len(numbers))
-    moved ^= _in_use(pair[then], pairs // trials, len(numbers))
+    pair, distinct = pd.factorize(key.astype(np.int64) * trials + trial)
+    moved = _in_use(pair[now], distinct // trials, len(numbers))
+    moved ^= _in_use(pair[then], distinct // trials, len(numbers))
     return set(held["trial"][moved[key]])
 
 
 def _in_use(held: np.ndarray, key_of: np.ndarray, keys: int) -> np.ndarray:
     """Per key number (of ``keys``), whether 2 to MAX_BLOCK trials hold it, from the numbers
-    of the (trial, key) pairs ``held`` (repeated at will) and each pair's key number."""
+    of the (trial, key) pairs ``held`` (each may repeat) and each pair's key number."""
     present = np.zeros(len(key_of), dtype=bool)
     present[held] = True
     counts = np.bincount(key_of[present], minlength=keys)
