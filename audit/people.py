@@ -465,23 +465,21 @@ def _may_have_several_names(tables: Tables, rows: pd.DataFrame) -> np.ndarray:
     persons are found by adding, until nothing new comes, every row that shares a name, an
     email name or an address with the rows found. Rows that name no person never count."""
     count = len(rows)
-    codes, labels = pd.factorize(pd.concat([rows["key"], rows["email_key"]], ignore_index=True))
-    key, local = codes[:count], codes[count:].copy()
-    local[(rows["email_key"] == "").to_numpy()] = -1  # -1: no name, no address
-    email, addresses = pd.factorize(rows["email"])
+    key, local, email = _name_numbers(rows)
     names_of = pd.DataFrame({"email": email, "key": key})[email >= 0].drop_duplicates()
     shared = names_of["email"][names_of["email"].duplicated()]
     new = ((local >= 0) & (local != key)) | np.isin(email, shared)
     checked, found = np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
-    positions = rows.index.to_numpy()
+    people_rows = rows.index.to_numpy()
+    labels = max(key.max(initial=-1), local.max(initial=-1)) + 1
     while new.any():
         checked |= new
         candidates = np.flatnonzero(new)
-        judged = no_person(tables, positions[candidates])
+        judged = no_person(tables, people_rows[candidates])
         found[candidates[[kind is None for kind in judged]]] = True
-        label_seen = np.zeros(len(labels) + 1, dtype=bool)  # the last place stands for -1
+        label_seen = np.zeros(labels + 1, dtype=bool)  # the last place stands for -1
         label_seen[key[found]] = label_seen[local[found]] = True
-        address_seen = np.zeros(len(addresses) + 1, dtype=bool)
+        address_seen = np.zeros(email.max(initial=-1) + 2, dtype=bool)
         address_seen[email[found]] = True
         label_seen[-1] = address_seen[-1] = False
         new = (label_seen[key] | label_seen[local] | address_seen[email]) & ~checked
@@ -611,22 +609,25 @@ def reach(tables: Tables, seeds: np.ndarray) -> np.ndarray:
 
 
 def _keys(tables: Tables) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For each row of ``named``, as numbers: its name key, the name its email reads as (-1
-    for none; numbered as the keys), its address (-1 for none) and its name in its record
-    (the institutions of a row pool those of the rows of its name in its record, so a row is
-    linked with all of them)."""
+    """``_name_numbers`` of the rows of ``named`` and, for each, its name in its record as a
+    number (the institutions of a row pool those of the rows of its name in its record, so a
+    row is linked with all of them)."""
     rows = named(tables)
-    count = len(rows)
-    keys = pd.concat([rows["key"], rows["email_key"]], ignore_index=True)
-    codes = pd.factorize(keys)[0]
-    no_local = (rows["email_key"] == "").to_numpy(dtype=bool)
-    key, local = codes[:count], np.where(no_local, -1, codes[count:])
-    email = pd.factorize(rows["email"])[0]
+    key, local, email = _name_numbers(rows)
     files = pd.factorize(tables.people["record_file"].iloc[rows.index.to_numpy()])[0]
     # (file, name key) pairs numbered as one integer each: joining the two as text was most of
     # this function's time over a registry's people.
     pooled = pd.factorize(files.astype(np.int64) * (int(key.max(initial=0)) + 1) + key)[0]
     return key, local, email, pooled
+
+
+def _name_numbers(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each row of ``named``, as numbers: its name key, the name its email reads as (-1
+    for none; numbered as the keys) and its address (-1 for none)."""
+    count = len(rows)
+    codes = pd.factorize(pd.concat([rows["key"], rows["email_key"]], ignore_index=True))[0]
+    no_local = (rows["email_key"] == "").to_numpy(dtype=bool)
+    return codes[:count], np.where(no_local, -1, codes[count:]), pd.factorize(rows["email"])[0]
 
 
 _BEFORE = "\x00before/"  # marks the rows changed files had before, beside their rows now
